@@ -1,0 +1,27 @@
+//! sim-core: the deterministic foundation of dcfs-sim — integer time, an event queue ordered by
+//! (time, insertion sequence), a run loop over models with closed event enums, seeded ChaCha
+//! streams per (seed, domain, index), exact `u128` wei amounts, pro-rata splitting and stable
+//! output digests.
+//!
+//! **Ordering guarantee.** [`queue::EventQueue`] pops events in ascending time, and events
+//! with equal time in the order they were scheduled. Nothing else (payload, address, hash)
+//! influences the order.
+//!
+//! This crate does no IO and never reads the wall clock; with the same inputs and seed, every
+//! function returns the same values on every platform and thread count.
+
+pub mod amount;
+pub mod digest;
+pub mod engine;
+pub mod queue;
+pub mod rng;
+pub mod split;
+pub mod time;
+
+pub use amount::{Amount, AmountError, BPS_DENOMINATOR, WEI_PER_DCC};
+pub use digest::{Digest, OutputDigest};
+pub use engine::{Model, RunError, RunStats, Simulation};
+pub use queue::{EventKey, EventQueue, ScheduleError};
+pub use rng::{Domain, RandomStream, Streams};
+pub use split::{ProRata, split_into, split_pro_rata, split_remainder_to_last};
+pub use time::SimTime;
