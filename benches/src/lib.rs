@@ -1,0 +1,1 @@
+//! benches: criterion benchmarks live in `benches/`; this library is intentionally empty.
