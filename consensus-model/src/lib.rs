@@ -1,5 +1,6 @@
 //! consensus-model: Congress consensus (SPEC §2) and the system contracts (SPEC §3) on sim-core's engine.
 
+pub mod contracts;
 pub mod system;
 pub mod types;
 

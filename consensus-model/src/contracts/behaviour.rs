@@ -1,0 +1,251 @@
+//! Behaviours a scenario can drive (SPEC §3): stakers acting on a schedule or at random (one
+//! seeded stream per staker), an admin proposing validators over time, and active validators
+//! voting on open proposals. [`ContractDriver::txs_for_block`] emits the transactions of a block;
+//! validators going offline is the consensus engine's business.
+
+use serde::{Deserialize, Serialize};
+use sim_core::{Amount, Domain, RandomStream, SimTime, Streams};
+
+use super::fees::uniform_amount;
+use super::records::ContractRecorder;
+use super::{AccountId, Call, SystemContracts, Tx};
+use crate::types::{Height, ValidatorId};
+
+/// Stream domain of random stakers (index = account id).
+pub const STAKER_DOMAIN: Domain = Domain("contracts.staker");
+/// Stream domain of voting validators (index = validator id).
+pub const VOTER_DOMAIN: Domain = Domain("contracts.voter");
+
+/// Largest number of transactions the driver emits for one block.
+pub const MAX_TXS_PER_BLOCK: usize = 10_000;
+
+/// A staker acting at random on a set of target validators, once every `period_blocks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RandomStaker {
+    /// Validators it may stake to (one is drawn uniformly at each decision).
+    pub targets: Vec<ValidatorId>,
+    /// Decide every this many blocks (≥ 1).
+    pub period_blocks: u64,
+    /// Chance of staking to the drawn target when it holds nothing there, ppm.
+    pub stake_ppm: u32,
+    /// Chance of unstaking from the drawn target when bonded there, ppm.
+    pub unstake_ppm: u32,
+    /// Smallest stake.
+    pub amount_min: Amount,
+    /// Largest stake.
+    pub amount_max: Amount,
+}
+
+/// What one staker does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StakerPlan {
+    /// These calls at these heights (sorted or not; each fires at its height).
+    Scripted(Vec<(Height, Call)>),
+    /// Random decisions; matured unbonding positions are always withdrawn.
+    Random(RandomStaker),
+}
+
+/// An admin proposing candidates at given heights.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminPlan {
+    /// The proposing account.
+    pub admin: AccountId,
+    /// `(height, candidate)` pairs.
+    pub proposals: Vec<(Height, ValidatorId)>,
+}
+
+/// How active validators vote: each votes once on each open proposal, `delay_blocks` after its
+/// creation, agreeing with probability `agree_ppm` (own stream per validator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoterPolicy {
+    /// Blocks after creation before voting.
+    pub delay_blocks: u64,
+    /// Chance of agreeing, ppm.
+    pub agree_ppm: u32,
+    /// Account paying validators' transaction fees (index = validator id if `None`).
+    pub fee_payer: Option<AccountId>,
+}
+
+impl Default for VoterPolicy {
+    fn default() -> Self {
+        VoterPolicy {
+            delay_blocks: 1,
+            agree_ppm: 1_000_000,
+            fee_payer: None,
+        }
+    }
+}
+
+/// Emits the contract transactions of each block from the configured behaviours.
+#[derive(Clone, Debug)]
+pub struct ContractDriver {
+    stakers: Vec<(AccountId, StakerPlan, RandomStream)>,
+    admin: AdminPlan,
+    voters: Option<VoterPolicy>,
+    voter_streams: std::collections::BTreeMap<ValidatorId, RandomStream>,
+    streams: Streams,
+    tx_fee_wei: Amount,
+}
+
+impl ContractDriver {
+    /// A driver with no behaviours; every emitted transaction pays `tx_fee_wei`.
+    pub fn new(streams: Streams, tx_fee_wei: Amount) -> Self {
+        ContractDriver {
+            stakers: Vec::new(),
+            admin: AdminPlan::default(),
+            voters: None,
+            voter_streams: std::collections::BTreeMap::new(),
+            streams,
+            tx_fee_wei,
+        }
+    }
+
+    /// Adds a staker (its random stream is `STAKER_DOMAIN`, index = account id).
+    pub fn add_staker(&mut self, account: AccountId, plan: StakerPlan) {
+        let stream = self.streams.stream(STAKER_DOMAIN, u64::from(account.0));
+        self.stakers.push((account, plan, stream));
+    }
+
+    /// Sets the admin's proposal schedule.
+    pub fn set_admin(&mut self, admin: AdminPlan) {
+        self.admin = admin;
+    }
+
+    /// Makes active validators vote on open proposals.
+    pub fn set_voters(&mut self, policy: VoterPolicy) {
+        self.voters = Some(policy);
+    }
+
+    /// The transactions for block `height` at `time`, given the contracts' state before it.
+    /// Order: admin proposals, votes (by proposal id, then validator id), then stakers in the
+    /// order they were added. Transactions may still be refused when applied.
+    pub fn txs_for_block<R: ContractRecorder>(
+        &mut self,
+        height: Height,
+        time: SimTime,
+        contracts: &SystemContracts<R>,
+    ) -> Vec<Tx> {
+        let fee = self.tx_fee_wei;
+        let mut txs = Vec::new();
+        for &(h, candidate) in &self.admin.proposals {
+            if h == height {
+                txs.push(Tx {
+                    from: self.admin.admin,
+                    fee_wei: fee,
+                    call: Call::Propose { candidate },
+                });
+            }
+        }
+        if let Some(policy) = self.voters {
+            for p in contracts.open_proposals(time) {
+                if height < p.created_height.saturating_add(policy.delay_blocks) {
+                    continue;
+                }
+                for &voter in contracts.active_set() {
+                    if p.voters.contains(&voter) {
+                        continue;
+                    }
+                    let stream = self
+                        .voter_streams
+                        .entry(voter)
+                        .or_insert_with(|| self.streams.stream(VOTER_DOMAIN, u64::from(voter.0)));
+                    let agree = stream.chance_ppm(policy.agree_ppm);
+                    txs.push(Tx {
+                        from: policy.fee_payer.unwrap_or(AccountId(voter.0)),
+                        fee_wei: fee,
+                        call: Call::Vote {
+                            voter,
+                            proposal: p.id,
+                            agree,
+                        },
+                    });
+                }
+            }
+        }
+        for (account, plan, stream) in &mut self.stakers {
+            match plan {
+                StakerPlan::Scripted(calls) => {
+                    for (h, call) in calls.iter() {
+                        if *h == height {
+                            txs.push(Tx {
+                                from: *account,
+                                fee_wei: fee,
+                                call: call.clone(),
+                            });
+                        }
+                    }
+                }
+                StakerPlan::Random(r) => {
+                    random_staker_txs(*account, r, stream, height, contracts, fee, &mut txs);
+                }
+            }
+        }
+        txs.truncate(MAX_TXS_PER_BLOCK);
+        txs
+    }
+}
+
+fn random_staker_txs<R: ContractRecorder>(
+    account: AccountId,
+    r: &RandomStaker,
+    stream: &mut RandomStream,
+    height: Height,
+    contracts: &SystemContracts<R>,
+    fee: Amount,
+    txs: &mut Vec<Tx>,
+) {
+    if r.targets.is_empty() || !height.is_multiple_of(r.period_blocks.max(1)) {
+        return;
+    }
+    let tx = |call| Tx {
+        from: account,
+        fee_wei: fee,
+        call,
+    };
+    // Withdraw every matured unbonding position (no draw: deterministic housekeeping).
+    let unbonding = contracts.config().unbonding_blocks;
+    for &v in &r.targets {
+        if let Some(p) = contracts.position(account, v)
+            && let Some(at) = p.unstake_height
+            && height >= at.saturating_add(unbonding)
+        {
+            txs.push(tx(Call::WithdrawStake { validator: v }));
+        }
+    }
+    // Draws (target, chance, amount) come only from this staker's stream, so its choices do not
+    // shift when other consumers are added.
+    let idx = stream.below(r.targets.len() as u64);
+    let Some(&v) = usize::try_from(idx).ok().and_then(|i| r.targets.get(i)) else {
+        return;
+    };
+    match contracts.position(account, v) {
+        None => {
+            if stream.chance_ppm(r.stake_ppm) {
+                let amount = uniform_amount(stream, r.amount_min, r.amount_max);
+                txs.push(tx(Call::Stake {
+                    validator: v,
+                    amount,
+                }));
+            }
+        }
+        Some(p) if p.unstake_height.is_none() => {
+            if stream.chance_ppm(r.unstake_ppm) {
+                txs.push(tx(Call::Unstake { validator: v }));
+            }
+        }
+        Some(_) => {}
+    }
+}
+
+/// Applies every transaction of `txs` to block `height`; returns how many were refused (each
+/// refusal is logged as a `TxRefused` event by the contracts).
+pub fn apply_all<R: ContractRecorder>(
+    contracts: &mut SystemContracts<R>,
+    height: Height,
+    time: SimTime,
+    txs: &[Tx],
+) -> usize {
+    txs.iter()
+        .filter(|tx| contracts.apply_tx(height, time, tx).is_err())
+        .count()
+}

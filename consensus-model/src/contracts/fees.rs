@@ -1,0 +1,212 @@
+//! Fees (SPEC §3.4): the per-block split among active non-jailed validators by stake (equal if
+//! all stakes are 0; floors, remainder to the last), the optional staker share, and the fee
+//! models a scenario uses to produce each block's fees.
+
+use serde::{Deserialize, Serialize};
+use sim_core::{Amount, AmountError, RandomStream, split_pro_rata, split_remainder_to_last};
+
+use super::records::{ContractEvent, ContractRecorder};
+use super::{AccountId, ContractsError, FeeSplit, SystemContracts};
+use crate::system::BlockContext;
+use crate::types::ValidatorId;
+
+/// How much a block's transactions pay in fees, before the fees of simulated transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeeModel {
+    /// The same amount every block.
+    Constant(Amount),
+    /// Uniform in `[min, max]` wei every block.
+    Uniform {
+        /// Smallest fee.
+        min: Amount,
+        /// Largest fee.
+        max: Amount,
+    },
+    /// With probability `busy_ppm` a block is uniform in `[min, max]`, otherwise it has no fees
+    /// (mostly empty blocks with occasional traffic).
+    Sparse {
+        /// Probability of a non-empty block, parts per million.
+        busy_ppm: u32,
+        /// Smallest fee of a non-empty block.
+        min: Amount,
+        /// Largest fee of a non-empty block.
+        max: Amount,
+    },
+}
+
+impl Default for FeeModel {
+    fn default() -> Self {
+        FeeModel::Constant(Amount::ZERO)
+    }
+}
+
+/// A fee model with its own random stream (domain `contracts.fees`, one per chain).
+#[derive(Clone, Debug)]
+pub struct FeeSource {
+    model: FeeModel,
+    stream: RandomStream,
+}
+
+/// The stream domain of [`FeeSource`].
+pub const FEES_DOMAIN: sim_core::Domain = sim_core::Domain("contracts.fees");
+
+impl FeeSource {
+    /// A fee source drawing from `streams.stream(FEES_DOMAIN, index)`.
+    pub fn new(model: FeeModel, streams: sim_core::Streams, index: u64) -> Self {
+        FeeSource {
+            model,
+            stream: streams.stream(FEES_DOMAIN, index),
+        }
+    }
+
+    /// The fees of the next block (call once per block, in height order).
+    pub fn next_block_fees(&mut self) -> Amount {
+        match self.model {
+            FeeModel::Constant(a) => a,
+            FeeModel::Uniform { min, max } => uniform_amount(&mut self.stream, min, max),
+            FeeModel::Sparse { busy_ppm, min, max } => {
+                if self.stream.chance_ppm(busy_ppm) {
+                    uniform_amount(&mut self.stream, min, max)
+                } else {
+                    Amount::ZERO
+                }
+            }
+        }
+    }
+}
+
+/// A uniform amount in `[min, max]` (`min` if the range is empty), exact over all of `u128`.
+pub fn uniform_amount(stream: &mut RandomStream, min: Amount, max: Amount) -> Amount {
+    if max <= min {
+        return min;
+    }
+    let span = max.wei() - min.wei();
+    let offset = match u64::try_from(span) {
+        Ok(s) => u128::from(stream.in_range(0, s)),
+        Err(_) => {
+            // Rejection sampling on the smallest power-of-two range covering the span.
+            let bits = 128 - span.leading_zeros();
+            let mask = if bits == 128 {
+                u128::MAX
+            } else {
+                (1u128 << bits) - 1
+            };
+            loop {
+                let hi = u128::from(stream.next_u64());
+                let lo = u128::from(stream.next_u64());
+                let x = ((hi << 64) | lo) & mask;
+                if x <= span {
+                    break x;
+                }
+            }
+        }
+    };
+    Amount::from_wei(min.wei() + offset)
+}
+
+impl<R: ContractRecorder> SystemContracts<R> {
+    /// Splits `total` among `recipients` (set order) by the configured rule: floors, remainder to
+    /// the last. Returns `None` if there is nobody.
+    pub(crate) fn split_among(
+        &self,
+        total: Amount,
+        recipients: &[ValidatorId],
+    ) -> Result<Option<Vec<Amount>>, AmountError> {
+        let weights: Vec<u128> = match self.config.fee_split {
+            FeeSplit::ByStake => recipients
+                .iter()
+                .map(|id| self.validators.get(id).map_or(0, |v| v.stake_wei.wei()))
+                .collect(),
+            // All-zero weights are split equally by split_remainder_to_last.
+            FeeSplit::Equal => vec![0; recipients.len()],
+        };
+        split_remainder_to_last(total, &weights)
+    }
+
+    /// Credits `amount` of income to `validator`.
+    pub(crate) fn credit_income(
+        &mut self,
+        validator: ValidatorId,
+        amount: Amount,
+    ) -> Result<(), ContractsError> {
+        let v = self
+            .validators
+            .get_mut(&validator)
+            .ok_or(ContractsError::UnknownValidator(validator))?;
+        v.income_wei = v.income_wei.checked_add(amount)?;
+        v.earned_total_wei = v.earned_total_wei.checked_add(amount)?;
+        Ok(())
+    }
+
+    /// Step (2) of the end of a block: split `fees` among the active, non-jailed validators.
+    pub(crate) fn distribute_fees(
+        &mut self,
+        block: &BlockContext<'_>,
+        fees: Amount,
+    ) -> Result<(), ContractsError> {
+        if fees.is_zero() {
+            return Ok(());
+        }
+        let recipients = self.recipients(&self.active_set, None);
+        let Some(shares) = self.split_among(fees, &recipients)? else {
+            self.undistributed = self.undistributed.checked_add(fees)?;
+            self.recorder.on_event(
+                block.height,
+                block.time,
+                &ContractEvent::FeesDistributed {
+                    total: fees,
+                    recipients: 0,
+                    undistributed: fees,
+                },
+            );
+            return Ok(());
+        };
+        for (&v, &share) in recipients.iter().zip(&shares) {
+            let kept = self.pay_stakers(v, share)?;
+            self.credit_income(v, kept)?;
+        }
+        self.recorder.on_event(
+            block.height,
+            block.time,
+            &ContractEvent::FeesDistributed {
+                total: fees,
+                recipients: recipients.len() as u32,
+                undistributed: Amount::ZERO,
+            },
+        );
+        Ok(())
+    }
+
+    /// Pays `staker_share_bps` of `share` to `validator`'s bonded stakers by stake (floored,
+    /// straight to their liquid balances); returns what the validator keeps (the rest and the
+    /// dust).
+    fn pay_stakers(
+        &mut self,
+        validator: ValidatorId,
+        share: Amount,
+    ) -> Result<Amount, ContractsError> {
+        let bps = self.config.staker_share_bps;
+        if bps == 0 || share.is_zero() {
+            return Ok(share);
+        }
+        let pot = share.mul_bps(bps);
+        let stakers: Vec<(AccountId, u128)> = self
+            .positions
+            .range((validator, AccountId(0))..=(validator, AccountId(u32::MAX)))
+            .filter(|(_, p)| !p.bonded_wei.is_zero())
+            .map(|(&(_, a), p)| (a, p.bonded_wei.wei()))
+            .collect();
+        if stakers.is_empty() {
+            return Ok(share);
+        }
+        let weights: Vec<u128> = stakers.iter().map(|&(_, w)| w).collect();
+        let split = split_pro_rata(pot, &weights)?;
+        let mut paid = Amount::ZERO;
+        for (&(a, _), &s) in stakers.iter().zip(&split.shares) {
+            let b = self.balances.entry(a).or_default();
+            *b = b.checked_add(s)?;
+            paid = paid.checked_add(s)?;
+        }
+        Ok(share.checked_sub(paid)?)
+    }
+}
