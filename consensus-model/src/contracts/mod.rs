@@ -13,6 +13,23 @@
 //!   invariant (every wei in exactly one bucket);
 //! - [`behaviour::ContractDriver`] and [`fees::FeeSource`] for scenarios, and
 //!   [`records::ContractRecorder`] for the event log and per-epoch records.
+//!
+//! Readings of SPEC where it leaves room (each alternative is a [`ContractsConfig`] field):
+//! - Under the per-staker minimum (default) the validator-level threshold of SPEC §3.3 ("falls
+//!   below the minimum by unstaking") is the same 16 DCC on the validator's bonded total; genesis
+//!   validators start staked whatever their genesis stake, and are only re-checked when a staker
+//!   unstakes from them.
+//! - A validator becomes staked only through a stake transaction that leaves its total at or
+//!   above the minimum (HECO `stake`), so a re-approved validator needs fresh stake even if old
+//!   positions are still bonded.
+//! - "Other eligible validators" for confiscated income means the current active set minus jailed
+//!   validators minus the punished one (HECO `addProfitsToActiveValidatorsByStakePercentExcept`).
+//!   Fees or income with no recipient stay in the contract (`undistributed`), as in HECO.
+//! - Income withdrawal: the first one is allowed at any block, then at most once per 28,800 blocks
+//!   (HECO starts its counter at block 0, which would forbid any withdrawal before block 28,800).
+//! - Votes on a decided proposal are accepted and counted but change nothing (HECO).
+//! - A refused transaction is treated as not included: no state change and no fee.
+//! - Staker share (off by default) is paid straight to the stakers' liquid balances.
 
 pub mod behaviour;
 pub mod fees;
@@ -175,6 +192,9 @@ pub struct ContractsConfig {
     pub missed_decay_per_epoch: u32,
     /// Where confiscated income goes.
     pub confiscation: Confiscation,
+    /// Confiscate income when jailing (HECO; default true). False follows the paper's letter,
+    /// which removes the validator at 48 without mentioning its earnings.
+    pub confiscate_on_jail: bool,
     /// State bounds.
     pub limits: ContractLimits,
 }
@@ -197,6 +217,7 @@ impl Default for ContractsConfig {
             jail_threshold: JAIL_THRESHOLD,
             missed_decay_per_epoch: JAIL_THRESHOLD / PUNISH_THRESHOLD,
             confiscation: Confiscation::Redistribute,
+            confiscate_on_jail: true,
             limits: ContractLimits::default(),
         }
     }

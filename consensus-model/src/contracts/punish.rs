@@ -26,7 +26,11 @@ impl<R: ContractRecorder> SystemContracts<R> {
         v.punishments_total = v.punishments_total.saturating_add(1);
         let counter = v.missed;
         let outcome = if counter.is_multiple_of(jail_at) {
-            let moved = self.confiscate(target)?;
+            let moved = if self.config.confiscate_on_jail {
+                self.confiscate(target)?
+            } else {
+                Amount::ZERO
+            };
             let from = self.jail(target)?;
             self.recorder.on_event(
                 block.height,
