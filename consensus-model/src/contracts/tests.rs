@@ -367,6 +367,58 @@ fn confiscated_income_can_be_burned() {
 }
 
 #[test]
+fn end_of_block_order_is_punish_then_fees() {
+    let mut c = world(ContractsConfig::default(), &[1, 2, 3], &[]);
+    miss_turns(&mut c, 1, 23);
+    end(&mut c, 2, false, Amount::from_wei(30));
+    // The 24th miss confiscates the 10 wei earned so far, then the block's fees are split
+    // with v1 still eligible: v1 ends with exactly this block's share.
+    while c.open_height() % 3 != 0 {
+        end(&mut c, 2, false, Amount::ZERO);
+    }
+    end(&mut c, 1, false, Amount::from_wei(300));
+    assert_eq!(income(&c, 1), 100);
+    assert_eq!(income(&c, 2) + income(&c, 3), 10 + 10 + 10 + 200);
+    // The jailing block's fees already skip the jailed validator.
+    miss_turns(&mut c, 1, 23);
+    while c.open_height() % 3 != 0 {
+        end(&mut c, 2, false, Amount::ZERO);
+    }
+    let others = income(&c, 2) + income(&c, 3);
+    end(&mut c, 1, false, Amount::from_wei(300));
+    assert_eq!(c.validator(v(1)).unwrap().status, ValidatorStatus::Jailed);
+    assert_eq!(income(&c, 1), 0);
+    assert_eq!(income(&c, 2) + income(&c, 3), others + 100 + 300);
+    let log = &c.recorder().events;
+    let last_punish = log
+        .iter()
+        .rev()
+        .find_map(|(_, _, e)| match e {
+            ContractEvent::Punished {
+                validator,
+                counter,
+                outcome,
+            } => Some((*validator, *counter, *outcome)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        last_punish,
+        (
+            v(1),
+            48,
+            PunishOutcome::Jailed {
+                confiscated: Amount::from_wei(100)
+            }
+        )
+    );
+    assert!(log.iter().any(|(_, _, e)| matches!(
+        e,
+        ContractEvent::StatusChanged { validator, to: ValidatorStatus::Jailed, .. } if *validator == v(1)
+    )));
+}
+
+#[test]
 fn jail_without_confiscation_option_keeps_income() {
     let config = ContractsConfig {
         confiscate_on_jail: false,
@@ -960,7 +1012,18 @@ proptest! {
             let h = c.open_height();
             let t = time_of(h);
             let send = |c: &mut C, from: u32, fee: u128, call: Call| {
-                let _ = c.apply_tx(h, t, &Tx { from: AccountId(from), fee_wei: Amount::from_wei(fee), call });
+                let snapshot = |c: &C| {
+                    format!(
+                        "{:?}",
+                        (&c.validators, &c.positions, &c.balances, &c.proposals, c.pending_fees, &c.highest_set)
+                    )
+                };
+                let before = snapshot(c);
+                let tx = Tx { from: AccountId(from), fee_wei: Amount::from_wei(fee), call };
+                if c.apply_tx(h, t, &tx).is_err() {
+                    // A refused transaction changes nothing.
+                    assert_eq!(before, snapshot(c));
+                }
             };
             match o {
                 Op::Stake(a, val, amt) => send(&mut c, a, amt % 1_000, Call::Stake { validator: v(val), amount: Amount::from_wei(amt) }),
