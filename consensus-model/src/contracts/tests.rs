@@ -373,7 +373,7 @@ fn end_of_block_order_is_punish_then_fees() {
     end(&mut c, 2, false, Amount::from_wei(30));
     // The 24th miss confiscates the 10 wei earned so far, then the block's fees are split
     // with v1 still eligible: v1 ends with exactly this block's share.
-    while c.open_height() % 3 != 0 {
+    while !c.open_height().is_multiple_of(3) {
         end(&mut c, 2, false, Amount::ZERO);
     }
     end(&mut c, 1, false, Amount::from_wei(300));
@@ -381,7 +381,7 @@ fn end_of_block_order_is_punish_then_fees() {
     assert_eq!(income(&c, 2) + income(&c, 3), 10 + 10 + 10 + 200);
     // The jailing block's fees already skip the jailed validator.
     miss_turns(&mut c, 1, 23);
-    while c.open_height() % 3 != 0 {
+    while !c.open_height().is_multiple_of(3) {
         end(&mut c, 2, false, Amount::ZERO);
     }
     let others = income(&c, 2) + income(&c, 3);
