@@ -3,6 +3,7 @@
 //!
 //! Money is [`sim_core::Amount`] (u128 wei, checked arithmetic); rates are basis points.
 
+pub mod economy;
 pub mod emission;
 pub mod ledger;
 pub mod supply;
@@ -12,5 +13,5 @@ pub mod vesting;
 pub use emission::{DEFAULT_E0, EmissionSchedule, HALVING_PERIOD_DAYS, MINING_POOL};
 pub use ledger::{Bucket, LedgerError, SupplyLedger};
 pub use supply::{Allocation, AllocationId, SupplyError, SupplyParams, TOTAL_SUPPLY};
-pub use timeline::{SupplyDay, SupplyTimeline};
+pub use timeline::{SUPPLY_DAY_COLUMNS, SupplyDay, SupplyTimeline, allocation_column};
 pub use vesting::VestingSchedule;

@@ -1,0 +1,176 @@
+//! Compute nodes as a struct of arrays (SPEC §4.1–4.2, 4.5): power, operator, life-cycle status,
+//! pledge, outage state, the day's offline time, the reference-reward ring and cumulative totals.
+//! Nothing here allocates per day.
+
+use sim_core::{Amount, RandomStream};
+
+use super::config::{AdoptionModel, EconomyConfig, FailureModel, MAX_REFERENCE_WINDOW};
+use super::record::NodeStatus;
+
+/// "Not down" marker for `down_since_ms`.
+pub(crate) const UP: u64 = u64::MAX;
+
+/// All per-node state, indexed by node id.
+#[derive(Debug, Clone)]
+pub(crate) struct Nodes {
+    pub std_power: Vec<u64>,
+    pub operator: Vec<u32>,
+    pub status: Vec<NodeStatus>,
+    pub pledge: Vec<Amount>,
+    pub pledge_required: Vec<Amount>,
+    /// First day after the current pledge term.
+    pub pledge_end_day: Vec<u64>,
+    pub down_since_ms: Vec<u64>,
+    pub up_at_ms: Vec<u64>,
+    pub reported: Vec<bool>,
+    pub outage_id: Vec<u32>,
+    pub fail_gen: Vec<u32>,
+    pub failure: Vec<FailureModel>,
+    /// Offline ms within the day being accumulated.
+    pub offline_ms_today: Vec<u64>,
+    /// Constant adoption per node (bps) when its model is constant; else `u32::MAX`.
+    pub adoption_const: Vec<u32>,
+    /// Index into `adoption_models` for non-constant models.
+    pub adoption_model: Vec<u32>,
+    /// Flat `n × window` ring of daily basic+stability rewards over online days.
+    pub ring: Vec<Amount>,
+    pub ring_pos: Vec<u8>,
+    pub ring_len: Vec<u8>,
+    pub basic_total: Vec<Amount>,
+    pub stability_total: Vec<Amount>,
+    pub extra_total: Vec<Amount>,
+    pub election_total: Vec<Amount>,
+    pub forfeited_total: Vec<Amount>,
+    pub forfeit_count: Vec<u32>,
+    pub fail_stream: Vec<Option<RandomStream>>,
+    pub adoption_stream: Vec<Option<RandomStream>>,
+    pub window: usize,
+}
+
+impl Nodes {
+    pub fn new(
+        cfg: &EconomyConfig,
+        streams: sim_core::Streams,
+        models: &mut Vec<AdoptionModel>,
+    ) -> Self {
+        let n = cfg.nodes.len();
+        let window = cfg.penalties.reference_window_days as usize;
+        debug_assert!(window <= MAX_REFERENCE_WINDOW);
+        let mut nodes = Nodes {
+            std_power: Vec::with_capacity(n),
+            operator: Vec::with_capacity(n),
+            status: vec![NodeStatus::NotJoined; n],
+            pledge: vec![Amount::ZERO; n],
+            pledge_required: Vec::with_capacity(n),
+            pledge_end_day: vec![u64::MAX; n],
+            down_since_ms: vec![UP; n],
+            up_at_ms: vec![0; n],
+            reported: vec![false; n],
+            outage_id: vec![0; n],
+            fail_gen: vec![0; n],
+            failure: Vec::with_capacity(n),
+            offline_ms_today: vec![0; n],
+            adoption_const: Vec::with_capacity(n),
+            adoption_model: Vec::with_capacity(n),
+            ring: vec![Amount::ZERO; n * window],
+            ring_pos: vec![0; n],
+            ring_len: vec![0; n],
+            basic_total: vec![Amount::ZERO; n],
+            stability_total: vec![Amount::ZERO; n],
+            extra_total: vec![Amount::ZERO; n],
+            election_total: vec![Amount::ZERO; n],
+            forfeited_total: vec![Amount::ZERO; n],
+            forfeit_count: vec![0; n],
+            fail_stream: Vec::with_capacity(n),
+            adoption_stream: Vec::with_capacity(n),
+            window,
+        };
+        models.push(cfg.adoption.clone());
+        for (i, spec) in cfg.nodes.iter().enumerate() {
+            nodes
+                .std_power
+                .push(cfg.standardised_power(spec.kind, spec.raw_power));
+            nodes.operator.push(spec.operator);
+            nodes
+                .pledge_required
+                .push(cfg.pledge_required(spec.kind, spec.raw_power));
+            nodes.failure.push(spec.failure);
+            let model = spec.adoption.as_ref().unwrap_or(&cfg.adoption);
+            match model {
+                AdoptionModel::Constant(b) => {
+                    nodes.adoption_const.push((*b).min(10_000));
+                    nodes.adoption_model.push(0);
+                }
+                other => {
+                    nodes.adoption_const.push(u32::MAX);
+                    let idx = if spec.adoption.is_some() {
+                        models.push(other.clone());
+                        models.len() - 1
+                    } else {
+                        0
+                    };
+                    nodes.adoption_model.push(u32::try_from(idx).unwrap_or(0));
+                }
+            }
+            let idx = i as u64;
+            nodes.fail_stream.push(
+                (spec.failure.mean_up_ms > 0)
+                    .then(|| streams.stream(sim_core::Domain("economy.node.failure"), idx)),
+            );
+            nodes.adoption_stream.push(
+                matches!(model, AdoptionModel::UniformDaily { .. })
+                    .then(|| streams.stream(sim_core::Domain("economy.node.adoption"), idx)),
+            );
+        }
+        nodes
+    }
+
+    pub fn len(&self) -> usize {
+        self.std_power.len()
+    }
+
+    pub fn is_down(&self, i: usize) -> bool {
+        self.down_since_ms[i] != UP
+    }
+
+    /// Records one online day's basic+stability reward in the reference ring.
+    #[inline]
+    pub fn push_reference(&mut self, i: usize, reward: Amount) {
+        let w = self.window;
+        let pos = self.ring_pos[i] as usize;
+        self.ring[i * w + pos] = reward;
+        self.ring_pos[i] = ((pos + 1) % w) as u8;
+        if (self.ring_len[i] as usize) < w {
+            self.ring_len[i] += 1;
+        }
+    }
+
+    /// Mean daily basic+stability reward over the node's last `window` online days (floor; 0
+    /// with no online day yet; fewer days average over what there is).
+    pub fn reference_reward(&self, i: usize) -> Amount {
+        let len = self.ring_len[i] as usize;
+        if len == 0 {
+            return Amount::ZERO;
+        }
+        let w = self.window;
+        // ≤ 16 rewards of < 2^124 wei each cannot overflow u128 in practice; saturate anyway.
+        let sum = self.ring[i * w..i * w + w]
+            .iter()
+            .fold(0u128, |acc, a| acc.saturating_add(a.wei()));
+        Amount::from_wei(sum / len as u128)
+    }
+}
+
+/// An exponential sample with the given mean, in whole ms (≥ 1): `-ln(U)·mean` with `U` in
+/// `(0, 1]` from 53 random bits, computed with `libm` (pure software, identical everywhere) and
+/// converted to an integer immediately.
+pub(crate) fn exponential_ms(stream: &mut RandomStream, mean_ms: u64) -> u64 {
+    let bits = (stream.next_u64() >> 11) + 1; // 1 ..= 2^53
+    let u = bits as f64 / 9_007_199_254_740_992.0; // (0, 1]
+    let x = -libm::log(u) * mean_ms as f64;
+    if x >= 1.8e19 {
+        u64::MAX / 4
+    } else {
+        (x as u64).max(1)
+    }
+}

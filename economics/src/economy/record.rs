@@ -1,0 +1,175 @@
+//! Outputs of the economy: the SPEC §8 daily row (exact `Amount` fields), per-term election
+//! results, and the recorder trait they are streamed to (with a `Vec` recorder for tests).
+
+use sim_core::Amount;
+
+/// Everything that happened in one settled day (SPEC §8 names). Burns and fees of events
+/// processed during the day (forfeits, vote fees) are included; campaign transitions at the
+/// boundary that opens day `d` are counted in day `d`'s row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayRow {
+    /// 0-based day settled.
+    pub day: u64,
+    /// Settlement time minus the day's end boundary (0 on an ideal chain).
+    pub settlement_delay_ms: u64,
+    /// Scheduled E(d), capped by what the pool held.
+    pub emission: Amount,
+    /// Basic reward paid.
+    pub basic_paid: Amount,
+    /// Stability reward paid.
+    pub stability_paid: Amount,
+    /// Super-node extra paid.
+    pub extra_paid: Amount,
+    /// Election reward paid to super nodes.
+    pub election_super_nodes_paid: Amount,
+    /// Election reward paid to voters.
+    pub election_voters_paid: Amount,
+    /// Burned by the pre-election rule.
+    pub burned_pre_election: Amount,
+    /// Burned: the non-adopted part of stability.
+    pub burned_unadopted: Amount,
+    /// Burned: forfeited pledges.
+    pub burned_forfeits: Amount,
+    /// Forfeited pledges returned to the mining pool (the selectable sink).
+    pub forfeits_to_pool: Amount,
+    /// Emission that stayed in the pool (dust, empty categories, unsplit bps).
+    pub emission_left_in_pool: Amount,
+    /// What the mining pool holds after the day.
+    pub pool_remaining: Amount,
+    /// Released by vesting this day.
+    pub vested_released: Amount,
+    /// Circulating supply: the liquid bucket.
+    pub circulating: Amount,
+    /// Unvested allocations.
+    pub locked_unvested: Amount,
+    /// Node pledges.
+    pub locked_node_pledges: Amount,
+    /// Locked votes.
+    pub locked_votes: Amount,
+    /// Validator stake (untouched by the economy-only run).
+    pub locked_validator_stake: Amount,
+    /// Unwithdrawn validator income (vote fees in economy-only mode).
+    pub unwithdrawn_income: Amount,
+    /// Burned since genesis.
+    pub burned_total: Amount,
+    /// Vote handling fees collected this day.
+    pub vote_fees: Amount,
+    /// Votes cast this day (DCC locked).
+    pub votes_cast: Amount,
+    /// Votes released this day.
+    pub votes_released: Amount,
+    /// Nodes with effective power > 0 this day.
+    pub nodes_active: u32,
+    /// Nodes holding a valid pledge at settlement.
+    pub nodes_pledged: u32,
+    /// Σ effective power (standardised power × seconds online, pledged nodes).
+    pub effective_power: u128,
+    /// Super nodes in office this day.
+    pub super_nodes: u32,
+}
+
+/// One candidate of a campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CandidateResult {
+    /// Node id.
+    pub node: u32,
+    /// Standardised power when voting opened.
+    pub power: u64,
+    /// Votes received (wei of DCC locked).
+    pub votes: Amount,
+    /// Elected.
+    pub elected: bool,
+}
+
+/// The result of one campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermResult {
+    /// 0-based term number.
+    pub term: u32,
+    /// Day voting opened.
+    pub voting_open_day: u64,
+    /// Day voting closed (= first day of the term).
+    pub term_start_day: u64,
+    /// First day after the term.
+    pub term_end_day: u64,
+    /// Candidates in rank order at voting open (power desc, id asc).
+    pub candidates: Vec<CandidateResult>,
+    /// Winners in election order.
+    pub winners: Vec<u32>,
+    /// Vote transactions.
+    pub vote_count: u32,
+}
+
+/// Receives the outputs as they are produced.
+pub trait EconomyRecorder {
+    /// One settled day.
+    fn day(&mut self, row: &DayRow);
+    /// One closed campaign.
+    fn term(&mut self, result: &TermResult);
+}
+
+/// Keeps everything in memory.
+#[derive(Debug, Clone, Default)]
+pub struct VecRecorder {
+    /// Daily rows.
+    pub days: Vec<DayRow>,
+    /// Campaign results.
+    pub terms: Vec<TermResult>,
+}
+
+impl EconomyRecorder for VecRecorder {
+    fn day(&mut self, row: &DayRow) {
+        self.days.push(row.clone());
+    }
+    fn term(&mut self, result: &TermResult) {
+        self.terms.push(result.clone());
+    }
+}
+
+/// Discards everything (benchmarks).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NullRecorder;
+
+impl EconomyRecorder for NullRecorder {
+    fn day(&mut self, _row: &DayRow) {}
+    fn term(&mut self, _result: &TermResult) {}
+}
+
+/// Per-node cumulative figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NodeTotals {
+    /// Basic reward received.
+    pub basic: Amount,
+    /// Stability reward received.
+    pub stability: Amount,
+    /// Super-node extra received.
+    pub extra: Amount,
+    /// Election reward received as a super node.
+    pub election: Amount,
+    /// Pledge forfeited.
+    pub forfeited: Amount,
+    /// Pledge currently locked.
+    pub pledge: Amount,
+    /// Current status.
+    pub status: NodeStatus,
+    /// Forfeit events.
+    pub forfeit_count: u32,
+}
+
+/// Life-cycle state of a node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeStatus {
+    /// Not joined yet.
+    #[default]
+    NotJoined,
+    /// Joined but without a pledge (its operator could not pay): earns nothing.
+    Unpledged,
+    /// Pledged: earns.
+    Pledged,
+    /// Cleared by penalties: power deregistered, pledge remainder returned at term end.
+    Cleared,
+    /// Pledge term ended without re-pledge.
+    Lapsed,
+    /// Left for good (exit, attack, or cleared and refunded).
+    Gone,
+}

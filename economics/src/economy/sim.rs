@@ -1,0 +1,1250 @@
+//! The economy run: daily settlement (SPEC §4.3–4.4), node penalties (SPEC §4.5), pledges
+//! (SPEC §4.2), the super-node campaign (SPEC §5) and the SPEC §7 invariant, checked every day.
+//!
+//! **Driver.** A tight day loop, exactly equivalent to day events on sim-core's engine: node
+//! events (outages, repairs, penalty checkpoints, exits, attacks) live in a sim-core
+//! [`EventQueue`] and are processed in (time, seq) order up to each day's end; then the day is
+//! settled by [`Economy::settle_day`], then the boundary work of the next day runs (pledge
+//! expiries and re-pledges, joins, campaign transitions, votes). [`Economy::run_ideal`] settles
+//! exactly at each boundary; a chain layer calls `settle_day(d, t)` from the first block at or
+//! after the boundary and the delay is reported in the day's row.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sim_core::amount::mul_div_floor;
+use sim_core::time::MS_PER_DAY;
+use sim_core::{
+    Amount, AmountError, Domain, EventQueue, RandomStream, ScheduleError, SimTime, Streams,
+};
+
+use super::campaign::{Campaign, Term, Voting};
+use super::config::{
+    AdoptionModel, ClearingRule, ConfigError, EconomyConfig, ForfeitSink, PreElectionRule,
+    RepledgePolicy, VoterStrategy,
+};
+use super::nodes::{Nodes, UP, exponential_ms};
+use super::record::{CandidateResult, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult};
+use crate::ledger::{Bucket, LedgerError, SupplyLedger};
+
+/// Account index of the foundation/market account: it holds every liquid wei that no agent
+/// holds (genesis-liquid allocations, vested releases) and funds the agents' endowments.
+pub const FOUNDATION_ACCOUNT: usize = 0;
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EconomyError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A ledger transfer failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Arithmetic overflow or underflow.
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    /// The node event queue refused an event.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// Days must be settled in order.
+    #[error("settle_day out of order: expected day {expected}, got {got}")]
+    DayOrder {
+        /// Next day to settle.
+        expected: u64,
+        /// Requested.
+        got: u64,
+    },
+    /// A day settled before its end.
+    #[error("day {day} settled at {at}, before its end")]
+    SettledEarly {
+        /// Day.
+        day: u64,
+        /// Requested settlement time.
+        at: SimTime,
+    },
+    /// A limit was exceeded.
+    #[error("limit exceeded: {what} (limit {limit})")]
+    Limit {
+        /// What.
+        what: &'static str,
+        /// Limit.
+        limit: u64,
+    },
+    /// The endowments exceed the foundation/market account.
+    #[error("endowments need {needed}, the foundation/market account holds {available}")]
+    Endowment {
+        /// Needed.
+        needed: Amount,
+        /// Available.
+        available: Amount,
+    },
+    /// The SPEC §7 invariant (or an internal one) broke: the run stops.
+    #[error("accounting invariant broken on day {day}: {detail}")]
+    Invariant {
+        /// Day.
+        day: u64,
+        /// What differs.
+        detail: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeEvent {
+    OutageStart {
+        node: u32,
+        end_ms: u64,
+        reported: bool,
+    },
+    Fail {
+        node: u32,
+        generation: u32,
+    },
+    Repair {
+        node: u32,
+        outage: u32,
+    },
+    PenaltyCheck {
+        node: u32,
+        outage: u32,
+    },
+    Exit {
+        node: u32,
+    },
+    Attack {
+        node: u32,
+    },
+}
+
+/// Per-row accumulators of events between settlements.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pending {
+    burned_forfeits: Amount,
+    forfeits_to_pool: Amount,
+    vote_fees: Amount,
+    votes_cast: Amount,
+    votes_released: Amount,
+}
+
+/// The compute-power economy and super-node campaign.
+#[derive(Debug)]
+pub struct Economy {
+    cfg: EconomyConfig,
+    ledger: SupplyLedger,
+    liquid: Vec<Amount>,
+    nodes: Nodes,
+    adoption_models: Vec<AdoptionModel>,
+    campaign: Campaign,
+    events: EventQueue<NodeEvent>,
+    events_handled: u64,
+    next_day: u64,
+    pledged_count: u32,
+    down_set: BTreeSet<u32>,
+    touched: Vec<u32>,
+    join_order: Vec<u32>,
+    join_ptr: usize,
+    pending_pledge: Vec<u32>,
+    expiry_buckets: Vec<Vec<u32>>,
+    voter_streams: Vec<RandomStream>,
+    voter_rewards: Vec<Amount>,
+    fees_total: Amount,
+    fees_untaken: Amount,
+    pending: Pending,
+    eff: Vec<u128>,
+    split_out: Vec<Amount>,
+    operator_base: usize,
+    voter_base: usize,
+}
+
+fn inv(day: u64, detail: impl Into<String>) -> EconomyError {
+    EconomyError::Invariant {
+        day,
+        detail: detail.into(),
+    }
+}
+
+impl Economy {
+    /// Validates `cfg`, builds genesis (ledger, endowments from the foundation/market account,
+    /// node arrays, scheduled node events) and runs the boundary work of day 0.
+    pub fn new(cfg: EconomyConfig) -> Result<Self, EconomyError> {
+        cfg.validate()?;
+        let ledger = SupplyLedger::genesis(&cfg.supply)?;
+        let streams = Streams::new(cfg.seed);
+        let n_ops = cfg.operators.len();
+        let n_voters = cfg.voters.len();
+        let mut liquid = vec![Amount::ZERO; 1 + n_ops + n_voters];
+        liquid[FOUNDATION_ACCOUNT] = ledger.balance(Bucket::Liquid);
+        let endowments = cfg
+            .operators
+            .iter()
+            .map(|o| o.endowment)
+            .chain(cfg.voters.iter().map(|v| v.endowment));
+        let needed = Amount::checked_sum(endowments.clone())?;
+        if needed > liquid[FOUNDATION_ACCOUNT] {
+            return Err(EconomyError::Endowment {
+                needed,
+                available: liquid[FOUNDATION_ACCOUNT],
+            });
+        }
+        for (slot, e) in liquid[1..].iter_mut().zip(endowments) {
+            *slot = e;
+        }
+        liquid[FOUNDATION_ACCOUNT] = liquid[FOUNDATION_ACCOUNT].checked_sub(needed)?;
+        let mut adoption_models = Vec::new();
+        let nodes = Nodes::new(&cfg, streams, &mut adoption_models);
+        let n = nodes.len();
+        let mut join_order: Vec<u32> = (0..n as u32).collect();
+        join_order.sort_by_key(|&i| (cfg.nodes[i as usize].join_day, i));
+        let voter_streams = (0..n_voters as u64)
+            .map(|v| streams.stream(Domain("economy.voter"), v))
+            .collect();
+        let lock = usize::try_from(cfg.pledge_lock_days).unwrap_or(usize::MAX);
+        let mut econ = Economy {
+            events: EventQueue::new(cfg.limits.max_pending_events),
+            ledger,
+            liquid,
+            nodes,
+            adoption_models,
+            campaign: Campaign::default(),
+            events_handled: 0,
+            next_day: 0,
+            pledged_count: 0,
+            down_set: BTreeSet::new(),
+            touched: Vec::new(),
+            join_order,
+            join_ptr: 0,
+            pending_pledge: Vec::new(),
+            expiry_buckets: vec![Vec::new(); lock.min(100_000)],
+            voter_streams,
+            voter_rewards: vec![Amount::ZERO; n_voters],
+            fees_total: Amount::ZERO,
+            fees_untaken: Amount::ZERO,
+            pending: Pending::default(),
+            eff: vec![0; n],
+            split_out: Vec::new(),
+            operator_base: 1,
+            voter_base: 1 + n_ops,
+            cfg,
+        };
+        if econ.cfg.pledge_lock_days > 100_000 {
+            return Err(EconomyError::Limit {
+                what: "pledge_lock_days",
+                limit: 100_000,
+            });
+        }
+        for (i, spec) in econ.cfg.nodes.iter().enumerate() {
+            let node = i as u32;
+            for o in &spec.outages {
+                let end_ms = o.start_ms.saturating_add(o.duration_ms);
+                econ.events.schedule_at(
+                    SimTime::from_ms(o.start_ms),
+                    NodeEvent::OutageStart {
+                        node,
+                        end_ms,
+                        reported: o.reported,
+                    },
+                )?;
+            }
+            if let Some(t) = spec.exit_at_ms {
+                econ.events
+                    .schedule_at(SimTime::from_ms(t), NodeEvent::Exit { node })?;
+            }
+            if let Some(t) = spec.attack_at_ms {
+                econ.events
+                    .schedule_at(SimTime::from_ms(t), NodeEvent::Attack { node })?;
+            }
+        }
+        for i in 0..n {
+            econ.schedule_failure(i, 0)?;
+        }
+        let mut null = super::record::NullRecorder;
+        econ.boundary(0, &mut null)?;
+        econ.check_invariant(0)?;
+        Ok(econ)
+    }
+
+    // ----- accessors -----
+
+    /// The supply ledger.
+    pub fn ledger(&self) -> &SupplyLedger {
+        &self.ledger
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EconomyConfig {
+        &self.cfg
+    }
+
+    /// The next day to settle.
+    pub fn next_day(&self) -> u64 {
+        self.next_day
+    }
+
+    /// Liquid balance of the foundation/market account.
+    pub fn foundation_balance(&self) -> Amount {
+        self.liquid[FOUNDATION_ACCOUNT]
+    }
+
+    /// Liquid balance of operator `op`.
+    pub fn operator_balance(&self, op: usize) -> Option<Amount> {
+        (op < self.voter_base - self.operator_base).then(|| self.liquid[self.operator_base + op])
+    }
+
+    /// Liquid balance of voter `v`.
+    pub fn voter_balance(&self, v: usize) -> Option<Amount> {
+        self.liquid.get(self.voter_base + v).copied()
+    }
+
+    /// Election rewards received by voter `v`.
+    pub fn voter_reward(&self, v: usize) -> Option<Amount> {
+        self.voter_rewards.get(v).copied()
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Cumulative figures of node `i`.
+    pub fn node_totals(&self, i: usize) -> Option<NodeTotals> {
+        (i < self.nodes.len()).then(|| NodeTotals {
+            basic: self.nodes.basic_total[i],
+            stability: self.nodes.stability_total[i],
+            extra: self.nodes.extra_total[i],
+            election: self.nodes.election_total[i],
+            forfeited: self.nodes.forfeited_total[i],
+            pledge: self.nodes.pledge[i],
+            status: self.nodes.status[i],
+            forfeit_count: self.nodes.forfeit_count[i],
+        })
+    }
+
+    /// Nodes holding a valid pledge now.
+    pub fn pledged_nodes(&self) -> u32 {
+        self.pledged_count
+    }
+
+    /// Super nodes in office on `day` (empty outside a term).
+    pub fn super_nodes_on(&self, day: u64) -> &[u32] {
+        self.campaign.super_nodes_on(day)
+    }
+
+    /// The term in office on `day`: (0-based term number, first day, first day after it).
+    pub fn term_on(&self, day: u64) -> Option<(u32, u64, u64)> {
+        self.campaign
+            .term
+            .as_ref()
+            .filter(|t| t.start_day <= day && day < t.end_day)
+            .map(|t| (t.index, t.start_day, t.end_day))
+    }
+
+    /// Candidates of the open voting period, if one is open.
+    pub fn open_candidates(&self) -> Option<&[u32]> {
+        self.campaign.voting.as_ref().map(|v| &v.candidates[..])
+    }
+
+    /// The first day of the first super-node term, once known.
+    pub fn first_term_start(&self) -> Option<u64> {
+        self.campaign.first_term_start
+    }
+
+    /// Vote handling fees collected since the last call: the chain layer passes them to the
+    /// validators (economy-only mode leaves them in the unwithdrawn-income bucket).
+    pub fn take_vote_fees(&mut self) -> Amount {
+        std::mem::take(&mut self.fees_untaken)
+    }
+
+    /// All vote handling fees ever collected.
+    pub fn vote_fees_total(&self) -> Amount {
+        self.fees_total
+    }
+
+    // ----- driving -----
+
+    /// Settles every day up to (excluding) `end_day` exactly at its boundary (ideal chain).
+    pub fn run_ideal(
+        &mut self,
+        end_day: u64,
+        recorder: &mut dyn EconomyRecorder,
+    ) -> Result<(), EconomyError> {
+        while self.next_day < end_day {
+            let d = self.next_day;
+            self.settle_day(d, SimTime::from_day(d.saturating_add(1)), recorder)?;
+        }
+        Ok(())
+    }
+
+    /// Settles day `day` at `settlement_time` (≥ the day's end; the difference is the reported
+    /// delay): processes node events up to the day's end, pays and burns the day's emission,
+    /// records the row, runs the next day's boundary work and checks the SPEC §7 invariant.
+    pub fn settle_day(
+        &mut self,
+        day: u64,
+        settlement_time: SimTime,
+        recorder: &mut dyn EconomyRecorder,
+    ) -> Result<(), EconomyError> {
+        if day != self.next_day {
+            return Err(EconomyError::DayOrder {
+                expected: self.next_day,
+                got: day,
+            });
+        }
+        if day >= self.cfg.limits.max_days {
+            return Err(EconomyError::Limit {
+                what: "max_days",
+                limit: self.cfg.limits.max_days,
+            });
+        }
+        let day_end = SimTime::from_day(day + 1);
+        let Some(delay_ms) = settlement_time.checked_since(day_end) else {
+            return Err(EconomyError::SettledEarly {
+                day,
+                at: settlement_time,
+            });
+        };
+        self.process_events_before(day_end.as_ms())?;
+        let mut row = self.settle(day)?;
+        row.settlement_delay_ms = delay_ms;
+        recorder.day(&row);
+        self.next_day = day + 1;
+        self.boundary(day + 1, recorder)?;
+        if (day + 1).is_multiple_of(self.cfg.invariant_check_interval_days) {
+            self.check_invariant(day)?;
+        }
+        Ok(())
+    }
+
+    // ----- node events -----
+
+    fn schedule_failure(&mut self, i: usize, now_ms: u64) -> Result<(), EconomyError> {
+        let f = self.nodes.failure[i];
+        if f.mean_up_ms == 0 {
+            return Ok(());
+        }
+        let Some(stream) = self.nodes.fail_stream[i].as_mut() else {
+            return Ok(());
+        };
+        let dt = exponential_ms(stream, f.mean_up_ms);
+        self.nodes.fail_gen[i] = self.nodes.fail_gen[i].wrapping_add(1);
+        let generation = self.nodes.fail_gen[i];
+        self.events.schedule_at(
+            SimTime::from_ms(now_ms.saturating_add(dt)),
+            NodeEvent::Fail {
+                node: i as u32,
+                generation,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn process_events_before(&mut self, end_ms: u64) -> Result<(), EconomyError> {
+        while self.events.peek_time().is_some_and(|t| t.as_ms() < end_ms) {
+            let Some((key, ev)) = self.events.pop() else {
+                break;
+            };
+            self.events_handled += 1;
+            if self.events_handled > self.cfg.limits.max_events {
+                return Err(EconomyError::Limit {
+                    what: "max_events",
+                    limit: self.cfg.limits.max_events,
+                });
+            }
+            self.handle(key.time.as_ms(), ev)?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, now: u64, ev: NodeEvent) -> Result<(), EconomyError> {
+        match ev {
+            NodeEvent::OutageStart {
+                node,
+                end_ms,
+                reported,
+            } => self.go_down(node as usize, now, end_ms, reported),
+            NodeEvent::Fail { node, generation } => {
+                let i = node as usize;
+                if generation != self.nodes.fail_gen[i] || self.nodes.is_down(i) {
+                    return Ok(());
+                }
+                let f = self.nodes.failure[i];
+                let (repair, reported) = match self.nodes.fail_stream[i].as_mut() {
+                    Some(s) => (
+                        exponential_ms(s, f.mean_repair_ms),
+                        s.chance_bps(f.report_bps),
+                    ),
+                    None => return Ok(()),
+                };
+                self.go_down(i, now, now.saturating_add(repair), reported)
+            }
+            NodeEvent::Repair { node, outage } => {
+                let i = node as usize;
+                if outage != self.nodes.outage_id[i]
+                    || !self.nodes.is_down(i)
+                    || self.nodes.up_at_ms[i] != now
+                {
+                    return Ok(());
+                }
+                self.go_up(i, now)
+            }
+            NodeEvent::PenaltyCheck { node, outage } => {
+                let i = node as usize;
+                if outage != self.nodes.outage_id[i]
+                    || !self.nodes.is_down(i)
+                    || now >= self.nodes.up_at_ms[i]
+                {
+                    return Ok(());
+                }
+                if self.nodes.status[i] == NodeStatus::Pledged {
+                    self.forfeit_reference(i, now / MS_PER_DAY)?;
+                }
+                if matches!(
+                    self.nodes.status[i],
+                    NodeStatus::Pledged | NodeStatus::Unpledged | NodeStatus::NotJoined
+                ) {
+                    let next = now.saturating_add(self.cfg.penalties.forfeit_interval_ms);
+                    self.events.schedule_at(
+                        SimTime::from_ms(next),
+                        NodeEvent::PenaltyCheck { node, outage },
+                    )?;
+                }
+                Ok(())
+            }
+            NodeEvent::Exit { node } | NodeEvent::Attack { node } => {
+                let i = node as usize;
+                if matches!(
+                    self.nodes.status[i],
+                    NodeStatus::Pledged | NodeStatus::Cleared
+                ) {
+                    let all = self.nodes.pledge[i];
+                    self.take_from_pledge(i, all)?;
+                }
+                if self.nodes.status[i] == NodeStatus::Pledged {
+                    self.pledged_count -= 1;
+                }
+                self.nodes.status[i] = NodeStatus::Gone;
+                Ok(())
+            }
+        }
+    }
+
+    fn go_down(
+        &mut self,
+        i: usize,
+        now: u64,
+        end_ms: u64,
+        reported: bool,
+    ) -> Result<(), EconomyError> {
+        if self.nodes.status[i] == NodeStatus::Gone || end_ms <= now {
+            return Ok(());
+        }
+        let node = i as u32;
+        if self.nodes.is_down(i) {
+            // Overlapping outage: extend the current one.
+            self.nodes.reported[i] &= reported;
+            if end_ms > self.nodes.up_at_ms[i] {
+                self.nodes.up_at_ms[i] = end_ms;
+                let outage = self.nodes.outage_id[i];
+                self.events
+                    .schedule_at(SimTime::from_ms(end_ms), NodeEvent::Repair { node, outage })?;
+            }
+            return Ok(());
+        }
+        self.nodes.down_since_ms[i] = now;
+        self.nodes.up_at_ms[i] = end_ms;
+        self.nodes.reported[i] = reported;
+        self.nodes.outage_id[i] = self.nodes.outage_id[i].wrapping_add(1);
+        self.nodes.fail_gen[i] = self.nodes.fail_gen[i].wrapping_add(1);
+        let outage = self.nodes.outage_id[i];
+        self.down_set.insert(node);
+        self.events
+            .schedule_at(SimTime::from_ms(end_ms), NodeEvent::Repair { node, outage })?;
+        let check = now.saturating_add(self.cfg.penalties.first_forfeit_ms);
+        self.events.schedule_at(
+            SimTime::from_ms(check),
+            NodeEvent::PenaltyCheck { node, outage },
+        )?;
+        Ok(())
+    }
+
+    fn go_up(&mut self, i: usize, now: u64) -> Result<(), EconomyError> {
+        let since = self.nodes.down_since_ms[i];
+        let day_start = (now / MS_PER_DAY) * MS_PER_DAY;
+        self.add_offline(i, now - since.max(day_start));
+        self.nodes.down_since_ms[i] = UP;
+        self.down_set.remove(&(i as u32));
+        let duration = now - since;
+        let p = &self.cfg.penalties;
+        if duration <= p.grace_ms
+            && !self.nodes.reported[i]
+            && p.unreported_short_outage_forfeits
+            && self.nodes.status[i] == NodeStatus::Pledged
+        {
+            self.forfeit_reference(i, now / MS_PER_DAY)?;
+        }
+        self.schedule_failure(i, now)
+    }
+
+    fn add_offline(&mut self, i: usize, ms: u64) {
+        if ms == 0 {
+            return;
+        }
+        if self.nodes.offline_ms_today[i] == 0 {
+            self.touched.push(i as u32);
+        }
+        self.nodes.offline_ms_today[i] = (self.nodes.offline_ms_today[i] + ms).min(MS_PER_DAY);
+    }
+
+    // ----- pledges and penalties -----
+
+    fn forfeit_reference(&mut self, i: usize, _day: u64) -> Result<(), EconomyError> {
+        let reference = self.nodes.reference_reward(i);
+        let amount = Amount::from_wei(
+            reference
+                .wei()
+                .saturating_mul(u128::from(self.cfg.penalties.forfeit_days)),
+        );
+        let taken = amount.min(self.nodes.pledge[i]);
+        self.take_from_pledge(i, taken)?;
+        self.nodes.forfeit_count[i] += 1;
+        let required = self.nodes.pledge_required[i];
+        let pledge = self.nodes.pledge[i];
+        if pledge >= required {
+            return Ok(());
+        }
+        let clear = match self.cfg.penalties.clearing {
+            ClearingRule::TopUpOrClear => {
+                let need = required.checked_sub(pledge)?;
+                let acct = self.operator_base + self.nodes.operator[i] as usize;
+                if self.liquid[acct] >= need {
+                    self.liquid[acct] = self.liquid[acct].checked_sub(need)?;
+                    self.ledger
+                        .transfer(Bucket::Liquid, Bucket::NodePledges, need)?;
+                    self.nodes.pledge[i] = required;
+                    false
+                } else {
+                    true
+                }
+            }
+            ClearingRule::ClearWhenExhausted => pledge.is_zero() && !required.is_zero(),
+            ClearingRule::ClearBelowRequirement => true,
+        };
+        if clear {
+            self.nodes.status[i] = NodeStatus::Cleared;
+            self.pledged_count -= 1;
+        }
+        Ok(())
+    }
+
+    /// Removes `amount` from node `i`'s pledge into the forfeit sink.
+    fn take_from_pledge(&mut self, i: usize, amount: Amount) -> Result<(), EconomyError> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        self.nodes.pledge[i] = self.nodes.pledge[i].checked_sub(amount)?;
+        self.nodes.forfeited_total[i] = self.nodes.forfeited_total[i].checked_add(amount)?;
+        match self.cfg.penalties.sink {
+            ForfeitSink::Burn => {
+                self.ledger
+                    .transfer(Bucket::NodePledges, Bucket::Burned, amount)?;
+                self.pending.burned_forfeits = self.pending.burned_forfeits.checked_add(amount)?;
+            }
+            ForfeitSink::MiningPool => {
+                self.ledger
+                    .transfer(Bucket::NodePledges, Bucket::MiningPool, amount)?;
+                self.pending.forfeits_to_pool =
+                    self.pending.forfeits_to_pool.checked_add(amount)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pledges node `i` from its operator's balance at the start of `day`, if it can.
+    fn try_pledge(&mut self, i: usize, day: u64) -> Result<bool, EconomyError> {
+        let required = self.nodes.pledge_required[i];
+        let acct = self.operator_base + self.nodes.operator[i] as usize;
+        if self.liquid[acct] < required {
+            self.nodes.status[i] = NodeStatus::Unpledged;
+            return Ok(false);
+        }
+        self.liquid[acct] = self.liquid[acct].checked_sub(required)?;
+        self.ledger
+            .transfer(Bucket::Liquid, Bucket::NodePledges, required)?;
+        self.nodes.pledge[i] = self.nodes.pledge[i].checked_add(required)?;
+        self.nodes.status[i] = NodeStatus::Pledged;
+        let end = day.saturating_add(self.cfg.pledge_lock_days);
+        self.nodes.pledge_end_day[i] = end;
+        let b = (end % self.expiry_buckets.len() as u64) as usize;
+        self.expiry_buckets[b].push(i as u32);
+        self.pledged_count += 1;
+        Ok(true)
+    }
+
+    fn return_pledge(&mut self, i: usize) -> Result<(), EconomyError> {
+        let amount = std::mem::take(&mut self.nodes.pledge[i]);
+        let acct = self.operator_base + self.nodes.operator[i] as usize;
+        self.liquid[acct] = self.liquid[acct].checked_add(amount)?;
+        self.ledger
+            .transfer(Bucket::NodePledges, Bucket::Liquid, amount)?;
+        Ok(())
+    }
+
+    // ----- the day boundary -----
+
+    fn boundary(
+        &mut self,
+        day: u64,
+        recorder: &mut dyn EconomyRecorder,
+    ) -> Result<(), EconomyError> {
+        // 1. Pledge terms ending today: lump return, then re-pledge per policy.
+        let b = (day % self.expiry_buckets.len() as u64) as usize;
+        // Every entry of bucket `b` was pushed `pledge_lock_days` ago (ending today) or is stale
+        // (the node left); re-pledges push into the emptied bucket again.
+        let mut due = std::mem::take(&mut self.expiry_buckets[b]);
+        for &node in &due {
+            let i = node as usize;
+            if self.nodes.pledge_end_day[i] != day {
+                continue;
+            }
+            self.nodes.pledge_end_day[i] = u64::MAX;
+            match self.nodes.status[i] {
+                NodeStatus::Pledged => {
+                    self.return_pledge(i)?;
+                    self.pledged_count -= 1;
+                    match self.cfg.repledge {
+                        RepledgePolicy::Immediately => {
+                            if !self.try_pledge(i, day)? {
+                                self.pending_pledge.push(node);
+                            }
+                        }
+                        RepledgePolicy::Never => self.nodes.status[i] = NodeStatus::Lapsed,
+                    }
+                }
+                NodeStatus::Cleared => {
+                    self.return_pledge(i)?;
+                    self.nodes.status[i] = NodeStatus::Gone;
+                }
+                _ => {}
+            }
+        }
+        due.clear();
+        due.append(&mut self.expiry_buckets[b]);
+        self.expiry_buckets[b] = due;
+        // 2. Joins.
+        while self.join_ptr < self.join_order.len() {
+            let i = self.join_order[self.join_ptr] as usize;
+            if self.cfg.nodes[i].join_day > day {
+                break;
+            }
+            self.join_ptr += 1;
+            if self.nodes.status[i] == NodeStatus::NotJoined && !self.try_pledge(i, day)? {
+                self.pending_pledge.push(i as u32);
+            }
+        }
+        // 3. Retry nodes that could not pledge.
+        if !self.pending_pledge.is_empty() {
+            let list = std::mem::take(&mut self.pending_pledge);
+            let mut still = Vec::new();
+            for node in list {
+                let i = node as usize;
+                if self.nodes.status[i] != NodeStatus::Unpledged {
+                    continue;
+                }
+                if !self.try_pledge(i, day)? {
+                    still.push(node);
+                }
+            }
+            self.pending_pledge = still;
+        }
+        // 4. Campaign.
+        self.campaign_boundary(day, recorder)
+    }
+
+    fn campaign_boundary(
+        &mut self,
+        day: u64,
+        recorder: &mut dyn EconomyRecorder,
+    ) -> Result<(), EconomyError> {
+        if let Some(list) = self.campaign.releases.remove(&day) {
+            for (v, amount) in list {
+                let acct = self.voter_base + v as usize;
+                self.liquid[acct] = self.liquid[acct].checked_add(amount)?;
+                self.ledger
+                    .transfer(Bucket::LockedVotes, Bucket::Liquid, amount)?;
+                self.pending.votes_released = self.pending.votes_released.checked_add(amount)?;
+            }
+        }
+        if self
+            .campaign
+            .term
+            .as_ref()
+            .is_some_and(|t| t.end_day <= day)
+        {
+            self.campaign.term = None;
+        }
+        let c = self.cfg.campaign.clone();
+        if self
+            .campaign
+            .voting
+            .as_ref()
+            .is_some_and(|v| v.open_day + c.voting_days <= day)
+        {
+            self.close_voting(day, recorder)?;
+        }
+        if self.campaign.voting.is_none() {
+            let open = if self.campaign.started {
+                self.campaign
+                    .term
+                    .as_ref()
+                    .is_none_or(|t| day + c.next_voting_lead_days >= t.end_day)
+            } else {
+                self.pledged_count >= c.open_threshold_nodes
+            };
+            if open {
+                self.open_voting(day);
+            }
+        }
+        let Some(mut voting) = self.campaign.voting.take() else {
+            return Ok(());
+        };
+        let offset = (day - voting.open_day) as usize;
+        let today = std::mem::take(&mut voting.voters_by_day[offset]);
+        let result = today
+            .iter()
+            .try_for_each(|&v| self.cast_vote(v, &mut voting));
+        self.campaign.voting = Some(voting);
+        result
+    }
+
+    fn open_voting(&mut self, day: u64) {
+        let c = &self.cfg.campaign;
+        let mut ids: Vec<u32> = (0..self.nodes.len() as u32)
+            .filter(|&i| {
+                self.nodes.status[i as usize] == NodeStatus::Pledged
+                    && !self.nodes.is_down(i as usize)
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        let key = |i: &u32| (std::cmp::Reverse(self.nodes.std_power[*i as usize]), *i);
+        let k = (c.max_candidates as usize).min(ids.len());
+        if k < ids.len() {
+            ids.select_nth_unstable_by_key(k - 1, key);
+            ids.truncate(k);
+        }
+        ids.sort_unstable_by_key(key);
+        let incumbents_now = self.campaign.super_nodes_on(day);
+        let incumbents = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| incumbents_now.contains(id))
+            .map(|(k, _)| k as u32)
+            .collect();
+        let days = c.voting_days as usize;
+        let mut voters_by_day = vec![Vec::new(); days];
+        for (v, s) in self.voter_streams.iter_mut().enumerate() {
+            voters_by_day[s.below(c.voting_days) as usize].push(v as u32);
+        }
+        self.campaign.started = true;
+        self.campaign.voting = Some(Voting {
+            open_day: day,
+            powers: ids
+                .iter()
+                .map(|&i| self.nodes.std_power[i as usize])
+                .collect(),
+            votes: vec![Amount::ZERO; ids.len()],
+            candidates: ids,
+            incumbents,
+            voters_by_day,
+            log: Vec::new(),
+        });
+    }
+
+    fn cast_vote(&mut self, v: u32, voting: &mut Voting) -> Result<(), EconomyError> {
+        let spec = self.cfg.voters[v as usize];
+        let c = &self.cfg.campaign;
+        let n = voting.candidates.len() as u64;
+        let stream = &mut self.voter_streams[v as usize];
+        let seats = u64::from(c.seats).min(n);
+        let pick = match spec.strategy {
+            VoterStrategy::Random => stream.below(n),
+            VoterStrategy::FollowPower => stream.below(seats),
+            VoterStrategy::FollowIncumbents => {
+                if voting.incumbents.is_empty() {
+                    stream.below(seats)
+                } else {
+                    u64::from(
+                        voting.incumbents[stream.below(voting.incumbents.len() as u64) as usize],
+                    )
+                }
+            }
+        } as usize;
+        let acct = self.voter_base + v as usize;
+        let balance = self.liquid[acct];
+        let Ok(available) = balance.checked_sub(c.vote_fee) else {
+            return Ok(());
+        };
+        let raw = available.mul_bps(spec.vote_bps);
+        let amount = Amount::from_wei(raw.wei() / c.vote_unit.wei() * c.vote_unit.wei());
+        if amount < c.min_vote || amount.is_zero() {
+            return Ok(());
+        }
+        self.liquid[acct] = balance.checked_sub(c.vote_fee)?.checked_sub(amount)?;
+        self.ledger
+            .transfer(Bucket::Liquid, Bucket::UnwithdrawnIncome, c.vote_fee)?;
+        self.ledger
+            .transfer(Bucket::Liquid, Bucket::LockedVotes, amount)?;
+        self.fees_total = self.fees_total.checked_add(c.vote_fee)?;
+        self.fees_untaken = self.fees_untaken.checked_add(c.vote_fee)?;
+        self.pending.vote_fees = self.pending.vote_fees.checked_add(c.vote_fee)?;
+        self.pending.votes_cast = self.pending.votes_cast.checked_add(amount)?;
+        voting.votes[pick] = voting.votes[pick].checked_add(amount)?;
+        voting.log.push((v, pick as u32, amount));
+        Ok(())
+    }
+
+    fn close_voting(
+        &mut self,
+        day: u64,
+        recorder: &mut dyn EconomyRecorder,
+    ) -> Result<(), EconomyError> {
+        let Some(voting) = self.campaign.voting.take() else {
+            return Ok(());
+        };
+        let c = self.cfg.campaign.clone();
+        let n = voting.candidates.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by_key(|&k| {
+            (
+                std::cmp::Reverse(voting.votes[k]),
+                std::cmp::Reverse(voting.powers[k]),
+                voting.candidates[k],
+            )
+        });
+        let mut elected = vec![false; n];
+        let mut winners = Vec::new();
+        let mut winner_votes = Vec::new();
+        for &k in order.iter().take(c.seats as usize) {
+            if c.require_votes_to_win && voting.votes[k].is_zero() {
+                break;
+            }
+            elected[k] = true;
+            winners.push(voting.candidates[k]);
+            winner_votes.push(voting.votes[k].wei());
+        }
+        let mut per_voter: BTreeMap<u32, u128> = BTreeMap::new();
+        for &(v, k, amount) in &voting.log {
+            if elected[k as usize] {
+                // Odd wei: the first half is floor(x/2), the second half the rest.
+                let first = Amount::from_wei(amount.wei() / 2);
+                let second = amount.checked_sub(first)?;
+                self.schedule_release(day + c.winner_first_half_days, v, first);
+                self.schedule_release(day + c.winner_second_half_days, v, second);
+                let w = per_voter.entry(v).or_insert(0);
+                *w = w.saturating_add(amount.wei());
+            } else {
+                self.schedule_release(day + c.loser_release_days, v, amount);
+            }
+        }
+        let index = self.campaign.terms_held;
+        self.campaign.terms_held += 1;
+        let result = TermResult {
+            term: index,
+            voting_open_day: voting.open_day,
+            term_start_day: day,
+            term_end_day: day + c.term_days,
+            candidates: (0..n)
+                .map(|k| CandidateResult {
+                    node: voting.candidates[k],
+                    power: voting.powers[k],
+                    votes: voting.votes[k],
+                    elected: elected[k],
+                })
+                .collect(),
+            winners: winners.clone(),
+            vote_count: u32::try_from(voting.log.len()).unwrap_or(u32::MAX),
+        };
+        recorder.term(&result);
+        if winners.is_empty() {
+            self.campaign.term = None;
+            return Ok(());
+        }
+        self.campaign.first_term_start.get_or_insert(day);
+        self.campaign.term = Some(Term {
+            index,
+            start_day: day,
+            end_day: day + c.term_days,
+            winners,
+            winner_votes,
+            voters: per_voter.keys().copied().collect(),
+            voter_weights: per_voter.values().copied().collect(),
+        });
+        Ok(())
+    }
+
+    fn schedule_release(&mut self, day: u64, voter: u32, amount: Amount) {
+        if !amount.is_zero() {
+            self.campaign
+                .releases
+                .entry(day)
+                .or_default()
+                .push((voter, amount));
+        }
+    }
+
+    // ----- settlement -----
+
+    #[inline]
+    fn adoption_bps(&mut self, i: usize, day: u64) -> u32 {
+        let c = self.nodes.adoption_const[i];
+        if c != u32::MAX {
+            return c;
+        }
+        match &self.adoption_models[self.nodes.adoption_model[i] as usize] {
+            AdoptionModel::Constant(b) => (*b).min(10_000),
+            AdoptionModel::Series(s) => {
+                let k = usize::try_from(day).unwrap_or(usize::MAX).min(s.len() - 1);
+                s[k].min(10_000)
+            }
+            AdoptionModel::UniformDaily { low_bps, high_bps } => {
+                let (lo, hi) = (u64::from(*low_bps), u64::from(*high_bps));
+                match self.nodes.adoption_stream[i].as_mut() {
+                    Some(s) => s.in_range(lo, hi).min(10_000) as u32,
+                    None => *low_bps,
+                }
+            }
+        }
+    }
+
+    fn settle(&mut self, day: u64) -> Result<DayRow, EconomyError> {
+        let day_start = day * MS_PER_DAY;
+        let day_end = day_start + MS_PER_DAY;
+        // Close the offline accounting of nodes still down at the day's end.
+        let down: Vec<u32> = self.down_set.iter().copied().collect();
+        for node in down {
+            let i = node as usize;
+            let from = self.nodes.down_since_ms[i].max(day_start);
+            self.add_offline(i, day_end - from);
+        }
+        let pool = self.ledger.balance(Bucket::MiningPool);
+        let emission = self.cfg.supply.emission().capped(day, pool);
+        let sp = self.cfg.split;
+        let basic = emission.mul_bps(sp.basic);
+        let stability = emission.mul_bps(sp.stability);
+        let extra = emission.mul_bps(sp.extra);
+        let election = emission.mul_bps(sp.election);
+        let pre = self.campaign.before_first_term(day);
+        let rule = self.cfg.pre_election;
+
+        // Effective power.
+        let n = self.nodes.len();
+        let mut sum_eff: u128 = 0;
+        let mut active = 0u32;
+        for i in 0..n {
+            let e = if self.nodes.status[i] == NodeStatus::Pledged {
+                let online_s = (MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000;
+                u128::from(self.nodes.std_power[i]) * u128::from(online_s)
+            } else {
+                0
+            };
+            self.eff[i] = e;
+            active += u32::from(e > 0);
+            sum_eff = sum_eff
+                .checked_add(e)
+                .ok_or(AmountError::Overflow(sum_eff, "+", e))?;
+        }
+
+        let mut row = DayRow {
+            day,
+            emission,
+            effective_power: sum_eff,
+            nodes_active: active,
+            ..DayRow::default()
+        };
+        let mut paid_to_accounts = Amount::ZERO;
+        let burn_all = pre && rule == PreElectionRule::BurnAll;
+        let burn_instead = pre && rule == PreElectionRule::BurnWouldBePaid;
+        if burn_all {
+            row.burned_pre_election = basic.checked_add(stability)?;
+            for i in 0..n {
+                if self.eff[i] > 0 {
+                    self.nodes.push_reference(i, Amount::ZERO);
+                }
+            }
+        } else if sum_eff > 0 {
+            let (b, s) = (basic.wei(), stability.wei());
+            let den_a = sum_eff
+                .checked_mul(10_000)
+                .ok_or(AmountError::Overflow(sum_eff, "*", 10_000))?;
+            let (mut basic_sum, mut full_sum, mut stab_sum) = (0u128, 0u128, 0u128);
+            for i in 0..n {
+                let e = self.eff[i];
+                if e == 0 {
+                    continue;
+                }
+                let bi = mul_div_floor(b, e, sum_eff)?;
+                let full = mul_div_floor(s, e, sum_eff)?;
+                let a = self.adoption_bps(i, day);
+                let si = if a >= 10_000 {
+                    full
+                } else {
+                    mul_div_floor(s, e * u128::from(a), den_a)?
+                };
+                debug_assert!(si <= full);
+                basic_sum += bi;
+                full_sum += full;
+                stab_sum += si;
+                if burn_instead {
+                    self.nodes.push_reference(i, Amount::ZERO);
+                } else {
+                    let (bi, si) = (Amount::from_wei(bi), Amount::from_wei(si));
+                    let total = bi.checked_add(si)?;
+                    let acct = self.operator_base + self.nodes.operator[i] as usize;
+                    self.liquid[acct] = self.liquid[acct].checked_add(total)?;
+                    self.nodes.basic_total[i] = self.nodes.basic_total[i].checked_add(bi)?;
+                    self.nodes.stability_total[i] =
+                        self.nodes.stability_total[i].checked_add(si)?;
+                    self.nodes.push_reference(i, total);
+                }
+            }
+            if basic_sum > b || full_sum > s {
+                return Err(inv(day, "pro-rata shares exceed their category"));
+            }
+            row.burned_unadopted = Amount::from_wei(full_sum - stab_sum);
+            if burn_instead {
+                row.burned_pre_election = Amount::from_wei(basic_sum + stab_sum);
+            } else {
+                row.basic_paid = Amount::from_wei(basic_sum);
+                row.stability_paid = Amount::from_wei(stab_sum);
+                paid_to_accounts = row.basic_paid.checked_add(row.stability_paid)?;
+            }
+        }
+
+        // Super-node extra and election rewards (only within a term, never before the first).
+        if !pre
+            && let Some(term) = self.campaign.term.as_ref()
+            && term.start_day <= day
+            && day < term.end_day
+            && !term.winners.is_empty()
+        {
+            row.super_nodes = term.winners.len() as u32;
+            let each = Amount::from_wei(extra.wei() / term.winners.len() as u128);
+            for &w in &term.winners {
+                let i = w as usize;
+                let acct = self.operator_base + self.nodes.operator[i] as usize;
+                self.liquid[acct] = self.liquid[acct].checked_add(each)?;
+                self.nodes.extra_total[i] = self.nodes.extra_total[i].checked_add(each)?;
+                row.extra_paid = row.extra_paid.checked_add(each)?;
+            }
+            let sn_pot = election.mul_bps(sp.election_super_node_share);
+            let voter_pot = election.checked_sub(sn_pot)?;
+            self.split_out
+                .resize(term.winners.len().max(term.voters.len()), Amount::ZERO);
+            let left = sim_core::split_into(sn_pot, &term.winner_votes, &mut self.split_out)?;
+            row.election_super_nodes_paid = sn_pot.checked_sub(left)?;
+            for (k, &w) in term.winners.iter().enumerate() {
+                let share = self.split_out[k];
+                let i = w as usize;
+                let acct = self.operator_base + self.nodes.operator[i] as usize;
+                self.liquid[acct] = self.liquid[acct].checked_add(share)?;
+                self.nodes.election_total[i] = self.nodes.election_total[i].checked_add(share)?;
+            }
+            let left = sim_core::split_into(voter_pot, &term.voter_weights, &mut self.split_out)?;
+            row.election_voters_paid = voter_pot.checked_sub(left)?;
+            for (k, &v) in term.voters.iter().enumerate() {
+                let share = self.split_out[k];
+                let acct = self.voter_base + v as usize;
+                self.liquid[acct] = self.liquid[acct].checked_add(share)?;
+                self.voter_rewards[v as usize] =
+                    self.voter_rewards[v as usize].checked_add(share)?;
+            }
+            paid_to_accounts = Amount::checked_sum([
+                paid_to_accounts,
+                row.extra_paid,
+                row.election_super_nodes_paid,
+                row.election_voters_paid,
+            ])?;
+        }
+
+        let burned = row.burned_pre_election.checked_add(row.burned_unadopted)?;
+        let out = paid_to_accounts.checked_add(burned)?;
+        if out > emission {
+            return Err(inv(
+                day,
+                format!("paid + burned {out} exceeds emission {emission}"),
+            ));
+        }
+        row.emission_left_in_pool = emission.checked_sub(out)?;
+        self.ledger
+            .transfer(Bucket::MiningPool, Bucket::Liquid, paid_to_accounts)?;
+        self.ledger
+            .transfer(Bucket::MiningPool, Bucket::Burned, burned)?;
+
+        // Vesting releases go to the foundation/market account.
+        let mut vested = Amount::ZERO;
+        for a in self.cfg.supply.allocations() {
+            vested = vested.checked_add(a.schedule.vested_on(a.total, day))?;
+        }
+        self.ledger
+            .transfer(Bucket::Unvested, Bucket::Liquid, vested)?;
+        self.liquid[FOUNDATION_ACCOUNT] = self.liquid[FOUNDATION_ACCOUNT].checked_add(vested)?;
+        row.vested_released = vested;
+
+        for &node in &self.touched {
+            self.nodes.offline_ms_today[node as usize] = 0;
+        }
+        self.touched.clear();
+
+        let p = std::mem::take(&mut self.pending);
+        row.burned_forfeits = p.burned_forfeits;
+        row.forfeits_to_pool = p.forfeits_to_pool;
+        row.vote_fees = p.vote_fees;
+        row.votes_cast = p.votes_cast;
+        row.votes_released = p.votes_released;
+        row.nodes_pledged = self.pledged_count;
+        row.pool_remaining = self.ledger.balance(Bucket::MiningPool);
+        row.circulating = self.ledger.balance(Bucket::Liquid);
+        row.locked_unvested = self.ledger.balance(Bucket::Unvested);
+        row.locked_node_pledges = self.ledger.balance(Bucket::NodePledges);
+        row.locked_votes = self.ledger.balance(Bucket::LockedVotes);
+        row.locked_validator_stake = self.ledger.balance(Bucket::ValidatorStake);
+        row.unwithdrawn_income = self.ledger.balance(Bucket::UnwithdrawnIncome);
+        row.burned_total = self.ledger.balance(Bucket::Burned);
+        Ok(row)
+    }
+
+    /// SPEC §7: the buckets sum to 500M, and every agent-level balance matches its bucket.
+    pub fn check_invariant(&self, day: u64) -> Result<(), EconomyError> {
+        self.ledger.check()?;
+        let liquid = Amount::checked_sum(self.liquid.iter().copied())?;
+        let pledges = Amount::checked_sum(self.nodes.pledge.iter().copied())?;
+        let mut votes = Amount::checked_sum(
+            self.campaign
+                .releases
+                .values()
+                .flat_map(|l| l.iter().map(|&(_, a)| a)),
+        )?;
+        if let Some(v) = &self.campaign.voting {
+            votes = votes.checked_add(Amount::checked_sum(v.log.iter().map(|&(_, _, a)| a))?)?;
+        }
+        let checks = [
+            ("liquid accounts", liquid, Bucket::Liquid),
+            ("node pledges", pledges, Bucket::NodePledges),
+            ("locked votes", votes, Bucket::LockedVotes),
+            ("vote fees", self.fees_total, Bucket::UnwithdrawnIncome),
+        ];
+        for (what, agents, bucket) in checks {
+            let b = self.ledger.balance(bucket);
+            if agents != b {
+                return Err(inv(
+                    day,
+                    format!(
+                        "{what}: agents hold {} wei, bucket {} holds {} wei",
+                        agents.wei(),
+                        bucket.name(),
+                        b.wei()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,580 @@
+//! Tests of the economy against SPEC §4–5 and §7.
+
+use proptest::prelude::*;
+use sim_core::{Amount, SimTime};
+
+use super::*;
+use crate::ledger::Bucket;
+
+const DAY_MS: u64 = 86_400_000;
+const H: u64 = MS_PER_HOUR;
+
+/// `n` always-online nodes of 1M..=n M power (node i has (i+1)M), one operator each with
+/// 1,000 + 16·i DCC (enough for the pledge), no voters; the campaign opens at `threshold` pledged nodes.
+fn base(n: u32, threshold: u32) -> EconomyConfig {
+    EconomyConfig {
+        operators: (0..n)
+            .map(|i| OperatorSpec {
+                endowment: Amount::from_dcc(1_000 + 16 * u128::from(i)),
+            })
+            .collect(),
+        nodes: (0..n)
+            .map(|i| NodeSpec::simple(u64::from(i + 1) * 1_000_000, i))
+            .collect(),
+        campaign: CampaignConfig {
+            open_threshold_nodes: threshold,
+            ..CampaignConfig::default()
+        },
+        ..EconomyConfig::default()
+    }
+}
+
+/// One node, one voter voting everything for it: the first term starts on day 7.
+fn single_node(adoption_bps: u32) -> EconomyConfig {
+    let mut cfg = base(1, 1);
+    cfg.adoption = AdoptionModel::Constant(adoption_bps);
+    cfg.voters = vec![VoterSpec {
+        endowment: Amount::from_dcc(100),
+        strategy: VoterStrategy::FollowPower,
+        vote_bps: 10_000,
+    }];
+    cfg
+}
+
+fn run(cfg: EconomyConfig, days: u64) -> (Economy, VecRecorder) {
+    let mut e = Economy::new(cfg).unwrap();
+    let mut rec = VecRecorder::default();
+    e.run_ideal(days, &mut rec).unwrap();
+    (e, rec)
+}
+
+fn paid(r: &DayRow) -> Amount {
+    Amount::checked_sum([
+        r.basic_paid,
+        r.stability_paid,
+        r.extra_paid,
+        r.election_super_nodes_paid,
+        r.election_voters_paid,
+    ])
+    .unwrap()
+}
+
+fn burned(r: &DayRow) -> Amount {
+    r.burned_pre_election
+        .checked_add(r.burned_unadopted)
+        .unwrap()
+}
+
+#[test]
+fn split_categories_sum_to_emission_minus_dust() {
+    let mut cfg = base(40, 40);
+    cfg.adoption = AdoptionModel::UniformDaily {
+        low_bps: 0,
+        high_bps: 10_000,
+    };
+    cfg.campaign.seats = 5;
+    cfg.campaign.max_candidates = 10;
+    cfg.voters = (0..20)
+        .map(|v| VoterSpec {
+            endowment: Amount::from_dcc(50 + v),
+            strategy: VoterStrategy::Random,
+            vote_bps: 5_000,
+        })
+        .collect();
+    let (_, rec) = run(cfg, 40);
+    let e0 = rec.days[0].emission;
+    for r in &rec.days {
+        let out = paid(r).checked_add(burned(r)).unwrap();
+        assert_eq!(
+            out.checked_add(r.emission_left_in_pool).unwrap(),
+            r.emission
+        );
+        assert_eq!(r.emission, e0);
+        if r.super_nodes > 0 {
+            // Every category has recipients: only per-recipient flooring dust stays.
+            assert!(r.emission_left_in_pool.wei() < 100, "{r:?}");
+        }
+    }
+    // Pool: genesis − Σ(paid + burned) − forfeits, to the wei.
+    let last = rec.days.last().unwrap();
+    let out: u128 = rec
+        .days
+        .iter()
+        .map(|r| paid(r).wei() + burned(r).wei())
+        .sum();
+    assert_eq!(last.pool_remaining.wei() + out, crate::MINING_POOL.wei());
+}
+
+#[test]
+fn single_node_gets_basic_plus_stability() {
+    let (e, rec) = run(single_node(10_000), 12);
+    assert_eq!(e.first_term_start(), Some(7));
+    let r = &rec.days[8];
+    let emission = r.emission;
+    assert_eq!(r.basic_paid, emission.mul_bps(6_400));
+    assert_eq!(r.stability_paid, emission.mul_bps(2_000));
+    assert_eq!(r.burned_unadopted, Amount::ZERO);
+    assert_eq!(r.extra_paid, emission.mul_bps(640));
+    // Node totals: exactly basic + stability on each day of the term so far (days 7..12).
+    let t = e.node_totals(0).unwrap();
+    let days = 5u128;
+    assert_eq!(t.basic.wei(), emission.mul_bps(6_400).wei() * days);
+    assert_eq!(t.stability.wei(), emission.mul_bps(2_000).wei() * days);
+}
+
+#[test]
+fn quarter_adoption_burns_three_quarters_of_stability() {
+    let (_, rec) = run(single_node(2_500), 10);
+    let r = &rec.days[8];
+    let s = r.emission.mul_bps(2_000);
+    assert_eq!(r.stability_paid.wei(), s.wei() / 4);
+    assert_eq!(r.burned_unadopted.wei(), s.wei() - s.wei() / 4);
+    assert_eq!(r.basic_paid, r.emission.mul_bps(6_400));
+}
+
+#[test]
+fn before_first_term_basic_and_stability_are_burned() {
+    let (e, rec) = run(base(10, 500), 30);
+    assert!(e.first_term_start().is_none());
+    let mut pool = crate::MINING_POOL;
+    for r in &rec.days {
+        assert_eq!(paid(r), Amount::ZERO);
+        let bs = r
+            .emission
+            .mul_bps(6_400)
+            .checked_add(r.emission.mul_bps(2_000))
+            .unwrap();
+        assert_eq!(r.burned_pre_election, bs);
+        assert_eq!(burned(r), bs);
+        pool = pool.checked_sub(bs).unwrap();
+        assert_eq!(r.pool_remaining, pool);
+        assert_eq!(r.nodes_active, 10);
+    }
+    for i in 0..10 {
+        assert_eq!(e.node_totals(i).unwrap().basic, Amount::ZERO);
+    }
+    // Selectable: burn only what would have been paid, or pay normally.
+    let mut cfg = base(10, 500);
+    cfg.pre_election = PreElectionRule::PayNormally;
+    let (_, rec) = run(cfg, 2);
+    assert!(rec.days[1].basic_paid > Amount::ZERO && rec.days[1].burned_pre_election.is_zero());
+    let mut cfg = base(10, 500);
+    cfg.pre_election = PreElectionRule::BurnWouldBePaid;
+    let (_, rec) = run(cfg, 2);
+    let r = &rec.days[1];
+    assert!(paid(r).is_zero());
+    assert!(r.burned_pre_election <= r.emission.mul_bps(8_400));
+    assert!(r.emission.mul_bps(8_400).wei() - r.burned_pre_election.wei() < 40);
+}
+
+/// Single node in office from day 7 with a 1M DCC pledge (so that forfeits of 3 days'
+/// reward fit in it); an outage starting on day 20 at 06:00.
+fn outage_cfg(duration_ms: u64, reported: bool) -> EconomyConfig {
+    let mut cfg = single_node(10_000);
+    cfg.pledge_per_unit = Amount::from_dcc(1_000_000);
+    cfg.operators[0].endowment = Amount::from_dcc(1_000_000);
+    cfg.nodes[0].outages.push(ScheduledOutage {
+        start_ms: 20 * DAY_MS + 6 * H,
+        duration_ms,
+        reported,
+    });
+    cfg
+}
+
+fn reference(rec: &VecRecorder, day: usize) -> Amount {
+    rec.days[day]
+        .basic_paid
+        .checked_add(rec.days[day].stability_paid)
+        .unwrap()
+}
+
+#[test]
+fn reported_short_outage_costs_nothing() {
+    for d in [23 * H, 24 * H] {
+        let (e, rec) = run(outage_cfg(d, true), 25);
+        let t = e.node_totals(0).unwrap();
+        assert_eq!(t.forfeited, Amount::ZERO, "{d}");
+        assert_eq!(t.forfeit_count, 0);
+        assert!(rec.days.iter().all(|r| r.burned_forfeits.is_zero()));
+        // No rewards for time offline: the node was offline 23 h of day 20 and 21.
+        assert!(rec.days[20].effective_power < rec.days[19].effective_power);
+    }
+}
+
+#[test]
+fn unreported_short_outage_costs_one_forfeit() {
+    let (e, rec) = run(outage_cfg(23 * H, false), 25);
+    let t = e.node_totals(0).unwrap();
+    assert_eq!(t.forfeit_count, 1);
+    assert_eq!(t.forfeited.wei(), 3 * reference(&rec, 15).wei());
+    assert_eq!(rec.days[21].burned_forfeits, t.forfeited);
+    let mut cfg = outage_cfg(23 * H, false);
+    cfg.penalties.unreported_short_outage_forfeits = false;
+    let (e, _) = run(cfg, 25);
+    assert_eq!(e.node_totals(0).unwrap().forfeit_count, 0);
+}
+
+#[test]
+fn outage_of_49_hours_costs_two_forfeits() {
+    let (e, rec) = run(outage_cfg(49 * H, true), 25);
+    let t = e.node_totals(0).unwrap();
+    assert_eq!(t.forfeit_count, 2);
+    let r = reference(&rec, 15);
+    assert_eq!(t.forfeited.wei(), 6 * r.wei());
+    // Forfeits at hour 24 (day 21, 06:00) and hour 48 (day 22, 06:00), burned those days.
+    assert_eq!(rec.days[21].burned_forfeits.wei(), 3 * r.wei());
+    assert_eq!(rec.days[22].burned_forfeits.wei(), 3 * r.wei());
+    // The operator topped the pledge back up (default clearing rule): still pledged.
+    assert_eq!(t.status, NodeStatus::Pledged);
+    assert_eq!(t.pledge, Amount::from_dcc(1_000_000));
+    // Forfeits returned to the pool instead of burned (selectable).
+    let mut cfg = outage_cfg(49 * H, true);
+    cfg.penalties.sink = ForfeitSink::MiningPool;
+    let (_, rec2) = run(cfg, 25);
+    assert_eq!(rec2.days[21].forfeits_to_pool.wei(), 3 * r.wei());
+    assert!(rec2.days[21].burned_forfeits.is_zero());
+    // First forfeit at hour 48 (selectable): one forfeit.
+    let mut cfg = outage_cfg(49 * H, true);
+    cfg.penalties.first_forfeit_ms = 48 * H;
+    let (e, _) = run(cfg, 25);
+    assert_eq!(e.node_totals(0).unwrap().forfeit_count, 1);
+}
+
+#[test]
+fn exhausted_pledge_clears_the_node_and_rest_returns_at_term_end() {
+    let mut cfg = outage_cfg(49 * H, true);
+    cfg.pledge_per_unit = Amount::from_dcc(16);
+    cfg.penalties.clearing = ClearingRule::ClearWhenExhausted;
+    let (e, rec) = run(cfg, 25);
+    let t = e.node_totals(0).unwrap();
+    // 3 days' reward far exceeds a 16 DCC pledge: exhausted at hour 24, cleared, no more forfeits.
+    assert_eq!(t.forfeited, Amount::from_dcc(16));
+    assert_eq!(t.forfeit_count, 1);
+    assert_eq!(t.status, NodeStatus::Cleared);
+    assert_eq!(rec.days[23].nodes_pledged, 0);
+    assert_eq!(rec.days[23].nodes_active, 0);
+
+    // Literal rule with a large pledge: cleared below the requirement; the rest is returned
+    // at the end of the pledge term (day 180).
+    let mut cfg = outage_cfg(49 * H, true);
+    cfg.penalties.clearing = ClearingRule::ClearBelowRequirement;
+    let mut e = Economy::new(cfg).unwrap();
+    let mut rec = VecRecorder::default();
+    e.run_ideal(179, &mut rec).unwrap();
+    let t = e.node_totals(0).unwrap();
+    assert_eq!(t.status, NodeStatus::Cleared);
+    assert_eq!(t.forfeit_count, 1);
+    let rest = Amount::from_dcc(1_000_000)
+        .checked_sub(t.forfeited)
+        .unwrap();
+    assert_eq!(t.pledge, rest);
+    let before = e.operator_balance(0).unwrap();
+    e.run_ideal(181, &mut rec).unwrap();
+    let t = e.node_totals(0).unwrap();
+    assert_eq!(t.status, NodeStatus::Gone);
+    assert_eq!(t.pledge, Amount::ZERO);
+    // Day 179 pays the operator only super-node rewards; the refund arrives at day 180's start.
+    let extra = rec.days[179]
+        .extra_paid
+        .checked_add(rec.days[179].election_super_nodes_paid)
+        .unwrap();
+    assert_eq!(
+        e.operator_balance(0).unwrap(),
+        Amount::checked_sum([
+            before,
+            rest,
+            extra,
+            rec.days[180].extra_paid,
+            rec.days[180].election_super_nodes_paid
+        ])
+        .unwrap()
+    );
+}
+
+#[test]
+fn exit_and_attack_forfeit_the_whole_pledge() {
+    let mut cfg = base(3, 500);
+    cfg.nodes[0].exit_at_ms = Some(10 * DAY_MS);
+    cfg.nodes[1].attack_at_ms = Some(3 * DAY_MS + 5);
+    let (e, rec) = run(cfg, 20);
+    for i in 0..2 {
+        let t = e.node_totals(i).unwrap();
+        assert_eq!(t.status, NodeStatus::Gone);
+        assert_eq!(t.forfeited, Amount::from_dcc(16 * (i as u128 + 1)));
+    }
+    assert_eq!(rec.days[3].burned_forfeits, Amount::from_dcc(32));
+    assert_eq!(rec.days[10].burned_forfeits, Amount::from_dcc(16));
+    assert_eq!(rec.days[19].nodes_pledged, 1);
+}
+
+#[test]
+fn pledge_returns_after_180_days_and_repledges() {
+    let mut cfg = base(2, 500);
+    cfg.repledge = RepledgePolicy::Never;
+    cfg.nodes[1].join_day = 5;
+    let (e, rec) = run(cfg, 190);
+    assert_eq!(rec.days[179].nodes_pledged, 2);
+    assert_eq!(rec.days[180].nodes_pledged, 1);
+    assert_eq!(rec.days[185].nodes_pledged, 0);
+    assert_eq!(e.node_totals(0).unwrap().status, NodeStatus::Lapsed);
+    assert_eq!(e.operator_balance(0), Some(Amount::from_dcc(1_000)));
+    let (e, rec) = run(base(2, 500), 190);
+    assert_eq!(rec.days[189].nodes_pledged, 2);
+    assert_eq!(e.operator_balance(1), Some(Amount::from_dcc(1_016 - 32)));
+    // An operator without enough DCC cannot pledge: the node earns nothing.
+    let mut cfg = base(2, 2);
+    cfg.operators[1].endowment = Amount::from_dcc(31);
+    let (e, rec) = run(cfg, 3);
+    assert_eq!(e.node_totals(1).unwrap().status, NodeStatus::Unpledged);
+    assert_eq!(rec.days[0].nodes_pledged, 1);
+    assert!(e.open_candidates().is_none());
+}
+
+#[test]
+fn votes_return_in_halves_for_winners_and_after_7_days_for_losers() {
+    let fee = CampaignConfig::default().vote_fee;
+    let mut found = false;
+    for seed in 0..64 {
+        let mut cfg = base(2, 2);
+        cfg.seed = seed;
+        cfg.campaign.seats = 1;
+        cfg.voters = vec![
+            VoterSpec {
+                endowment: Amount::from_dcc(600).checked_add(fee).unwrap(),
+                strategy: VoterStrategy::FollowPower,
+                vote_bps: 10_000,
+            },
+            VoterSpec {
+                endowment: Amount::from_dcc(100).checked_add(fee).unwrap(),
+                strategy: VoterStrategy::Random,
+                vote_bps: 10_000,
+            },
+        ];
+        let (e, rec) = run(cfg, 70);
+        let term = &rec.terms[0];
+        // Node 1 (2M) leads by power; voter 0 put 600 DCC on it.
+        assert_eq!(term.candidates[0].node, 1);
+        assert_eq!(term.winners, vec![1]);
+        if term.candidates[1].votes != Amount::from_dcc(100) {
+            continue; // voter 1 also voted for the winner with this seed
+        }
+        found = true;
+        assert_eq!(term.term_start_day, 7);
+        let released: Vec<(u64, Amount)> = rec
+            .days
+            .iter()
+            .filter(|r| !r.votes_released.is_zero())
+            .map(|r| (r.day, r.votes_released))
+            .collect();
+        assert_eq!(
+            released[..3],
+            [
+                (14, Amount::from_dcc(100)),
+                (37, Amount::from_dcc(300)),
+                (67, Amount::from_dcc(300)),
+            ]
+        );
+        assert_eq!(rec.days[6].locked_votes, Amount::from_dcc(700));
+        let first_campaign_fees: u128 = rec.days[..7].iter().map(|r| r.vote_fees.wei()).sum();
+        assert_eq!(first_campaign_fees, 2 * fee.wei());
+        assert_eq!(e.vote_fees_total().wei() % fee.wei(), 0);
+        // The winner's voter shares the voters' pot alone.
+        assert!(e.voter_reward(0).unwrap() > Amount::ZERO);
+        assert_eq!(rec.days[10].election_voters_paid, {
+            let v = rec.days[10].emission.mul_bps(960);
+            v.checked_sub(v.mul_bps(2_000)).unwrap()
+        });
+        break;
+    }
+    assert!(found, "no seed had a vote for the loser");
+}
+
+#[test]
+fn campaign_opens_at_500_pledged_nodes_not_499() {
+    let (e, rec) = run(base(499, 500), 20);
+    assert!(rec.terms.is_empty() && e.open_candidates().is_none());
+    let mut cfg = base(500, 500);
+    cfg.nodes[499].join_day = 3;
+    cfg.voters = (0..300)
+        .map(|v| VoterSpec {
+            endowment: Amount::from_dcc(10 + v),
+            strategy: if v % 3 == 0 {
+                VoterStrategy::Random
+            } else {
+                VoterStrategy::FollowIncumbents
+            },
+            vote_bps: 8_000,
+        })
+        .collect();
+    let mut e = Economy::new(cfg).unwrap();
+    let mut rec = VecRecorder::default();
+    e.run_ideal(3, &mut rec).unwrap();
+    // Day 3's boundary has run: the 500th node pledged and voting opened that day.
+    let c = e.open_candidates().unwrap().to_vec();
+    assert_eq!(c.len(), 100);
+    assert_eq!(c[0], 499);
+    assert!(c.windows(2).all(|w| w[0] > w[1]));
+    e.run_ideal(200, &mut rec).unwrap();
+    assert_eq!(rec.terms[0].voting_open_day, 3);
+    assert_eq!(rec.terms[0].term_start_day, 10);
+    for t in &rec.terms {
+        assert!(t.candidates.len() <= 100);
+        assert_eq!(t.winners.len(), 33);
+    }
+    // Contiguous terms: 10, 70, 130, 190.
+    let starts: Vec<u64> = rec.terms.iter().map(|t| t.term_start_day).collect();
+    assert_eq!(starts, [10, 70, 130, 190]);
+    assert!(rec.days.iter().all(|r| r.super_nodes <= 33));
+    assert!(rec.days[10..].iter().all(|r| r.super_nodes == 33));
+}
+
+#[test]
+fn settle_day_reports_delay_and_rejects_misuse() {
+    let mut e = Economy::new(base(3, 500)).unwrap();
+    let mut rec = VecRecorder::default();
+    assert!(matches!(
+        e.settle_day(1, SimTime::from_day(2), &mut rec),
+        Err(EconomyError::DayOrder { .. })
+    ));
+    assert!(matches!(
+        e.settle_day(0, SimTime::from_ms(DAY_MS - 1), &mut rec),
+        Err(EconomyError::SettledEarly { .. })
+    ));
+    e.settle_day(0, SimTime::from_ms(DAY_MS + 12_345), &mut rec)
+        .unwrap();
+    assert_eq!(rec.days[0].settlement_delay_ms, 12_345);
+    assert!(
+        EconomyConfig {
+            split: SplitBps {
+                basic: 9_000,
+                ..SplitBps::default()
+            },
+            ..base(1, 1)
+        }
+        .validate()
+        .is_err()
+    );
+    let mut cfg = base(3, 500);
+    cfg.operators[0].endowment = Amount::from_dcc(200_000_000);
+    assert!(matches!(
+        Economy::new(cfg),
+        Err(EconomyError::Endowment { .. })
+    ));
+}
+
+#[test]
+fn random_failures_are_deterministic() {
+    let mut cfg = base(30, 10);
+    for n in &mut cfg.nodes {
+        n.failure = FailureModel {
+            mean_up_ms: 5 * DAY_MS,
+            mean_repair_ms: 20 * H,
+            report_bps: 5_000,
+        };
+    }
+    cfg.voters = vec![VoterSpec {
+        endowment: Amount::from_dcc(1_000),
+        strategy: VoterStrategy::Random,
+        vote_bps: 5_000,
+    }];
+    let (e1, r1) = run(cfg.clone(), 60);
+    let (e2, r2) = run(cfg, 60);
+    assert_eq!(r1.days, r2.days);
+    assert_eq!(r1.terms, r2.terms);
+    assert!(r1.days.iter().any(|r| r.nodes_active < 30));
+    assert!((0..30).any(|i| e1.node_totals(i).unwrap().forfeit_count > 0));
+    assert_eq!(e1.ledger(), e2.ledger());
+}
+
+fn arb_config() -> impl Strategy<Value = (EconomyConfig, u64)> {
+    (
+        1u32..25,
+        prop::collection::vec((1u64..50_000_000, 0u64..20, 0u32..10_001), 25),
+        prop::collection::vec((0u64..60 * DAY_MS, 1u64..4 * DAY_MS, any::<bool>()), 0..12),
+        prop::collection::vec((1u128..2_000, 0u8..3, 0u32..10_001), 0..8),
+        any::<u64>(),
+        (any::<bool>(), any::<bool>(), 0u8..3),
+        40u64..90,
+    )
+        .prop_map(
+            |(n, specs, outages, voters, seed, (sink, gap, rule), days)| {
+                let mut cfg = base(n, n.div_ceil(2));
+                cfg.seed = seed;
+                cfg.campaign.seats = 3;
+                cfg.campaign.max_candidates = 5;
+                if gap {
+                    cfg.campaign.next_voting_lead_days = 0;
+                }
+                if sink {
+                    cfg.penalties.sink = ForfeitSink::MiningPool;
+                }
+                cfg.penalties.clearing = [
+                    ClearingRule::TopUpOrClear,
+                    ClearingRule::ClearWhenExhausted,
+                    ClearingRule::ClearBelowRequirement,
+                ][rule as usize];
+                for (i, node) in cfg.nodes.iter_mut().enumerate() {
+                    let (power, join, adoption) = specs[i];
+                    node.raw_power = power;
+                    node.join_day = join;
+                    node.adoption = Some(AdoptionModel::Constant(adoption));
+                    node.failure = FailureModel {
+                        mean_up_ms: if i % 3 == 0 { 7 * DAY_MS } else { 0 },
+                        mean_repair_ms: 30 * H,
+                        report_bps: 5_000,
+                    };
+                }
+                for (k, (start, len, rep)) in outages.into_iter().enumerate() {
+                    cfg.nodes[k % n as usize].outages.push(ScheduledOutage {
+                        start_ms: start,
+                        duration_ms: len,
+                        reported: rep,
+                    });
+                }
+                cfg.nodes[0].exit_at_ms = Some(30 * DAY_MS + 7);
+                cfg.voters = voters
+                    .into_iter()
+                    .map(|(dcc, s, bps)| VoterSpec {
+                        endowment: Amount::from_dcc(dcc),
+                        strategy: [
+                            VoterStrategy::FollowPower,
+                            VoterStrategy::FollowIncumbents,
+                            VoterStrategy::Random,
+                        ][s as usize],
+                        vote_bps: bps,
+                    })
+                    .collect();
+                (cfg, days)
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// Conservation: the engine checks SPEC §7 every day (a break is an error); in addition
+    /// each day's emission is exactly paid + burned + left in the pool, and the buckets add up.
+    #[test]
+    fn conservation_over_random_populations((cfg, days) in arb_config()) {
+        let mut e = Economy::new(cfg).unwrap();
+        let mut rec = VecRecorder::default();
+        e.run_ideal(days, &mut rec).unwrap();
+        let mut forfeits_to_pool = 0u128;
+        for r in &rec.days {
+            let out = paid(r).checked_add(burned(r)).unwrap();
+            prop_assert_eq!(out.checked_add(r.emission_left_in_pool).unwrap(), r.emission);
+            prop_assert!(r.super_nodes <= 3);
+            forfeits_to_pool += r.forfeits_to_pool.wei();
+        }
+        let out: u128 = rec.days.iter().map(|r| paid(r).wei() + burned(r).wei()).sum();
+        prop_assert_eq!(
+            e.ledger().balance(Bucket::MiningPool).wei() + out,
+            crate::MINING_POOL.wei() + forfeits_to_pool
+        );
+        let burned_total: u128 = rec.days.iter().map(|r| burned(r).wei() + r.burned_forfeits.wei()).sum();
+        prop_assert_eq!(e.ledger().balance(Bucket::Burned).wei(), burned_total);
+        e.check_invariant(days).unwrap();
+        for t in &rec.terms {
+            prop_assert!(t.candidates.len() <= 5 && t.winners.len() <= 3);
+        }
+    }
+}
