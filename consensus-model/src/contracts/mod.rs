@@ -397,6 +397,14 @@ pub enum TxError {
         /// The height given.
         got: Height,
     },
+    /// A transaction's time is before the last finished block's.
+    #[error("transaction time {got} before the last block's time {last}")]
+    TimeWentBack {
+        /// The last block's time.
+        last: SimTime,
+        /// The time given.
+        got: SimTime,
+    },
     /// Only the admin may propose.
     #[error("{0} is not the admin")]
     NotAdmin(AccountId),
@@ -836,6 +844,12 @@ impl<R: ContractRecorder> SystemContracts<R> {
                 got: height,
             });
         }
+        if time < self.last_time {
+            return Err(TxError::TimeWentBack {
+                last: self.last_time,
+                got: time,
+            });
+        }
         // Check the fee first (a transaction must at least pay for itself), then the call; each
         // call validates everything before it mutates, so a refusal leaves no trace.
         let balance = self.balance(tx.from);
@@ -907,6 +921,10 @@ impl<R: ContractRecorder> SystemContracts<R> {
             });
         }
         let n = self.active_set.len() as u64;
+        if n == 0 {
+            // Unreachable by construction (genesis is non-empty and the set never empties).
+            return Err(ContractsError::InvalidGenesis("empty active set"));
+        }
         let idx = usize::try_from(block.height % n)
             .map_err(|_| ContractsError::LimitExceeded("active set index"))?;
         let expected = self.active_set[idx];
