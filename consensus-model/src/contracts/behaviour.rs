@@ -249,3 +249,59 @@ pub fn apply_all<R: ContractRecorder>(
         .filter(|tx| contracts.apply_tx(height, time, tx).is_err())
         .count()
 }
+
+/// The contracts with their scenario behaviours attached, as one [`ValidatorSetSource`] the
+/// consensus engine can drive: at the end of each block it first applies the driver's
+/// transactions for that block, adds the fee model's fees to the engine's, then runs the
+/// contracts' end-of-block work.
+#[derive(Clone, Debug)]
+pub struct DrivenContracts<R = super::NullRecorder> {
+    /// The contracts.
+    pub contracts: SystemContracts<R>,
+    /// The behaviours.
+    pub driver: ContractDriver,
+    /// The fee model (`None`: only the engine's `BlockContext::fees` and transaction fees).
+    pub fees: Option<super::FeeSource>,
+    /// Transactions refused so far (each is also logged as a `TxRefused` event).
+    pub refused_total: u64,
+}
+
+impl<R: ContractRecorder> DrivenContracts<R> {
+    /// Bundles contracts, driver and an optional fee source.
+    pub fn new(
+        contracts: SystemContracts<R>,
+        driver: ContractDriver,
+        fees: Option<super::FeeSource>,
+    ) -> Self {
+        DrivenContracts {
+            contracts,
+            driver,
+            fees,
+            refused_total: 0,
+        }
+    }
+}
+
+impl<R: ContractRecorder> crate::system::ValidatorSetSource for DrivenContracts<R> {
+    type Error = super::ContractsError;
+
+    fn end_block(
+        &mut self,
+        block: &crate::system::BlockContext<'_>,
+    ) -> Result<Option<Vec<ValidatorId>>, super::ContractsError> {
+        let txs = self
+            .driver
+            .txs_for_block(block.height, block.time, &self.contracts);
+        let refused = apply_all(&mut self.contracts, block.height, block.time, &txs);
+        self.refused_total = self.refused_total.saturating_add(refused as u64);
+        let model_fees = self
+            .fees
+            .as_mut()
+            .map_or(Amount::ZERO, super::FeeSource::next_block_fees);
+        let ctx = crate::system::BlockContext {
+            fees: block.fees.checked_add(model_fees)?,
+            ..*block
+        };
+        self.contracts.end_block(&ctx)
+    }
+}

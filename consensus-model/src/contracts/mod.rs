@@ -11,7 +11,8 @@
 //!   (difficulty ≠ 2), fees, then on an epoch block the set update and the missed-counter decay;
 //! - [`SystemContracts::accounting`] / [`SystemContracts::check_conservation`] for the money
 //!   invariant (every wei in exactly one bucket);
-//! - [`behaviour::ContractDriver`] and [`fees::FeeSource`] for scenarios, and
+//! - [`behaviour::ContractDriver`] and [`fees::FeeSource`] for scenarios, bundled with the
+//!   contracts by [`behaviour::DrivenContracts`] (itself a `ValidatorSetSource`), and
 //!   [`records::ContractRecorder`] for the event log and per-epoch records.
 //!
 //! Readings of SPEC where it leaves room (each alternative is a [`ContractsConfig`] field):
@@ -50,7 +51,9 @@ use sim_core::{Amount, AmountError, SimTime, WEI_PER_DCC};
 use crate::system::{BlockContext, ValidatorSetSource};
 use crate::types::{Height, MAX_ACTIVE_VALIDATORS, ValidatorId, is_epoch_block};
 
-pub use behaviour::{AdminPlan, ContractDriver, RandomStaker, StakerPlan, VoterPolicy};
+pub use behaviour::{
+    AdminPlan, ContractDriver, DrivenContracts, RandomStaker, StakerPlan, VoterPolicy,
+};
 pub use fees::{FeeModel, FeeSource};
 pub use proposal::{Proposal, ProposalId, ProposalOutcome};
 pub use records::{

@@ -941,6 +941,59 @@ fn driver_runs_are_deterministic_and_conserve() {
     assert_ne!(a.recorder(), c.recorder());
 }
 
+#[test]
+fn driven_contracts_work_as_a_validator_set_source() {
+    let mut c = world(ContractsConfig::default(), &[1, 2, 3], &[]);
+    c.credit(AccountId(50), dcc(100)).unwrap();
+    let streams = Streams::new(5);
+    let mut d = ContractDriver::new(streams, Amount::from_wei(10));
+    d.add_staker(
+        AccountId(50),
+        StakerPlan::Scripted(vec![
+            (
+                3,
+                Call::Stake {
+                    validator: v(2),
+                    amount: dcc(40),
+                },
+            ),
+            (
+                4,
+                Call::Stake {
+                    validator: v(9),
+                    amount: dcc(1),
+                },
+            ), // refused
+        ]),
+    );
+    let fees = FeeSource::new(FeeModel::Constant(Amount::from_wei(90)), streams, 0);
+    let mut src = DrivenContracts::new(c, d, Some(fees));
+    let mut set = src.contracts.active_set().to_vec();
+    for h in 1..=200u64 {
+        let in_turn = set[(h % set.len() as u64) as usize];
+        let block = BlockContext {
+            height: h,
+            time: time_of(h),
+            producer: in_turn,
+            difficulty: 2,
+            active_set: &set,
+            in_turn,
+            in_turn_signed_recently: false,
+            fees: Amount::from_wei(1),
+        };
+        if let Some(new) = src.end_block(&block).unwrap() {
+            set = new;
+        }
+    }
+    assert_eq!(src.refused_total, 1);
+    // Blocks 1-2 split 91 wei equally (30, 30, 31); from block 3 v2 holds all stake and earns
+    // every block's 1 + 90 wei, plus the stake transaction's 10 wei fee at block 3.
+    let c = &src.contracts;
+    assert_eq!(income(c, 2), 91 * 198 + 10 + 2 * 30);
+    assert_eq!(income(c, 1) + income(c, 2) + income(c, 3), 91 * 200 + 10);
+    c.check_conservation().unwrap();
+}
+
 // ---- Conservation property ----
 
 #[derive(Clone, Debug)]
