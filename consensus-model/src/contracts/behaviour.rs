@@ -8,7 +8,7 @@ use sim_core::{Amount, Domain, RandomStream, SimTime, Streams};
 
 use super::fees::uniform_amount;
 use super::records::ContractRecorder;
-use super::{AccountId, Call, SystemContracts, Tx};
+use super::{AccountId, Call, ContractsError, SystemContracts, Tx};
 use crate::types::{Height, ValidatorId};
 
 /// Stream domain of random stakers (index = account id).
@@ -118,13 +118,14 @@ impl ContractDriver {
 
     /// The transactions for block `height` at `time`, given the contracts' state before it.
     /// Order: admin proposals, votes (by proposal id, then validator id), then stakers in the
-    /// order they were added. Transactions may still be refused when applied.
+    /// order they were added. Transactions may still be refused when applied. Errors if more
+    /// than [`MAX_TXS_PER_BLOCK`] would be emitted.
     pub fn txs_for_block<R: ContractRecorder>(
         &mut self,
         height: Height,
         time: SimTime,
         contracts: &SystemContracts<R>,
-    ) -> Vec<Tx> {
+    ) -> Result<Vec<Tx>, ContractsError> {
         let fee = self.tx_fee_wei;
         let mut txs = Vec::new();
         for &(h, candidate) in &self.admin.proposals {
@@ -180,8 +181,12 @@ impl ContractDriver {
                 }
             }
         }
-        txs.truncate(MAX_TXS_PER_BLOCK);
-        txs
+        if txs.len() > MAX_TXS_PER_BLOCK {
+            return Err(ContractsError::LimitExceeded(
+                "driver transactions per block",
+            ));
+        }
+        Ok(txs)
     }
 }
 
@@ -291,7 +296,7 @@ impl<R: ContractRecorder> crate::system::ValidatorSetSource for DrivenContracts<
     ) -> Result<Option<Vec<ValidatorId>>, super::ContractsError> {
         let txs = self
             .driver
-            .txs_for_block(block.height, block.time, &self.contracts);
+            .txs_for_block(block.height, block.time, &self.contracts)?;
         let refused = apply_all(&mut self.contracts, block.height, block.time, &txs);
         self.refused_total = self.refused_total.saturating_add(refused as u64);
         let model_fees = self

@@ -912,7 +912,7 @@ fn driven_run(seed: u64, blocks: u64) -> C {
     );
     for _ in 0..blocks {
         let h = c.open_height();
-        let txs = d.txs_for_block(h, time_of(h), &c);
+        let txs = d.txs_for_block(h, time_of(h), &c).unwrap();
         behaviour::apply_all(&mut c, h, time_of(h), &txs);
         let f = fees.next_block_fees();
         let difficulty = if h.is_multiple_of(7) { 1 } else { 2 };
