@@ -9,6 +9,22 @@ use sim_core::Amount;
 use crate::ledger::{Bucket, LedgerError, SupplyLedger};
 use crate::supply::SupplyParams;
 
+/// Names of the fixed leading columns of a [`SupplyDay`] row, in output order; one
+/// `<allocation>_vested_wei` column per allocation follows (see [`allocation_column`]).
+pub const SUPPLY_DAY_COLUMNS: [&str; 6] = [
+    "day",
+    "emission_wei",
+    "emission_cumulative_wei",
+    "vested_wei",
+    "vested_cumulative_wei",
+    "mining_pool_wei",
+];
+
+/// The column name of an allocation's daily vesting release: `<allocation>_vested_wei`.
+pub fn allocation_column(id: crate::AllocationId) -> String {
+    format!("{}_vested_wei", id.name())
+}
+
 /// The figures of one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupplyDay {

@@ -2,17 +2,9 @@
 
 use std::io::{self, Write};
 
-use economics::{AllocationId, LedgerError, SupplyDay, SupplyTimeline};
-
-/// Fixed leading columns of the emission CSV, in order.
-pub const EMISSION_COLUMNS: [&str; 6] = [
-    "day",
-    "emission_wei",
-    "emission_cumulative_wei",
-    "vested_wei",
-    "vested_cumulative_wei",
-    "mining_pool_wei",
-];
+use economics::{
+    AllocationId, LedgerError, SUPPLY_DAY_COLUMNS, SupplyDay, SupplyTimeline, allocation_column,
+};
 
 /// Writing the emission table failed.
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +19,8 @@ pub enum EmissionCsvError {
 
 /// The header line: the fixed columns, then `<allocation>_vested_wei` per allocation.
 pub fn emission_header() -> String {
-    let mut cols: Vec<String> = EMISSION_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
-    cols.extend(
-        AllocationId::ALL
-            .iter()
-            .map(|a| format!("{}_vested_wei", a.name())),
-    );
+    let mut cols: Vec<String> = SUPPLY_DAY_COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    cols.extend(AllocationId::ALL.into_iter().map(allocation_column));
     cols.join(",")
 }
 

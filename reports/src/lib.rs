@@ -1,10 +1,10 @@
-//! reports: everything a run writes — CSV tables today; Parquet frames, charts and the HTML
+//! reports: everything a run writes — CSV tables, run/sweep manifests and shard merging today; Parquet frames, charts and the HTML
 //! report belong here too (the only crate allowed polars and plotters).
 
 pub mod atomic;
+pub mod csv;
 pub mod emission;
+pub mod output;
 
 pub use atomic::{AtomicWriteError, write_atomically};
-pub use emission::{
-    EMISSION_COLUMNS, EmissionCsvError, emission_header, write_emission_csv, write_emission_row,
-};
+pub use emission::{EmissionCsvError, emission_header, write_emission_csv, write_emission_row};

@@ -1,3 +1,21 @@
-//! scenarios: scenario files parsed into raw serde types, validated into engine types, and run.
+//! scenarios: scenario files (TOML, or JSON) parsed into raw serde types, validated into the
+//! engines' strong types, and run alone or as sweeps.
 //!
-//! Not built yet: see the scenario-engine issue.
+//! The engines never see raw configuration: [`raw`] is what a file may say, [`validate`]
+//! checks it and builds [`validate::Scenario`], [`load`] attaches file/line/key to every error.
+
+pub mod error;
+pub mod load;
+pub mod raw;
+pub mod run;
+pub mod sweep;
+pub mod table;
+pub mod validate;
+
+pub use error::{ErrorKind, ScenarioError};
+pub use load::{Document, Loaded, load, load_document, load_point, read_document};
+pub use raw::{Mode, RawScenario};
+pub use run::{RunError, RunOutput, run};
+pub use sweep::{RunSpec, Shard, SweepPlan, par_map_ordered, sweep_digest};
+pub use table::{Column, ColumnData, Table};
+pub use validate::{Scenario, validate};

@@ -1,0 +1,284 @@
+//! End-to-end tests of the dcfs-sim binary: commands, exit codes, error messages, atomic
+//! outputs, thread-count independence, sharding + merge, and resume.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dcfs-sim"))
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dcfs-cli-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn emission_csv_matches_spec_to_the_wei() {
+    let dir = tmp("emission");
+    let out = dir.join("e.csv");
+    let o = run(bin()
+        .args(["emission", "--days", "2500", "--out"])
+        .arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2501);
+    let col = |line: &str, i: usize| line.split(',').nth(i).unwrap().to_owned();
+    assert_eq!(col(lines[1], 1), "61643835616438356164383");
+    assert_eq!(col(lines[2191], 0), "2190");
+    assert_eq!(
+        col(lines[2191], 1),
+        (61_643_835_616_438_356_164_383_u128 / 2).to_string()
+    );
+    assert_eq!(col(lines[2434], 4), "55000000000000000000000000");
+    assert_ne!(col(lines[2433], 4), "55000000000000000000000000");
+}
+
+#[test]
+fn bad_flags_exit_2_and_write_nothing() {
+    let dir = tmp("flags");
+    let out = dir.join("e.csv");
+    let o = run(bin().args(["emission", "--days", "0", "--out"]).arg(&out));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+    let o = run(bin().args(["sweep", "x.toml", "--shard", "4/4"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("need 0 <= K < N"), "{}", stderr(&o));
+}
+
+/// Every class of malformed scenario gives its documented message, exit code 2, and nothing
+/// is written to the output directory.
+#[test]
+fn malformed_scenarios_are_reported_with_file_line_and_key() {
+    let dir = tmp("malformed");
+    let cases: [(&str, &str, &[&str]); 7] = [
+        (
+            "syntax.toml",
+            "[run\nseed = 1\n",
+            &["syntax.toml:1:5: syntax error"],
+        ),
+        (
+            "unknown.toml",
+            "[run]\nseed = 1\nhorizon_dayz = 5\n",
+            &[
+                "unknown.toml:3:1: unknown key at `run.horizon_dayz`",
+                "did you mean `horizon_days`?",
+                "allowed: name, seed, horizon_days, mode",
+            ],
+        ),
+        (
+            "type.toml",
+            "[run]\nseed = \"one\"\n",
+            &["type.toml:2:8: wrong type at `run.seed`", "expected u64"],
+        ),
+        (
+            "range.toml",
+            "[run]\nhorizon_days = 0\n",
+            &[
+                "range.toml:2:1: out of range at `run.horizon_days`",
+                "allowed: 1 to 1000000 days",
+            ],
+        ),
+        (
+            "cross.toml",
+            "[supply.allocations.airdrop]\ntotal = \"6000000 DCC\"\n",
+            &[
+                "cross.toml:1:2: inconsistent values at `supply`",
+                "must sum to exactly 500000000 DCC",
+            ],
+        ),
+        (
+            "alloc.toml",
+            "[supply.allocations.airdorp]\ntotal = 1\n",
+            &[
+                "alloc.toml:1:21: unknown key at `supply.allocations.airdorp`",
+                "did you mean `airdrop`?",
+            ],
+        ),
+        (
+            "json.json",
+            "{\"run\": {\"sed\": 3}}",
+            &[
+                "json.json:1:14: unknown key at `run.sed`",
+                "did you mean `seed`?",
+            ],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let file = dir.join(name);
+        fs::write(&file, text).unwrap();
+        let out = dir.join(format!("out-{name}"));
+        for args in [vec!["validate"], vec!["run"], vec!["sweep"]] {
+            let mut cmd = bin();
+            cmd.args(&args).arg(&file);
+            if args[0] != "validate" {
+                cmd.arg("--out").arg(&out);
+            }
+            let o = run(&mut cmd);
+            assert_eq!(o.status.code(), Some(2), "{name} {args:?}: {}", stderr(&o));
+            let err = stderr(&o);
+            for e in expected {
+                assert!(
+                    err.contains(e),
+                    "{name} {args:?}: expected {e:?} in {err:?}"
+                );
+            }
+            assert!(!out.exists(), "{name}: output written despite bad input");
+        }
+    }
+}
+
+#[test]
+fn run_writes_manifest_and_is_reproducible() {
+    let dir = tmp("run");
+    let file = workspace().join("scenarios/examples/emissions-40y.toml");
+    let a = run(bin().arg("run").arg(&file).arg("--out").arg(dir.join("a")));
+    let b = run(bin().arg("run").arg(&file).arg("--out").arg(dir.join("b")));
+    assert!(a.status.success() && b.status.success(), "{}", stderr(&a));
+    assert_eq!(
+        fs::read(dir.join("a/daily.csv")).unwrap(),
+        fs::read(dir.join("b/daily.csv")).unwrap()
+    );
+    assert_eq!(
+        fs::read(dir.join("a/manifest.json")).unwrap(),
+        fs::read(dir.join("b/manifest.json")).unwrap()
+    );
+    let manifest = fs::read_to_string(dir.join("a/manifest.json")).unwrap();
+    for key in [
+        "\"program\"",
+        "\"seed\": 1",
+        "\"scenario\"",
+        "\"digest\"",
+        "\"daily.csv\"",
+    ] {
+        assert!(manifest.contains(key), "manifest lacks {key}");
+    }
+    // No temporary files are left behind.
+    assert!(
+        fs::read_dir(dir.join("a")).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.'))
+    );
+}
+
+fn sweep_file(dir: &Path) -> PathBuf {
+    let file = dir.join("sweep.toml");
+    fs::write(
+        &file,
+        "[run]\nmode = \"schedule\"\nhorizon_days = 400\n[sweep]\nseeds = 2\n[sweep.grid]\n\"supply.halving_period_days\" = [100, 200, 300]\n",
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn sweep_is_thread_independent_and_shards_merge_to_the_same_bytes() {
+    let dir = tmp("sweep");
+    let file = sweep_file(&dir);
+    let sweep = |out: &str, extra: &[&str]| {
+        let o = run(bin()
+            .arg("sweep")
+            .arg(&file)
+            .arg("--out")
+            .arg(dir.join(out))
+            .args(extra));
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    sweep("t1", &["--threads", "1"]);
+    sweep("t4", &["--threads", "4"]);
+    for k in 0..3 {
+        sweep(
+            &format!("shard{k}"),
+            &["--shard", &format!("{k}/3"), "--threads", "2"],
+        );
+    }
+    assert!(
+        !dir.join("shard0/summary.csv").exists(),
+        "a shard alone must not claim to be complete"
+    );
+    let o = run(bin()
+        .arg("merge")
+        .args(["shard0", "shard1", "shard2"].map(|s| dir.join(s)))
+        .arg("--out")
+        .arg(dir.join("merged")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["summary.csv", "manifest.json"] {
+        let one = fs::read(dir.join("t1").join(f)).unwrap();
+        assert_eq!(
+            one,
+            fs::read(dir.join("t4").join(f)).unwrap(),
+            "{f}: 1 vs 4 threads"
+        );
+        assert_eq!(
+            one,
+            fs::read(dir.join("merged").join(f)).unwrap(),
+            "{f}: merged shards"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(dir.join("t1/summary.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        7
+    );
+    // Merging two of three shards is refused.
+    let o = run(bin()
+        .arg("merge")
+        .args(["shard0", "shard1"].map(|s| dir.join(s)))
+        .arg("--out")
+        .arg(dir.join("partial")));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("4 of 6 runs are finished"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn interrupted_sweep_resumes_without_recomputing_finished_runs() {
+    let dir = tmp("resume");
+    let file = sweep_file(&dir);
+    let out = dir.join("out");
+    let o = run(bin().arg("sweep").arg(&file).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference = fs::read(out.join("summary.csv")).unwrap();
+    // Simulate an interruption: one run lost its manifest, another its whole folder, and a
+    // finished run's table is marked so we can see it is not rewritten.
+    fs::remove_file(out.join("runs/000001/manifest.json")).unwrap();
+    fs::remove_dir_all(out.join("runs/000004")).unwrap();
+    fs::remove_file(out.join("summary.csv")).unwrap();
+    let marker = out.join("runs/000000/daily.csv");
+    fs::write(&marker, "kept").unwrap();
+    let o = run(bin().arg("sweep").arg(&file).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(&marker).unwrap(),
+        "kept",
+        "a finished run was recomputed"
+    );
+    assert!(out.join("runs/000004/manifest.json").exists());
+    assert_eq!(fs::read(out.join("summary.csv")).unwrap(), reference);
+}

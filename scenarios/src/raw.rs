@@ -1,0 +1,231 @@
+//! Raw scenario types: exactly what a file may say, with SPEC defaults filled in by serde.
+//!
+//! These are parsed, never run: [`crate::validate`] turns them into the engines' strong types.
+//! Every struct rejects unknown keys. A deserialized and [`RawScenario::resolve`]d value is the
+//! fully resolved scenario recorded in run manifests.
+
+use std::collections::BTreeMap;
+
+use economics::{AllocationId, VestingSchedule};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sim_core::Amount;
+
+/// An amount written as a string with a unit (`"16 DCC"`, `"1.5 DCC"`, `"1000 wei"`; no unit
+/// means DCC) or as an integer number of whole DCC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RawAmount(pub Amount);
+
+impl<'de> Deserialize<'de> for RawAmount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RawAmount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an amount such as \"16 DCC\", \"1.5 DCC\", \"1000 wei\" or a whole number of DCC")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RawAmount, E> {
+                s.parse::<Amount>().map(RawAmount).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawAmount, E> {
+                Ok(RawAmount(Amount::from_dcc(u128::from(v))))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawAmount, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom(format!("amounts cannot be negative, got {v}")))
+                    .and_then(|v| self.visit_u64(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for RawAmount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{} wei", self.0.wei()))
+    }
+}
+
+/// What a run simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The emission and vesting schedule only (SPEC §4.3, §6), one row a day.
+    Schedule,
+}
+
+/// The whole scenario file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Name, seed, horizon, mode.
+    #[serde(default)]
+    pub run: RawRun,
+    /// Supply, vesting and emission parameters (SPEC §4.3, §6).
+    #[serde(default)]
+    pub supply: RawSupply,
+    /// What to write.
+    #[serde(default)]
+    pub outputs: RawOutputs,
+    /// Parameter sweep and Monte Carlo seeds (only `dcfs-sim sweep` reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<RawSweep>,
+}
+
+/// `[run]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    /// A label for reports.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// The run seed (Monte Carlo seeds of a sweep are `seed, seed+1, …`).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated days.
+    #[serde(default = "default_horizon_days")]
+    pub horizon_days: u64,
+    /// What to simulate.
+    #[serde(default = "default_mode")]
+    pub mode: Mode,
+}
+
+impl Default for RawRun {
+    fn default() -> Self {
+        RawRun {
+            name: default_name(),
+            seed: default_seed(),
+            horizon_days: default_horizon_days(),
+            mode: default_mode(),
+        }
+    }
+}
+
+fn default_name() -> String {
+    "scenario".to_owned()
+}
+const fn default_seed() -> u64 {
+    1
+}
+const fn default_horizon_days() -> u64 {
+    365
+}
+const fn default_mode() -> Mode {
+    Mode::Schedule
+}
+
+/// `[supply]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSupply {
+    /// The mining pool at genesis.
+    #[serde(default = "default_mining_pool")]
+    pub mining_pool: RawAmount,
+    /// Initial daily emission; default `floor(mining_pool / (2 · halving_period_days))`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e0: Option<RawAmount>,
+    /// Days between halvings.
+    #[serde(default = "default_halving_period_days")]
+    pub halving_period_days: u64,
+    /// Per-allocation overrides of size and schedule.
+    #[serde(default)]
+    pub allocations: BTreeMap<AllocationId, RawAllocation>,
+}
+
+impl Default for RawSupply {
+    fn default() -> Self {
+        RawSupply {
+            mining_pool: default_mining_pool(),
+            e0: None,
+            halving_period_days: default_halving_period_days(),
+            allocations: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_mining_pool() -> RawAmount {
+    RawAmount(economics::MINING_POOL)
+}
+const fn default_halving_period_days() -> u64 {
+    economics::HALVING_PERIOD_DAYS
+}
+
+/// `[supply.allocations.<name>]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAllocation {
+    /// Size of the allocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<RawAmount>,
+    /// Vesting schedule: `{ kind = "liquid_at_genesis" }`,
+    /// `{ kind = "cliff_linear", cliff_days = 180, duration_days = 180 }` or
+    /// `{ kind = "annual_rate", bps_per_year = 1500, start_day = 0 }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<VestingSchedule>,
+}
+
+/// `[outputs]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutputs {
+    /// Write the daily table.
+    #[serde(default = "yes")]
+    pub daily: bool,
+}
+
+impl Default for RawOutputs {
+    fn default() -> Self {
+        RawOutputs { daily: true }
+    }
+}
+
+const fn yes() -> bool {
+    true
+}
+
+/// `[sweep]`: a grid and/or zip over parameter paths, times Monte Carlo seeds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSweep {
+    /// Monte Carlo runs per parameter point (seeds `run.seed`, `run.seed + 1`, …).
+    #[serde(default = "one")]
+    pub seeds: u64,
+    /// Cartesian product: every combination of the listed values, keys in sorted order.
+    #[serde(default)]
+    pub grid: BTreeMap<String, Vec<toml::Value>>,
+    /// Zipped lists: the i-th values of every key together; all lists have the same length.
+    #[serde(default)]
+    pub zip: BTreeMap<String, Vec<toml::Value>>,
+}
+
+const fn one() -> u64 {
+    1
+}
+
+impl RawScenario {
+    /// Fills every default a file may omit (all nine allocations, E0), so that serializing the
+    /// result records the complete parameter set of a run.
+    pub fn resolve(&mut self) {
+        self.fill_allocations();
+        if self.supply.e0.is_none() && self.supply.halving_period_days > 0 {
+            let days = u128::from(self.supply.halving_period_days) * 2;
+            self.supply.e0 = Some(RawAmount(Amount::from_wei(
+                self.supply.mining_pool.0.wei() / days,
+            )));
+        }
+    }
+
+    /// Fills the size and schedule of every allocation the file did not override, so a sweep can
+    /// vary one field of a schedule. (E0 stays derived from the pool and halving period unless
+    /// the file sets it, so sweeping the period keeps the series summing to the pool.)
+    pub fn fill_allocations(&mut self) {
+        for id in AllocationId::ALL {
+            let (total, schedule) = id.spec_default();
+            let entry = self.supply.allocations.entry(id).or_insert(RawAllocation {
+                total: None,
+                schedule: None,
+            });
+            entry.total.get_or_insert(RawAmount(total));
+            entry.schedule.get_or_insert(schedule);
+        }
+    }
+}

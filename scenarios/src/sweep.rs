@@ -1,0 +1,248 @@
+//! Sweeps: a grid and/or zip over parameter paths times Monte Carlo seeds, expanded into
+//! numbered runs; sharding by run index; and an order-preserving parallel map so that the
+//! thread count never changes a result.
+//!
+//! Run numbering: points are the grid combinations (keys in sorted order, the last key varying
+//! fastest) times the zip entries (varying fastest of all); run `i` is point `i / seeds` with
+//! seed `run.seed + i % seeds`. Every point uses the same seeds (common random numbers).
+
+use rayon::prelude::*;
+use sim_core::{Digest, OutputDigest};
+
+use crate::error::{ErrorKind, ScenarioError};
+use crate::load::{Document, Loaded, load_point};
+
+/// One run of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSpec {
+    /// Run index, `0..plan.len()`.
+    pub index: u64,
+    /// Parameter point index.
+    pub point: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// Parameter overrides of this point (dotted path → value).
+    pub overrides: Vec<(String, toml::Value)>,
+}
+
+/// The expanded sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPlan {
+    base_seed: u64,
+    seeds: u64,
+    keys: Vec<String>,
+    points: Vec<Vec<toml::Value>>,
+}
+
+impl SweepPlan {
+    /// Expands the `[sweep]` of `base` (a single run when there is none).
+    pub fn new(doc: &Document, base: &Loaded) -> Result<SweepPlan, ScenarioError> {
+        let base_seed = base.scenario.seed;
+        let Some(sweep) = &base.resolved.sweep else {
+            return Ok(SweepPlan {
+                base_seed,
+                seeds: 1,
+                keys: Vec::new(),
+                points: vec![Vec::new()],
+            });
+        };
+        let mut keys: Vec<String> = sweep.grid.keys().cloned().collect();
+        keys.extend(sweep.zip.keys().cloned());
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = keys.iter().find(|k| !seen.insert(k.as_str())) {
+            return Err(ScenarioError::new(
+                ErrorKind::CrossField,
+                &doc.path,
+                format!("sweep.zip.{dup}"),
+                format!("`{dup}` is in both sweep.grid and sweep.zip"),
+            )
+            .at(crate::load::locate(doc, &format!("sweep.zip.{dup}"))));
+        }
+        let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
+        for values in sweep.grid.values() {
+            points = points
+                .into_iter()
+                .flat_map(|p| {
+                    values.iter().map(move |v| {
+                        let mut q = p.clone();
+                        q.push(v.clone());
+                        q
+                    })
+                })
+                .collect();
+        }
+        let zip_len = sweep.zip.values().next().map_or(0, Vec::len);
+        if zip_len > 0 {
+            points = points
+                .into_iter()
+                .flat_map(|p| {
+                    (0..zip_len).map(move |i| {
+                        let mut q = p.clone();
+                        q.extend(sweep.zip.values().map(|v| v[i].clone()));
+                        q
+                    })
+                })
+                .collect();
+        }
+        Ok(SweepPlan {
+            base_seed,
+            seeds: sweep.seeds,
+            keys,
+            points,
+        })
+    }
+
+    /// Number of runs.
+    pub fn len(&self) -> u64 {
+        self.points.len() as u64 * self.seeds
+    }
+
+    /// True if the sweep has no runs (never, for a validated scenario).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The swept parameter paths, in column order.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Monte Carlo seeds per point.
+    pub fn seeds(&self) -> u64 {
+        self.seeds
+    }
+
+    /// Run `index` (< `len()`).
+    pub fn spec(&self, index: u64) -> RunSpec {
+        let point = index / self.seeds;
+        let values = &self.points[usize::try_from(point)
+            .unwrap_or(usize::MAX)
+            .min(self.points.len() - 1)];
+        RunSpec {
+            index,
+            point,
+            seed: self.base_seed.wrapping_add(index % self.seeds),
+            overrides: self
+                .keys
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// Validates the scenario of run `spec` (its point's overrides and its seed).
+    pub fn load_run(&self, doc: &Document, spec: &RunSpec) -> Result<Loaded, ScenarioError> {
+        let mut loaded = load_point(doc, &spec.overrides)?;
+        loaded.scenario.seed = spec.seed;
+        loaded.resolved.run.seed = spec.seed;
+        Ok(loaded)
+    }
+
+    /// Validates every point (the seeds do not change validity).
+    pub fn validate_all(&self, doc: &Document) -> Result<(), ScenarioError> {
+        for point in 0..self.points.len() as u64 {
+            self.load_run(doc, &self.spec(point * self.seeds))?;
+        }
+        Ok(())
+    }
+}
+
+/// Which share of a sweep's runs this machine does: runs with `index % count == shard`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based shard number (`< count`), e.g. `$SLURM_ARRAY_TASK_ID` or `$JOB_COMPLETION_INDEX`.
+    pub index: u64,
+    /// Number of shards.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not K/N (e.g. 0/4)"))?;
+        let index: u64 = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard number `{k}` is not a whole number"))?;
+        let count: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard count `{n}` is not a whole number"))?;
+        if count == 0 || index >= count {
+            return Err(format!("shard {index}/{count}: need 0 <= K < N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The run indices of this shard among `total` runs.
+    pub fn indices(self, total: u64) -> Vec<u64> {
+        (self.index..total)
+            .step_by(usize::try_from(self.count).unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
+/// Maps `f` over `indices` on `threads` worker threads and returns the results in the order of
+/// `indices` (the first error in that order wins). The thread count never changes the result.
+pub fn par_map_ordered<T, E, F>(indices: &[u64], threads: usize, f: F) -> Result<Vec<T>, E>
+where
+    T: Send,
+    E: Send,
+    F: Fn(u64) -> Result<T, E> + Sync + Send,
+{
+    let run = || {
+        indices
+            .par_iter()
+            .map(|&i| f(i))
+            .collect::<Vec<Result<T, E>>>()
+    };
+    let results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => indices.iter().map(|&i| f(i)).collect(),
+    };
+    results.into_iter().collect()
+}
+
+/// The digest of a whole sweep: every run's index and digest, in index order.
+pub fn sweep_digest<'a>(runs: impl IntoIterator<Item = (u64, &'a Digest)>) -> Digest {
+    let mut d = OutputDigest::new();
+    for (i, digest) in runs {
+        d.u64(i).bytes(&digest.0);
+    }
+    d.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_runs() {
+        let shard: Shard = "1/3".parse().unwrap();
+        assert_eq!(shard.indices(8), [1, 4, 7]);
+        assert!("3/3".parse::<Shard>().is_err());
+        assert!("x/3".parse::<Shard>().is_err());
+        assert!("1".parse::<Shard>().is_err());
+        let all: Vec<u64> = (0..3)
+            .flat_map(|k| Shard { index: k, count: 3 }.indices(10))
+            .collect();
+        let mut sorted = all.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn ordered_map_is_thread_independent() {
+        let idx: Vec<u64> = (0..200).collect();
+        let f = |i: u64| -> Result<u64, ()> { Ok(i * i) };
+        assert_eq!(par_map_ordered(&idx, 1, f), par_map_ordered(&idx, 4, f));
+    }
+}
