@@ -179,6 +179,9 @@ pub struct ContractsConfig {
     pub income_withdraw_period_blocks: u64,
     /// Active-set rule.
     pub ranking: RankingRule,
+    /// Rank on the state at the end of block N−1 (SPEC §2.7, HECO; default true). False ranks
+    /// at the end of epoch block N itself, after its transactions, punishment and fees.
+    pub rank_on_parent_state: bool,
     /// Largest active set.
     pub max_active: usize,
     /// Fee split rule.
@@ -212,6 +215,7 @@ impl Default for ContractsConfig {
             unbonding_blocks: UNBONDING_BLOCKS,
             income_withdraw_period_blocks: INCOME_WITHDRAW_PERIOD_BLOCKS,
             ranking: RankingRule::TopByStake,
+            rank_on_parent_state: true,
             max_active: MAX_ACTIVE_VALIDATORS,
             fee_split: FeeSplit::ByStake,
             staker_share_bps: 0,
@@ -610,6 +614,8 @@ pub struct SystemContracts<R = NullRecorder> {
     pub(crate) last_height: Height,
     pub(crate) last_time: SimTime,
     pub(crate) pending_fees: Amount,
+    /// The ranking as of the end of the block before an epoch block.
+    pub(crate) parent_ranking: Option<Vec<ValidatorId>>,
     pub(crate) withdrawn_income: Amount,
     pub(crate) undistributed: Amount,
     pub(crate) burned: Amount,
@@ -677,6 +683,7 @@ impl<R: ContractRecorder> SystemContracts<R> {
             last_height: 0,
             last_time: SimTime::ZERO,
             pending_fees: Amount::ZERO,
+            parent_ranking: None,
             withdrawn_income: Amount::ZERO,
             undistributed: Amount::ZERO,
             burned: Amount::ZERO,
@@ -961,7 +968,13 @@ impl<R: ContractRecorder> ValidatorSetSource for SystemContracts<R> {
         self.distribute_fees(block, fees)?;
         // (3) Epoch: set update, then decay.
         let new_set = if is_epoch_block(block.height) {
-            let set = self.next_active_set();
+            // SPEC §2.7: the set is computed from the contracts as of the end of block N−1
+            // (HECO computes it in `Prepare`), so block N's own stakes and jailings count from
+            // the next epoch on.
+            let set = match self.parent_ranking.take() {
+                Some(set) if self.config.rank_on_parent_state => set,
+                _ => self.next_active_set(),
+            };
             self.recorder.on_event(
                 block.height,
                 block.time,
@@ -975,6 +988,9 @@ impl<R: ContractRecorder> ValidatorSetSource for SystemContracts<R> {
         } else {
             None
         };
+        if self.config.rank_on_parent_state && is_epoch_block(block.height + 1) {
+            self.parent_ranking = Some(self.next_active_set());
+        }
         self.last_height = block.height;
         self.last_time = block.time;
         Ok(new_set)

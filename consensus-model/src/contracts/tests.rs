@@ -742,6 +742,34 @@ fn epoch_ranking_takes_top_21_by_stake() {
 }
 
 #[test]
+fn epoch_set_is_ranked_on_the_state_before_the_epoch_block() {
+    for parent in [true, false] {
+        let config = ContractsConfig {
+            max_active: 2,
+            rank_on_parent_state: parent,
+            ..ContractsConfig::default()
+        };
+        let mut c = world(config, &[1, 2], &[20, 20]);
+        approve(&mut c, 3);
+        advance_to(&mut c, 200);
+        // Staked in the epoch block itself: counts only from the next epoch (SPEC §2.7).
+        stake(&mut c, RICH, 3, dcc(50)).unwrap();
+        let set = end(&mut c, 2, false, Amount::ZERO).unwrap();
+        let want = if parent {
+            vec![v(1), v(2)]
+        } else {
+            vec![v(1), v(3)]
+        };
+        assert_eq!(set, want);
+        advance_to(&mut c, 400);
+        assert_eq!(
+            end(&mut c, 2, false, Amount::ZERO).unwrap(),
+            vec![v(1), v(3)]
+        );
+    }
+}
+
+#[test]
 fn set_never_empties() {
     let mut c = world(ContractsConfig::default(), &[1, 2], &[16, 16]);
     for i in [1, 2] {
