@@ -1,0 +1,41 @@
+//! Every bundled example validates and runs (horizons shortened), and fixed seeds give pinned
+//! digests (golden values: a change here means outputs changed — update only on purpose).
+
+use std::path::{Path, PathBuf};
+
+fn examples() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("examples folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_validates_and_runs_shortened() {
+    let files = examples();
+    assert!(!files.is_empty());
+    for file in files {
+        let doc = scenarios::read_document(&file).unwrap_or_else(|e| panic!("{e}"));
+        let base = scenarios::load_document(&doc).unwrap_or_else(|e| panic!("{e}"));
+        let plan = scenarios::SweepPlan::new(&doc, &base).unwrap_or_else(|e| panic!("{e}"));
+        plan.validate_all(&doc).unwrap_or_else(|e| panic!("{e}"));
+        let mut scenario = base.scenario.clone();
+        scenario.horizon_days = scenario.horizon_days.min(30);
+        let out = scenarios::run(&scenario).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(out.summary.rows() == 1, "{}", file.display());
+    }
+}
+
+#[test]
+fn golden_digest_of_the_emission_schedule() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/emissions-40y.toml");
+    let loaded = scenarios::load(&file).unwrap();
+    let out = scenarios::run(&loaded.scenario).unwrap();
+    assert_eq!(out.digest.to_string(), GOLDEN_EMISSIONS_40Y);
+}
+
+const GOLDEN_EMISSIONS_40Y: &str = "a067df9f4f861b030a19782f5a8d090a8bba8bda15d50abab37869a831e9b9e0";
