@@ -255,7 +255,7 @@ pub fn apply_all<R: ContractRecorder>(
         .count()
 }
 
-/// The contracts with their scenario behaviours attached, as one [`ValidatorSetSource`] the
+/// The contracts with their scenario behaviours attached, as one [`ValidatorSetSource`](crate::system::ValidatorSetSource) the
 /// consensus engine can drive: at the end of each block it first applies the driver's
 /// transactions for that block, adds the fee model's fees to the engine's, then runs the
 /// contracts' end-of-block work.

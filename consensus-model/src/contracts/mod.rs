@@ -140,6 +140,7 @@ pub enum Confiscation {
 
 /// Upper bounds on the contracts' state; exceeding one is an error, never a silent drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ContractLimits {
     /// Registered validators (approved at least once).
     pub max_validators: usize,
@@ -163,7 +164,9 @@ impl Default for ContractLimits {
 }
 
 /// Every parameter of SPEC §3; `Default` is SPEC's default, [`ContractsConfig::heco`] HECO v0.
+/// Deserializes with every field optional (missing fields take SPEC's default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ContractsConfig {
     /// Who may propose.
     pub proposer: ProposerRule,
