@@ -1,9 +1,29 @@
 //! consensus-model: Congress consensus (SPEC §2) and the system contracts (SPEC §3) on sim-core's engine.
+//!
+//! Entry point: [`ConsensusConfig`] (validated) → [`ConsensusSim::new`] → `run_until` /
+//! `run_blocks` → [`ConsensusSim::summary`] / [`ConsensusSim::finish`]. Observables stream to a
+//! [`Recorder`] ([`DigestRecorder`], [`CountingRecorder`]). The turn-order and recents rules are
+//! also available standalone in [`recents`] ([`verify_signers`]).
 
+pub mod config;
 pub mod contracts;
+pub mod network;
+pub mod recents;
+pub mod record;
+pub mod sim;
 pub mod system;
 pub mod types;
 
+pub use config::{
+    ConfigError, ConsensusConfig, CrashRepair, Faults, Latency, NodeRef, Offline, Partition,
+    RegionLatency, Slow, TieBreak, Topology,
+};
+pub use recents::{CompactRecents, HeaderError, Snapshot, verify_signers};
+pub use record::{
+    BlockId, BlockRecord, CountingRecorder, DayStats, DigestRecorder, NullRecorder, Recorder,
+    ReorgRecord,
+};
+pub use sim::{BlockInfo, ConsensusError, ConsensusSim, Event, Summary};
 pub use system::{BlockContext, StaticSet, ValidatorSetSource};
 pub use types::{
     BLOCK_PERIOD_MS, BLOCKS_PER_DAY, EPOCH_LENGTH, Height, MAX_ACTIVE_VALIDATORS, ValidatorId,

@@ -1,0 +1,48 @@
+//! Criterion bench of the consensus simulator: blocks per second with 21 validators, latency
+//! uniform 50–300 ms and ~1% random downtime (crash/recover, MTBF 990 min, MTTR 10 min).
+
+use consensus_model::{
+    ConsensusConfig, ConsensusSim, CountingRecorder, CrashRepair, Latency, StaticSet,
+};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sim_core::SimTime;
+use std::hint::black_box;
+
+/// Simulated span per iteration: 2 days (≈ 28,800 blocks).
+const SPAN_MS: u64 = 2 * 86_400_000;
+
+fn config() -> ConsensusConfig {
+    let mut c = ConsensusConfig::with_validators(21).expect("valid defaults");
+    c.latency = Latency::Uniform {
+        min_ms: 50,
+        max_ms: 300,
+    };
+    c.faults.crash = Some(CrashRepair {
+        mtbf_ms: 99 * 600_000,
+        mttr_ms: 600_000,
+    });
+    c
+}
+
+fn run() -> u64 {
+    let c = config();
+    let set = StaticSet(c.genesis_set.clone());
+    let mut sim =
+        ConsensusSim::new(c, 2026, set, CountingRecorder::default()).expect("valid config");
+    sim.run_until(SimTime::from_ms(SPAN_MS)).expect("run");
+    sim.summary().blocks_sealed
+}
+
+fn consensus_blocks(c: &mut Criterion) {
+    let blocks = run();
+    let mut group = c.benchmark_group("consensus");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(blocks));
+    group.bench_function("21_validators_uniform_50_300ms_1pct_faults", |b| {
+        b.iter(|| black_box(run()));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, consensus_blocks);
+criterion_main!(benches);

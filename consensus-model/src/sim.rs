@@ -1,0 +1,1144 @@
+//! The consensus simulator: validators and full nodes, each with its own head over one shared
+//! block arena, sealing per SPEC §2.4, fork choice per §2.5, a latency network with faults and
+//! partitions (§2.6), epoch set changes with recents trimming (§2.7), and observables streamed
+//! to a [`Recorder`].
+//!
+//! **Views.** Blocks live in one arena (`Vec` indexed by [`BlockId`]); a node's view is its head.
+//! Receiving a block implies having its ancestors (missing ancestors are synced instantly with
+//! it). A block that does not beat the head is ignored (kept in the arena, not relayed).
+//!
+//! **Same-millisecond ties.** An out-of-turn seal that fires at the same millisecond as block
+//! deliveries yields to them: it re-queues itself twice at the same time before committing, so
+//! zero-latency deliveries of an in-turn block sealed in the same millisecond cancel it.
+//!
+//! **Contracts and forks.** The [`ValidatorSetSource`] is executed exactly once per height, in
+//! height order, on the first block sealed at each height (the chain that first reaches the
+//! height). An epoch block's new set is therefore a function of the height: every branch that
+//! seals an epoch block at height N uses the set computed on the first branch to reach N. This
+//! is exact whenever no fork spans an epoch boundary or outlives the contracts' view of a block;
+//! blocks of losing branches are never executed (their fees and punishments are not seen).
+//!
+//! **Canonical.** The canonical chain is the heaviest of all sealed blocks: largest total
+//! difficulty, on a tie the lower height, then the block sealed first. Days are judged on it
+//! `finality_lag_ms` after they end (default one day) or at [`ConsensusSim::finish`].
+
+use std::collections::BTreeMap;
+
+use sim_core::time::MS_PER_DAY;
+use sim_core::{
+    Amount, Domain, EventQueue, Model, RandomStream, RunError, ScheduleError, SimTime, Simulation,
+    Streams,
+};
+
+use crate::config::{ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
+use crate::network::{gossip_overlay, sample_exponential_ms, sample_latency_ms};
+use crate::recents::{CompactRecents, NO_SIGNER};
+use crate::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
+use crate::system::{BlockContext, ValidatorSetSource};
+use crate::types::{
+    BLOCK_PERIOD_MS, EPOCH_LENGTH, Height, ValidatorId, is_epoch_block, recents_window,
+};
+
+/// Most distinct active sets in one run.
+pub const MAX_DISTINCT_SETS: usize = 1_000_000;
+/// Out-of-turn delay unit: the window is `[0, L × 500 ms)` (SPEC §2.4).
+pub const WIGGLE_MS: u64 = 500;
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsensusError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The event queue refused an event (full or time overflow).
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// More blocks than `max_blocks`.
+    #[error("block arena full: {limit} blocks")]
+    TooManyBlocks {
+        /// The limit.
+        limit: u64,
+    },
+    /// More distinct active sets than [`MAX_DISTINCT_SETS`].
+    #[error("more than {MAX_DISTINCT_SETS} distinct active sets")]
+    TooManySets,
+    /// The validator-set source failed.
+    #[error("validator-set source failed at height {height}: {message}")]
+    Source {
+        /// The block.
+        height: Height,
+        /// Its error, formatted.
+        message: String,
+    },
+    /// The source returned an invalid set.
+    #[error("invalid set from the source at height {height}: {reason}")]
+    InvalidSet {
+        /// The epoch block.
+        height: Height,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A broken internal invariant (a bug).
+    #[error("invariant broken: {0}")]
+    Invariant(&'static str),
+    /// `run_until` handled more than `max_events_per_run` events.
+    #[error("event limit of {limit} reached at {at}")]
+    EventLimit {
+        /// The limit.
+        limit: u64,
+        /// When.
+        at: SimTime,
+    },
+    /// `run_blocks` saw no canonical growth for a whole simulated day.
+    #[error("chain halted at height {height} (no growth for a day, at {at})")]
+    Halted {
+        /// Canonical height.
+        height: Height,
+        /// When it gave up.
+        at: SimTime,
+    },
+}
+
+/// A block as stored in the arena (48 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Block {
+    parent: u32,
+    child_set: u32,
+    height: u64,
+    time_ms: u64,
+    td: u64,
+    producer: u8,
+    difficulty: u8,
+    recents: CompactRecents,
+}
+
+/// An interned active set.
+#[derive(Debug, Clone)]
+struct ActiveSet {
+    members: Vec<u8>,
+    ids: Vec<ValidatorId>,
+    mask: [u64; 4],
+    limit: u64,
+}
+
+impl ActiveSet {
+    fn contains(&self, v: u8) -> bool {
+        self.mask[usize::from(v >> 6)] >> (v & 63) & 1 == 1
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    head: u32,
+    down: u32,
+    generation: u32,
+    attempt_time_ms: u64,
+    attempt_in_turn: bool,
+    validator: bool,
+    slow_ms: u64,
+    region: u16,
+    seal_rng: RandomStream,
+    tie_rng: RandomStream,
+    latency_rng: RandomStream,
+    fault_rng: RandomStream,
+}
+
+/// The closed event enum of the consensus model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A sealing attempt fires (stale if `generation` moved on).
+    Seal {
+        /// Validator node.
+        node: u32,
+        /// Attempt generation.
+        generation: u32,
+        /// Same-millisecond yield count (out of turn only).
+        stage: u8,
+    },
+    /// A block arrives at a node.
+    Deliver {
+        /// Receiver.
+        node: u32,
+        /// Block.
+        block: u32,
+    },
+    /// A recovered node stops waiting for its peers' heads.
+    Resume {
+        /// Node.
+        node: u32,
+        /// Generation at recovery.
+        generation: u32,
+    },
+    /// An offline interval starts.
+    Offline {
+        /// Node.
+        node: u32,
+    },
+    /// An offline interval ends.
+    Online {
+        /// Node.
+        node: u32,
+    },
+    /// A random crash.
+    Crash {
+        /// Node.
+        node: u32,
+    },
+    /// A repair after a crash.
+    Repair {
+        /// Node.
+        node: u32,
+    },
+    /// A partition starts.
+    PartitionStart {
+        /// Index in the config.
+        index: u32,
+    },
+    /// A partition heals.
+    PartitionEnd {
+        /// Index in the config.
+        index: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct DayAcc {
+    sealed: u64,
+    fork_heights: u64,
+    reorgs: u64,
+    deepest: u64,
+}
+
+/// Totals of a run so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Simulated time reached.
+    pub now: SimTime,
+    /// Blocks sealed on any branch.
+    pub blocks_sealed: u64,
+    /// Canonical head.
+    pub canonical_head: BlockId,
+    /// Its height.
+    pub canonical_height: Height,
+    /// Its total difficulty.
+    pub canonical_total_difficulty: u64,
+    /// Heights with more than one block.
+    pub fork_heights: u64,
+    /// Reorganisations of all nodes.
+    pub reorgs: u64,
+    /// Deepest of them.
+    pub deepest_reorg: u64,
+    /// Events handled.
+    pub events: u64,
+    /// Active set in force after the canonical head.
+    pub active_set: Vec<ValidatorId>,
+}
+
+/// A block's public view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// Id.
+    pub id: BlockId,
+    /// Parent (genesis is its own parent).
+    pub parent: BlockId,
+    /// Height.
+    pub height: Height,
+    /// Timestamp.
+    pub time: SimTime,
+    /// Sealer (`None` for genesis).
+    pub producer: Option<ValidatorId>,
+    /// Difficulty (0 for genesis).
+    pub difficulty: u8,
+    /// Total difficulty.
+    pub total_difficulty: u64,
+    /// Active set in force for its children.
+    pub next_set: Vec<ValidatorId>,
+    /// Heights (descending) and signers in its recents snapshot.
+    pub recents: Vec<(Height, ValidatorId)>,
+}
+
+struct World<S, R> {
+    cfg: ConsensusConfig,
+    ids: Vec<ValidatorId>,
+    blocks: Vec<Block>,
+    sets: Vec<ActiveSet>,
+    set_index: BTreeMap<Vec<u8>, u32>,
+    nodes: Vec<Node>,
+    adjacency: Option<Vec<Vec<u32>>>,
+    per_height: Vec<u8>,
+    best: u32,
+    source: S,
+    executed_height: u64,
+    epoch_sets: Vec<u32>,
+    recorder: R,
+    partition_groups: Option<Vec<u16>>,
+    day_acc: BTreeMap<u64, DayAcc>,
+    next_day: u64,
+    next_finalize_ms: u64,
+    fork_heights: u64,
+    reorgs: u64,
+    deepest_reorg: u64,
+    events: u64,
+}
+
+impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
+    fn intern_set(&mut self, ids: &[ValidatorId], height: Height) -> Result<u32, ConsensusError> {
+        crate::recents::check_set(ids).map_err(|e| ConsensusError::InvalidSet {
+            height,
+            reason: e.to_string(),
+        })?;
+        let mut members = Vec::with_capacity(ids.len());
+        for id in ids {
+            let idx = self
+                .ids
+                .binary_search(id)
+                .map_err(|_| ConsensusError::InvalidSet {
+                    height,
+                    reason: format!("{id} is not a validator node"),
+                })?;
+            members.push(idx as u8);
+        }
+        if let Some(&i) = self.set_index.get(&members) {
+            return Ok(i);
+        }
+        if self.sets.len() >= MAX_DISTINCT_SETS {
+            return Err(ConsensusError::TooManySets);
+        }
+        let mut mask = [0u64; 4];
+        for &m in &members {
+            mask[usize::from(m >> 6)] |= 1 << (m & 63);
+        }
+        let i = self.sets.len() as u32;
+        self.sets.push(ActiveSet {
+            members: members.clone(),
+            ids: ids.to_vec(),
+            mask,
+            limit: recents_window(ids.len()),
+        });
+        self.set_index.insert(members, i);
+        Ok(i)
+    }
+
+    fn day_acc(&mut self, now: SimTime) -> &mut DayAcc {
+        self.day_acc.entry(now.day()).or_default()
+    }
+
+    fn link_ok(&self, a: usize, b: usize) -> bool {
+        match &self.partition_groups {
+            Some(g) => g[a] == g[b],
+            None => true,
+        }
+    }
+
+    fn send(
+        &mut self,
+        from: usize,
+        to: usize,
+        block: u32,
+        q: &mut EventQueue<Event>,
+    ) -> Result<(), ConsensusError> {
+        if !self.link_ok(from, to) {
+            return Ok(());
+        }
+        let to_region = self.nodes[to].region;
+        let sender = &mut self.nodes[from];
+        let ms = match self.cfg.latency {
+            Latency::Constant { ms } => ms,
+            Latency::Uniform { min_ms, max_ms } => sender.latency_rng.in_range(min_ms, max_ms),
+            ref other => {
+                sample_latency_ms(other, &mut sender.latency_rng, sender.region, to_region)
+            }
+        };
+        q.schedule_in(
+            ms,
+            Event::Deliver {
+                node: to as u32,
+                block,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn broadcast(
+        &mut self,
+        from: usize,
+        block: u32,
+        q: &mut EventQueue<Event>,
+    ) -> Result<(), ConsensusError> {
+        match self.adjacency.take() {
+            None => {
+                for to in 0..self.nodes.len() {
+                    if to != from {
+                        self.send(from, to, block, q)?;
+                    }
+                }
+            }
+            Some(adj) => {
+                let result = adj[from]
+                    .iter()
+                    .try_for_each(|&to| self.send(from, to as usize, block, q));
+                self.adjacency = Some(adj);
+                result?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Cancels `node`'s attempt and, if it may seal on its head, schedules a new one.
+    fn schedule_attempt(
+        &mut self,
+        node: usize,
+        q: &mut EventQueue<Event>,
+    ) -> Result<(), ConsensusError> {
+        let n = &mut self.nodes[node];
+        n.generation = n.generation.wrapping_add(1);
+        if !n.validator || n.down > 0 {
+            return Ok(());
+        }
+        let head = &self.blocks[n.head as usize];
+        let set = &self.sets[head.child_set as usize];
+        let me = node as u8;
+        if !set.contains(me) || head.recents.blocks(me, set.limit) {
+            return Ok(());
+        }
+        let height = head.height + 1;
+        let in_turn = set.members[(height % set.members.len() as u64) as usize] == me;
+        let now = q.now().as_ms();
+        let nominal = head.time_ms.saturating_add(BLOCK_PERIOD_MS).max(now);
+        let wiggle = if in_turn {
+            0
+        } else {
+            n.seal_rng.below(set.limit * WIGGLE_MS)
+        };
+        n.attempt_time_ms = nominal;
+        n.attempt_in_turn = in_turn;
+        let fire = nominal.saturating_add(wiggle).saturating_add(n.slow_ms);
+        q.schedule_at(
+            SimTime::from_ms(fire),
+            Event::Seal {
+                node: node as u32,
+                generation: n.generation,
+                stage: 0,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Runs the set source for a new height and returns the set for the block's children.
+    fn execute_source(
+        &mut self,
+        parent: &Block,
+        height: Height,
+        time_ms: u64,
+        producer: u8,
+        difficulty: u8,
+    ) -> Result<u32, ConsensusError> {
+        if height != self.executed_height + 1 {
+            return Err(ConsensusError::Invariant(
+                "source executed out of height order",
+            ));
+        }
+        let set = &self.sets[parent.child_set as usize];
+        let in_turn_idx = set.members[(height % set.members.len() as u64) as usize];
+        let ctx = BlockContext {
+            height,
+            time: SimTime::from_ms(time_ms),
+            producer: self.ids[usize::from(producer)],
+            difficulty,
+            active_set: &set.ids,
+            in_turn: self.ids[usize::from(in_turn_idx)],
+            in_turn_signed_recently: parent.recents.contains(in_turn_idx),
+            fees: Amount::ZERO,
+        };
+        let result = self.source.end_block(&ctx);
+        let new_set = result.map_err(|e| ConsensusError::Source {
+            height,
+            message: e.to_string(),
+        })?;
+        self.executed_height = height;
+        let mut child_set = parent.child_set;
+        if is_epoch_block(height) {
+            if let Some(ids) = new_set {
+                child_set = self.intern_set(&ids, height)?;
+            }
+            self.epoch_sets.push(child_set);
+        }
+        Ok(child_set)
+    }
+
+    fn seal(&mut self, node: usize, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+        let now = q.now();
+        let parent_id = self.nodes[node].head;
+        let parent = self.blocks[parent_id as usize];
+        let set = &self.sets[parent.child_set as usize];
+        let me = node as u8;
+        debug_assert!(set.contains(me) && !parent.recents.blocks(me, set.limit));
+        let height = parent.height + 1;
+        let in_turn = set.members[(height % set.members.len() as u64) as usize] == me;
+        let limit = set.limit;
+        let old_len = set.members.len();
+        let difficulty: u8 = if in_turn { 2 } else { 1 };
+        let time_ms = self.nodes[node].attempt_time_ms;
+        if self.blocks.len() as u64 >= self.cfg.max_blocks {
+            return Err(ConsensusError::TooManyBlocks {
+                limit: self.cfg.max_blocks,
+            });
+        }
+        // A timestamp never precedes parent + period (the attempt was made on this parent).
+        let time_ms = time_ms.max(parent.time_ms + BLOCK_PERIOD_MS);
+        let child_set = if height > self.executed_height {
+            self.execute_source(&parent, height, time_ms, me, difficulty)?
+        } else if is_epoch_block(height) {
+            let epoch = (height / EPOCH_LENGTH - 1) as usize;
+            *self
+                .epoch_sets
+                .get(epoch)
+                .ok_or(ConsensusError::Invariant("missing epoch set"))?
+        } else {
+            parent.child_set
+        };
+        let resize =
+            is_epoch_block(height).then(|| (old_len, self.sets[child_set as usize].members.len()));
+        let block = Block {
+            parent: parent_id,
+            child_set,
+            height,
+            time_ms,
+            td: parent.td + u64::from(difficulty),
+            producer: me,
+            difficulty,
+            recents: parent.recents.child(me, limit, resize),
+        };
+        let id = self.blocks.len() as u32;
+        self.blocks.push(block);
+        let h = height as usize;
+        if self.per_height.len() <= h {
+            self.per_height.resize(h + 1, 0);
+        }
+        self.per_height[h] = self.per_height[h].saturating_add(1);
+        let forked = self.per_height[h] == 2;
+        if forked {
+            self.fork_heights += 1;
+        }
+        let acc = self.day_acc(now);
+        acc.sealed += 1;
+        acc.fork_heights += u64::from(forked);
+        self.recorder.block(&BlockRecord {
+            id: BlockId(id),
+            parent: BlockId(parent_id),
+            height,
+            time: SimTime::from_ms(block.time_ms),
+            sealed_at: now,
+            producer: self.ids[node],
+            difficulty,
+            total_difficulty: block.td,
+            in_turn,
+        });
+        let best = &self.blocks[self.best as usize];
+        if block.td > best.td || (block.td == best.td && block.height < best.height) {
+            self.best = id;
+        }
+        self.nodes[node].head = id;
+        self.broadcast(node, id, q)?;
+        self.schedule_attempt(node, q)
+    }
+
+    /// Blocks dropped from `old`'s chain when switching to `new` (0 if `new` extends `old`).
+    fn reorg_depth(&self, old: u32, new: u32) -> u64 {
+        let (mut a, mut b) = (new, old);
+        if self.blocks[a as usize].parent == b {
+            return 0;
+        }
+        while self.blocks[a as usize].height > self.blocks[b as usize].height {
+            a = self.blocks[a as usize].parent;
+        }
+        while self.blocks[b as usize].height > self.blocks[a as usize].height {
+            b = self.blocks[b as usize].parent;
+        }
+        while a != b {
+            a = self.blocks[a as usize].parent;
+            b = self.blocks[b as usize].parent;
+        }
+        self.blocks[old as usize].height - self.blocks[a as usize].height
+    }
+
+    fn deliver(
+        &mut self,
+        node: usize,
+        block: u32,
+        q: &mut EventQueue<Event>,
+    ) -> Result<(), ConsensusError> {
+        let n = &mut self.nodes[node];
+        if n.down > 0 || n.head == block {
+            return Ok(());
+        }
+        let b = &self.blocks[block as usize];
+        let h = &self.blocks[n.head as usize];
+        let better = b.td > h.td
+            || (b.td == h.td
+                && (b.height < h.height
+                    || (b.height == h.height
+                        && match self.cfg.tie_break {
+                            TieBreak::Coin => n.tie_rng.coin(),
+                            TieBreak::FirstSeen => false,
+                        })));
+        if !better {
+            return Ok(());
+        }
+        let old = n.head;
+        let depth = self.reorg_depth(old, block);
+        self.nodes[node].head = block;
+        if depth > 0 {
+            let now = q.now();
+            self.reorgs += 1;
+            self.deepest_reorg = self.deepest_reorg.max(depth);
+            let acc = self.day_acc(now);
+            acc.reorgs += 1;
+            acc.deepest = acc.deepest.max(depth);
+            self.recorder.reorg(&ReorgRecord {
+                time: now,
+                node: node as u32,
+                depth,
+                old_head: BlockId(old),
+                new_head: BlockId(block),
+            });
+        }
+        if self.adjacency.is_some() {
+            self.broadcast(node, block, q)?;
+        }
+        self.schedule_attempt(node, q)
+    }
+
+    fn peers(&self, node: usize) -> Vec<usize> {
+        match &self.adjacency {
+            Some(adj) => adj[node].iter().map(|&p| p as usize).collect(),
+            None => (0..self.nodes.len()).filter(|&p| p != node).collect(),
+        }
+    }
+
+    fn go_down(&mut self, node: usize) {
+        let n = &mut self.nodes[node];
+        n.down += 1;
+        n.generation = n.generation.wrapping_add(1);
+    }
+
+    fn go_up(&mut self, node: usize, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+        let n = &mut self.nodes[node];
+        n.down = n
+            .down
+            .checked_sub(1)
+            .ok_or(ConsensusError::Invariant("node up more often than down"))?;
+        if n.down > 0 {
+            return Ok(());
+        }
+        n.generation = n.generation.wrapping_add(1);
+        let generation = n.generation;
+        for p in self.peers(node) {
+            if self.nodes[p].down == 0 {
+                let head = self.nodes[p].head;
+                self.send(p, node, head, q)?;
+            }
+        }
+        q.schedule_in(
+            self.cfg.resync_ms,
+            Event::Resume {
+                node: node as u32,
+                generation,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn partition_start(&mut self, index: usize) -> Result<(), ConsensusError> {
+        let p = self
+            .cfg
+            .faults
+            .partitions
+            .get(index)
+            .ok_or(ConsensusError::Invariant("unknown partition"))?;
+        let rest = p.groups.len() as u16;
+        let mut groups = vec![rest; self.nodes.len()];
+        for (g, members) in p.groups.iter().enumerate() {
+            for &r in members {
+                if let Some(i) = self.cfg.node_index(r)
+                    && groups[i] == rest
+                {
+                    groups[i] = g as u16;
+                }
+            }
+        }
+        self.partition_groups = Some(groups);
+        Ok(())
+    }
+
+    fn partition_end(&mut self, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+        let Some(groups) = self.partition_groups.take() else {
+            return Ok(());
+        };
+        for a in 0..self.nodes.len() {
+            if self.nodes[a].down > 0 {
+                continue;
+            }
+            for b in self.peers(a) {
+                if groups[a] != groups[b] && self.nodes[b].down == 0 {
+                    let head = self.nodes[a].head;
+                    self.send(a, b, head, q)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finalize_days(&mut self, now: SimTime, at_end: bool) {
+        let lag = self.cfg.finality_lag_ms;
+        loop {
+            let d = self.next_day;
+            let start = d.saturating_mul(MS_PER_DAY);
+            let end = start.saturating_add(MS_PER_DAY);
+            let ready = if at_end {
+                start < now.as_ms()
+            } else {
+                now.as_ms() >= end.saturating_add(lag)
+            };
+            if !ready {
+                break;
+            }
+            let span_end = end.min(now.as_ms());
+            let mut stats = self.day_stats(d, start, end, span_end);
+            let acc = self.day_acc.remove(&d).unwrap_or_default();
+            stats.sealed_blocks = acc.sealed;
+            stats.fork_heights = acc.fork_heights;
+            stats.reorgs = acc.reorgs;
+            stats.deepest_reorg = acc.deepest;
+            self.recorder.day(&stats);
+            self.next_day += 1;
+        }
+        self.next_finalize_ms = self
+            .next_day
+            .saturating_add(1)
+            .saturating_mul(MS_PER_DAY)
+            .saturating_add(lag);
+    }
+
+    fn day_stats(&self, day: u64, start: u64, end: u64, span_end: u64) -> DayStats {
+        let mut id = self.best as usize;
+        while self.blocks[id].time_ms >= end {
+            id = self.blocks[id].parent as usize;
+        }
+        let mut stats = DayStats {
+            day,
+            end: SimTime::from_ms(span_end),
+            longest_gap_ms: span_end.saturating_sub(self.blocks[id].time_ms),
+            ..DayStats::default()
+        };
+        while id != 0 && self.blocks[id].time_ms >= start {
+            let b = &self.blocks[id];
+            stats.canonical_blocks += 1;
+            if b.difficulty == 2 {
+                stats.in_turn += 1;
+            } else {
+                stats.out_of_turn += 1;
+            }
+            let parent = &self.blocks[b.parent as usize];
+            stats.longest_gap_ms = stats.longest_gap_ms.max(b.time_ms - parent.time_ms);
+            id = b.parent as usize;
+        }
+        stats.missed_turns = stats.out_of_turn;
+        stats.halted = stats.longest_gap_ms >= self.cfg.halt_gap_ms;
+        stats
+    }
+
+    fn crash_draw(&mut self, node: usize, mean_ms: u64) -> u64 {
+        sample_exponential_ms(&mut self.nodes[node].fault_rng, mean_ms)
+    }
+}
+
+impl<S: ValidatorSetSource, R: Recorder> Model for World<S, R> {
+    type Event = Event;
+    type Error = ConsensusError;
+
+    fn handle(&mut self, event: Event, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+        self.events += 1;
+        if q.now().as_ms() >= self.next_finalize_ms {
+            self.finalize_days(q.now(), false);
+        }
+        match event {
+            Event::Seal {
+                node,
+                generation,
+                stage,
+            } => {
+                let n = &self.nodes[node as usize];
+                if n.generation != generation || n.down > 0 {
+                    return Ok(());
+                }
+                if !n.attempt_in_turn && stage < 2 {
+                    q.schedule_at(
+                        q.now(),
+                        Event::Seal {
+                            node,
+                            generation,
+                            stage: stage + 1,
+                        },
+                    )?;
+                    return Ok(());
+                }
+                self.seal(node as usize, q)
+            }
+            Event::Deliver { node, block } => self.deliver(node as usize, block, q),
+            Event::Resume { node, generation } => {
+                if self.nodes[node as usize].generation == generation {
+                    self.schedule_attempt(node as usize, q)?;
+                }
+                Ok(())
+            }
+            Event::Offline { node } => {
+                self.go_down(node as usize);
+                Ok(())
+            }
+            Event::Online { node } => self.go_up(node as usize, q),
+            Event::Crash { node } => {
+                self.go_down(node as usize);
+                let mttr = self.cfg.faults.crash.map_or(1, |c| c.mttr_ms);
+                let dt = self.crash_draw(node as usize, mttr);
+                q.schedule_in(dt, Event::Repair { node })?;
+                Ok(())
+            }
+            Event::Repair { node } => {
+                let mtbf = self.cfg.faults.crash.map_or(1, |c| c.mtbf_ms);
+                let dt = self.crash_draw(node as usize, mtbf);
+                q.schedule_in(dt, Event::Crash { node })?;
+                self.go_up(node as usize, q)
+            }
+            Event::PartitionStart { index } => self.partition_start(index as usize),
+            Event::PartitionEnd { .. } => self.partition_end(q),
+        }
+    }
+}
+
+/// A consensus run: build with [`ConsensusSim::new`], advance with [`ConsensusSim::run_until`]
+/// or [`ConsensusSim::run_blocks`], inspect with [`ConsensusSim::summary`], end with
+/// [`ConsensusSim::finish`].
+pub struct ConsensusSim<S: ValidatorSetSource, R: Recorder> {
+    sim: Simulation<World<S, R>>,
+}
+
+impl<S: ValidatorSetSource, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsensusSim")
+            .field("now", &self.sim.queue.now())
+            .field("blocks", &self.sim.model.blocks.len())
+            .finish()
+    }
+}
+
+impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
+    /// Builds a run at genesis. Streams are derived from `seed` per node and purpose
+    /// ("consensus/seal", "consensus/tie", "consensus/latency", "consensus/faults",
+    /// "consensus/topology").
+    pub fn new(
+        mut config: ConsensusConfig,
+        seed: u64,
+        source: S,
+        recorder: R,
+    ) -> Result<Self, ConsensusError> {
+        config.validate()?;
+        let mut ids = config.validators.clone();
+        ids.sort_unstable();
+        // Region order follows the config's validator order; re-key it to sorted order.
+        if let Latency::Regions(r) = &mut config.latency {
+            let mut pairs: Vec<(ValidatorId, u16)> = config
+                .validators
+                .iter()
+                .copied()
+                .zip(r.validator_regions.iter().copied())
+                .collect();
+            pairs.sort_unstable();
+            r.validator_regions = pairs.into_iter().map(|(_, g)| g).collect();
+        }
+        config.validators = ids.clone();
+        let streams = Streams::new(seed);
+        let v = ids.len();
+        let total = config.node_count();
+        let mut nodes = Vec::with_capacity(total);
+        for i in 0..total {
+            let region = match &config.latency {
+                Latency::Regions(r) if i < v => r.validator_regions[i],
+                Latency::Regions(r) => {
+                    let f = i - v;
+                    r.full_node_regions
+                        .get(f)
+                        .copied()
+                        .unwrap_or((f % r.matrix_ms.len()) as u16)
+                }
+                _ => 0,
+            };
+            let slow_ms = match ids.get(i) {
+                Some(&id) => config
+                    .faults
+                    .slow
+                    .iter()
+                    .filter(|s| s.validator == id)
+                    .map(|s| s.extra_ms)
+                    .sum(),
+                None => 0,
+            };
+            let idx = i as u64;
+            nodes.push(Node {
+                head: 0,
+                down: 0,
+                generation: 0,
+                attempt_time_ms: 0,
+                attempt_in_turn: false,
+                validator: i < v,
+                slow_ms,
+                region,
+                seal_rng: streams.stream(Domain("consensus/seal"), idx),
+                tie_rng: streams.stream(Domain("consensus/tie"), idx),
+                latency_rng: streams.stream(Domain("consensus/latency"), idx),
+                fault_rng: streams.stream(Domain("consensus/faults"), idx),
+            });
+        }
+        let adjacency = match config.topology {
+            Topology::FullMesh => None,
+            Topology::Gossip {
+                degree,
+                validator_mesh,
+            } => Some(gossip_overlay(streams, total, v, degree, validator_mesh)),
+        };
+        let mut world = World {
+            ids,
+            blocks: Vec::new(),
+            sets: Vec::new(),
+            set_index: BTreeMap::new(),
+            nodes,
+            adjacency,
+            per_height: vec![1],
+            best: 0,
+            source,
+            executed_height: 0,
+            epoch_sets: Vec::new(),
+            recorder,
+            partition_groups: None,
+            day_acc: BTreeMap::new(),
+            next_day: 0,
+            next_finalize_ms: MS_PER_DAY.saturating_add(config.finality_lag_ms),
+            fork_heights: 0,
+            reorgs: 0,
+            deepest_reorg: 0,
+            events: 0,
+            cfg: config,
+        };
+        let genesis_set = world.cfg.genesis_set.clone();
+        let set0 = world.intern_set(&genesis_set, 0)?;
+        world.blocks.push(Block {
+            parent: 0,
+            child_set: set0,
+            height: 0,
+            time_ms: 0,
+            td: 0,
+            producer: NO_SIGNER,
+            difficulty: 0,
+            recents: CompactRecents::EMPTY,
+        });
+        let max_pending = world.cfg.max_pending_events;
+        let max_events = world.cfg.max_events_per_run;
+        let mut sim = Simulation::new(world, max_pending, max_events);
+        Self::schedule_faults(&mut sim)?;
+        for i in 0..v {
+            sim.model.schedule_attempt(i, &mut sim.queue)?;
+        }
+        Ok(ConsensusSim { sim })
+    }
+
+    fn schedule_faults(sim: &mut Simulation<World<S, R>>) -> Result<(), ConsensusError> {
+        let cfg = sim.model.cfg.clone();
+        for (i, p) in cfg.faults.partitions.iter().enumerate() {
+            let index = i as u32;
+            sim.schedule_at(p.start, Event::PartitionStart { index })?;
+            sim.schedule_at(p.end, Event::PartitionEnd { index })?;
+        }
+        for o in &cfg.faults.offline {
+            let node = cfg
+                .node_index(o.node)
+                .ok_or(ConsensusError::Invariant("unknown offline node"))?
+                as u32;
+            sim.schedule_at(o.start, Event::Offline { node })?;
+            if o.end != SimTime::MAX {
+                sim.schedule_at(o.end, Event::Online { node })?;
+            }
+        }
+        if let Some(c) = cfg.faults.crash {
+            for node in 0..cfg.validators.len() {
+                let dt = sim.model.crash_draw(node, c.mtbf_ms);
+                sim.schedule_at(SimTime::from_ms(dt), Event::Crash { node: node as u32 })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles every event before `end`; days whose judgement is due are emitted.
+    pub fn run_until(&mut self, end: SimTime) -> Result<(), ConsensusError> {
+        match self.sim.run_until(end) {
+            Ok(_) => {
+                if end.as_ms() >= self.sim.model.next_finalize_ms {
+                    self.sim.model.finalize_days(end, false);
+                }
+                Ok(())
+            }
+            Err(RunError::Model { source, .. }) => Err(source),
+            Err(RunError::EventLimit { limit, at }) => {
+                Err(ConsensusError::EventLimit { limit, at })
+            }
+        }
+    }
+
+    /// Runs until the canonical chain has grown by `n` blocks (in steps of simulated time);
+    /// fails with [`ConsensusError::Halted`] after a simulated day without growth.
+    pub fn run_blocks(&mut self, n: u64) -> Result<(), ConsensusError> {
+        let target = self.canonical_height().saturating_add(n);
+        let mut last_height = self.canonical_height();
+        let mut stalled_ms = 0u64;
+        while self.canonical_height() < target {
+            let missing = target - self.canonical_height();
+            let step_ms = missing
+                .saturating_mul(BLOCK_PERIOD_MS)
+                .clamp(BLOCK_PERIOD_MS, MS_PER_DAY);
+            let end = self.now().saturating_add_ms(step_ms);
+            self.run_until(end)?;
+            let h = self.canonical_height();
+            if h == last_height {
+                stalled_ms += step_ms;
+                if stalled_ms >= MS_PER_DAY {
+                    return Err(ConsensusError::Halted {
+                        height: h,
+                        at: self.now(),
+                    });
+                }
+            } else {
+                stalled_ms = 0;
+                last_height = h;
+            }
+        }
+        Ok(())
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.sim.queue.now()
+    }
+
+    /// Height of the canonical head.
+    pub fn canonical_height(&self) -> Height {
+        self.sim.model.blocks[self.sim.model.best as usize].height
+    }
+
+    /// The canonical head.
+    pub fn canonical_head(&self) -> BlockId {
+        BlockId(self.sim.model.best)
+    }
+
+    /// Number of nodes (validators in ascending id order, then full nodes).
+    pub fn node_count(&self) -> usize {
+        self.sim.model.nodes.len()
+    }
+
+    /// The head of node `node`, if it exists.
+    pub fn node_head(&self, node: usize) -> Option<BlockId> {
+        self.sim.model.nodes.get(node).map(|n| BlockId(n.head))
+    }
+
+    /// True if node `node` is currently online.
+    pub fn node_online(&self, node: usize) -> bool {
+        self.sim.model.nodes.get(node).is_some_and(|n| n.down == 0)
+    }
+
+    /// Number of blocks in the arena (genesis included).
+    pub fn block_count(&self) -> usize {
+        self.sim.model.blocks.len()
+    }
+
+    /// A block's public view.
+    pub fn block(&self, id: BlockId) -> Option<BlockInfo> {
+        let w = &self.sim.model;
+        let b = w.blocks.get(id.0 as usize)?;
+        let recents = b
+            .recents
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != NO_SIGNER)
+            .map(|(i, &v)| (b.height - i as u64, w.ids[usize::from(v)]))
+            .collect();
+        Some(BlockInfo {
+            id,
+            parent: BlockId(b.parent),
+            height: b.height,
+            time: SimTime::from_ms(b.time_ms),
+            producer: (b.producer != NO_SIGNER).then(|| w.ids[usize::from(b.producer)]),
+            difficulty: b.difficulty,
+            total_difficulty: b.td,
+            next_set: w.sets[b.child_set as usize].ids.clone(),
+            recents,
+        })
+    }
+
+    /// The block at `height` on the chain ending at `tip`.
+    pub fn ancestor_at(&self, tip: BlockId, height: Height) -> Option<BlockId> {
+        let w = &self.sim.model;
+        let mut id = tip.0 as usize;
+        if w.blocks.get(id)?.height < height {
+            return None;
+        }
+        while w.blocks[id].height > height {
+            id = w.blocks[id].parent as usize;
+        }
+        Some(BlockId(id as u32))
+    }
+
+    /// True if `a` is `b` or one of its ancestors.
+    pub fn is_ancestor(&self, a: BlockId, b: BlockId) -> bool {
+        let Some(h) = self.sim.model.blocks.get(a.0 as usize).map(|x| x.height) else {
+            return false;
+        };
+        self.ancestor_at(b, h) == Some(a)
+    }
+
+    /// The recorder.
+    pub fn recorder(&self) -> &R {
+        &self.sim.model.recorder
+    }
+
+    /// The validator-set source.
+    pub fn source(&self) -> &S {
+        &self.sim.model.source
+    }
+
+    /// Totals so far.
+    pub fn summary(&self) -> Summary {
+        let w = &self.sim.model;
+        let best = &w.blocks[w.best as usize];
+        Summary {
+            now: self.now(),
+            blocks_sealed: w.blocks.len() as u64 - 1,
+            canonical_head: BlockId(w.best),
+            canonical_height: best.height,
+            canonical_total_difficulty: best.td,
+            fork_heights: w.fork_heights,
+            reorgs: w.reorgs,
+            deepest_reorg: w.deepest_reorg,
+            events: w.events,
+            active_set: w.sets[best.child_set as usize].ids.clone(),
+        }
+    }
+
+    /// Emits every remaining day (the last one partial) and returns the recorder, the source
+    /// and the final summary.
+    pub fn finish(mut self) -> (R, S, Summary) {
+        let now = self.now();
+        self.sim.model.finalize_days(now, true);
+        let summary = self.summary();
+        let w = self.sim.model;
+        (w.recorder, w.source, summary)
+    }
+}
