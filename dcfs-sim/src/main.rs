@@ -63,8 +63,8 @@ enum Command {
     Run {
         /// Scenario file (.toml, or .json).
         file: PathBuf,
-        /// Override the scenario's run.seed.
-        #[arg(long, value_name = "N")]
+        /// Override the scenario's run.seed (0 to 9223372036854775807).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=scenarios::validate::MAX_SEED))]
         seed: Option<u64>,
         /// Output directory (created if missing).
         #[arg(long, value_name = "DIR", default_value = "out")]
@@ -199,11 +199,14 @@ fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
 
 fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
     let (doc, _, sweep_id) = prepare(file)?;
-    let mut loaded = scenarios::load_document(&doc).map_err(bad)?;
-    if let Some(seed) = seed {
-        loaded.scenario.seed = seed;
-        loaded.resolved.run.seed = seed;
+    let loaded = match seed {
+        Some(seed) => scenarios::load_point(
+            &doc,
+            &[("run.seed".to_owned(), scenarios::sweep::seed_value(seed))],
+        ),
+        None => scenarios::load_document(&doc),
     }
+    .map_err(bad)?;
     let spec = RunSpec {
         index: 0,
         point: 0,

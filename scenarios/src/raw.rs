@@ -51,6 +51,9 @@ impl Serialize for RawAmount {
 pub enum Mode {
     /// The emission and vesting schedule only (SPEC §4.3, §6), one row a day.
     Schedule,
+    /// The compute-power economy and campaign (SPEC §4–5) on an ideal chain: every day settles
+    /// exactly at its boundary. Fit for multi-decade horizons.
+    Economy,
 }
 
 /// The whole scenario file.
@@ -63,6 +66,9 @@ pub struct RawScenario {
     /// Supply, vesting and emission parameters (SPEC §4.3, §6).
     #[serde(default)]
     pub supply: RawSupply,
+    /// The compute-power economy and super-node campaign (SPEC §4–5).
+    #[serde(default)]
+    pub economy: crate::economy::RawEconomy,
     /// What to write.
     #[serde(default)]
     pub outputs: RawOutputs,
@@ -170,11 +176,21 @@ pub struct RawOutputs {
     /// Write the daily table.
     #[serde(default = "yes")]
     pub daily: bool,
+    /// Write per-node totals (economy modes).
+    #[serde(default = "yes")]
+    pub nodes: bool,
+    /// Write per-term election results (economy modes).
+    #[serde(default = "yes")]
+    pub elections: bool,
 }
 
 impl Default for RawOutputs {
     fn default() -> Self {
-        RawOutputs { daily: true }
+        RawOutputs {
+            daily: true,
+            nodes: true,
+            elections: true,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Running one validated scenario: the engines are driven to the horizon and their outputs
 //! collected as tables plus a one-row summary, with a digest over everything.
 
+use economics::economy::{DayRow, Economy, EconomyConfig, EconomyError, NodeStatus, VecRecorder};
 use economics::{AllocationId, LedgerError, SUPPLY_DAY_COLUMNS, SupplyTimeline, allocation_column};
 use sim_core::{Digest, OutputDigest};
 
@@ -31,12 +32,25 @@ pub enum RunError {
         #[source]
         source: LedgerError,
     },
+    /// The economy stopped (an invariant breach or a limit).
+    #[error(transparent)]
+    Economy(#[from] EconomyError),
+    /// The scenario lacks a section its mode needs (a validation bug).
+    #[error("mode {0:?} needs its configuration")]
+    MissingConfig(Mode),
 }
 
 /// Runs `scenario` to its horizon.
 pub fn run(scenario: &Scenario) -> Result<RunOutput, RunError> {
     let (tables, summary) = match scenario.mode {
         Mode::Schedule => run_schedule(scenario)?,
+        Mode::Economy => {
+            let cfg = scenario
+                .economy
+                .as_ref()
+                .ok_or(RunError::MissingConfig(Mode::Economy))?;
+            run_economy(scenario, cfg)?
+        }
     };
     let mut d = OutputDigest::new();
     for t in &tables {
@@ -100,5 +114,214 @@ fn run_schedule(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> {
         }
         tables.push(daily);
     }
+    Ok((tables, summary))
+}
+
+/// A named column extractor: output column name and how to read it from a record.
+type Field<R, T> = (&'static str, fn(&R) -> T);
+
+/// Amount columns of the economy's daily table, in output order (SPEC §8 names, units last).
+const DAY_AMOUNTS: [Field<DayRow, sim_core::Amount>; 23] = [
+    ("emission_wei", |r| r.emission),
+    ("basic_paid_wei", |r| r.basic_paid),
+    ("stability_paid_wei", |r| r.stability_paid),
+    ("extra_paid_wei", |r| r.extra_paid),
+    ("election_super_nodes_paid_wei", |r| {
+        r.election_super_nodes_paid
+    }),
+    ("election_voters_paid_wei", |r| r.election_voters_paid),
+    ("burned_pre_election_wei", |r| r.burned_pre_election),
+    ("burned_unadopted_wei", |r| r.burned_unadopted),
+    ("burned_forfeits_wei", |r| r.burned_forfeits),
+    ("forfeits_to_pool_wei", |r| r.forfeits_to_pool),
+    ("emission_left_in_pool_wei", |r| r.emission_left_in_pool),
+    ("pool_remaining_wei", |r| r.pool_remaining),
+    ("vested_released_wei", |r| r.vested_released),
+    ("circulating_wei", |r| r.circulating),
+    ("locked_unvested_wei", |r| r.locked_unvested),
+    ("locked_node_pledges_wei", |r| r.locked_node_pledges),
+    ("locked_votes_wei", |r| r.locked_votes),
+    ("locked_validator_stake_wei", |r| r.locked_validator_stake),
+    ("unwithdrawn_income_wei", |r| r.unwithdrawn_income),
+    ("burned_total_wei", |r| r.burned_total),
+    ("vote_fees_wei", |r| r.vote_fees),
+    ("votes_cast_wei", |r| r.votes_cast),
+    ("votes_released_wei", |r| r.votes_released),
+];
+
+/// Count columns of the economy's daily table.
+const DAY_COUNTS: [Field<DayRow, u64>; 4] = [
+    ("settlement_delay_ms", |r| r.settlement_delay_ms),
+    ("nodes_active", |r| u64::from(r.nodes_active)),
+    ("nodes_pledged", |r| u64::from(r.nodes_pledged)),
+    ("super_nodes", |r| u64::from(r.super_nodes)),
+];
+
+/// The economy's daily rows as a table (one row per settled day).
+pub fn economy_daily_table(days: &[DayRow]) -> Table {
+    let mut t = Table::new("daily");
+    t.push("day", ColumnData::U64(days.iter().map(|r| r.day).collect()));
+    for (name, get) in DAY_COUNTS {
+        t.push(name, ColumnData::U64(days.iter().map(get).collect()));
+    }
+    t.push(
+        "effective_power",
+        ColumnData::U128(days.iter().map(|r| r.effective_power).collect()),
+    );
+    for (name, get) in DAY_AMOUNTS {
+        t.push(
+            name,
+            ColumnData::U128(days.iter().map(|r| get(r).wei()).collect()),
+        );
+    }
+    t
+}
+
+fn status_name(s: NodeStatus) -> &'static str {
+    match s {
+        NodeStatus::NotJoined => "not_joined",
+        NodeStatus::Unpledged => "unpledged",
+        NodeStatus::Pledged => "pledged",
+        NodeStatus::Cleared => "cleared",
+        NodeStatus::Lapsed => "lapsed",
+        NodeStatus::Gone => "gone",
+    }
+}
+
+fn run_economy(scenario: &Scenario, cfg: &EconomyConfig) -> Result<(Vec<Table>, Table), RunError> {
+    let mut economy = Economy::new(cfg.clone())?;
+    let mut rec = VecRecorder::default();
+    economy.run_ideal(scenario.horizon_days, &mut rec)?;
+    let mut tables = Vec::new();
+    if scenario.outputs.daily {
+        tables.push(economy_daily_table(&rec.days));
+    }
+    if scenario.outputs.nodes {
+        let totals: Vec<_> = (0..economy.node_count())
+            .filter_map(|i| economy.node_totals(i))
+            .collect();
+        let mut t = Table::new("nodes");
+        t.push("node", ColumnData::U64((0..totals.len() as u64).collect()));
+        t.push(
+            "status",
+            ColumnData::Str(
+                totals
+                    .iter()
+                    .map(|n| status_name(n.status).to_owned())
+                    .collect(),
+            ),
+        );
+        let amounts: [Field<economics::economy::NodeTotals, sim_core::Amount>; 6] = [
+            ("basic_wei", |n| n.basic),
+            ("stability_wei", |n| n.stability),
+            ("extra_wei", |n| n.extra),
+            ("election_wei", |n| n.election),
+            ("forfeited_wei", |n| n.forfeited),
+            ("pledge_wei", |n| n.pledge),
+        ];
+        for (name, get) in amounts {
+            t.push(
+                name,
+                ColumnData::U128(totals.iter().map(|n| get(n).wei()).collect()),
+            );
+        }
+        t.push(
+            "forfeit_count",
+            ColumnData::U64(totals.iter().map(|n| u64::from(n.forfeit_count)).collect()),
+        );
+        tables.push(t);
+    }
+    if scenario.outputs.elections {
+        let mut t = Table::new("elections");
+        let rows: Vec<(
+            &economics::economy::TermResult,
+            &economics::economy::CandidateResult,
+        )> = rec
+            .terms
+            .iter()
+            .flat_map(|term| term.candidates.iter().map(move |c| (term, c)))
+            .collect();
+        t.push(
+            "term",
+            ColumnData::U64(rows.iter().map(|(term, _)| u64::from(term.term)).collect()),
+        );
+        t.push(
+            "voting_open_day",
+            ColumnData::U64(rows.iter().map(|(term, _)| term.voting_open_day).collect()),
+        );
+        t.push(
+            "term_start_day",
+            ColumnData::U64(rows.iter().map(|(term, _)| term.term_start_day).collect()),
+        );
+        t.push(
+            "term_end_day",
+            ColumnData::U64(rows.iter().map(|(term, _)| term.term_end_day).collect()),
+        );
+        t.push(
+            "node",
+            ColumnData::U64(rows.iter().map(|(_, c)| u64::from(c.node)).collect()),
+        );
+        t.push(
+            "power",
+            ColumnData::U64(rows.iter().map(|(_, c)| c.power).collect()),
+        );
+        t.push(
+            "votes_wei",
+            ColumnData::U128(rows.iter().map(|(_, c)| c.votes.wei()).collect()),
+        );
+        t.push(
+            "elected",
+            ColumnData::Bool(rows.iter().map(|(_, c)| c.elected).collect()),
+        );
+        tables.push(t);
+    }
+    let last = rec.days.last();
+    let amount = |get: fn(&DayRow) -> sim_core::Amount| last.map_or(0, |r| get(r).wei());
+    let sum =
+        |get: fn(&DayRow) -> sim_core::Amount| rec.days.iter().map(|r| get(r).wei()).sum::<u128>();
+    let mut summary = Table::new("summary");
+    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
+    summary.push("nodes", ColumnData::U64(vec![economy.node_count() as u64]));
+    summary.push("terms", ColumnData::U64(vec![rec.terms.len() as u64]));
+    summary.push(
+        "first_term_start_day",
+        ColumnData::Str(vec![
+            economy
+                .first_term_start()
+                .map_or_else(String::new, |d| d.to_string()),
+        ]),
+    );
+    summary.push(
+        "emission_total_wei",
+        ColumnData::U128(vec![sum(|r| r.emission)]),
+    );
+    summary.push(
+        "paid_total_wei",
+        ColumnData::U128(vec![sum(|r| {
+            sim_core::Amount::from_wei(
+                r.basic_paid.wei()
+                    + r.stability_paid.wei()
+                    + r.extra_paid.wei()
+                    + r.election_super_nodes_paid.wei()
+                    + r.election_voters_paid.wei(),
+            )
+        })]),
+    );
+    summary.push(
+        "burned_total_wei",
+        ColumnData::U128(vec![amount(|r| r.burned_total)]),
+    );
+    summary.push(
+        "pool_remaining_wei",
+        ColumnData::U128(vec![amount(|r| r.pool_remaining)]),
+    );
+    summary.push(
+        "circulating_wei",
+        ColumnData::U128(vec![amount(|r| r.circulating)]),
+    );
+    summary.push(
+        "vote_fees_total_wei",
+        ColumnData::U128(vec![economy.vote_fees_total().wei()]),
+    );
     Ok((tables, summary))
 }

@@ -132,11 +132,11 @@ impl SweepPlan {
     }
 
     /// Validates the scenario of run `spec` (its point's overrides and its seed).
+    /// The seed is applied before validation, because populations are drawn from it.
     pub fn load_run(&self, doc: &Document, spec: &RunSpec) -> Result<Loaded, ScenarioError> {
-        let mut loaded = load_point(doc, &spec.overrides)?;
-        loaded.scenario.seed = spec.seed;
-        loaded.resolved.run.seed = spec.seed;
-        Ok(loaded)
+        let mut overrides = spec.overrides.clone();
+        overrides.push(("run.seed".to_owned(), seed_value(spec.seed)));
+        load_point(doc, &overrides)
     }
 
     /// Validates every point (the seeds do not change validity).
@@ -146,6 +146,12 @@ impl SweepPlan {
         }
         Ok(())
     }
+}
+
+/// A seed as a TOML value. Seeds are validated to be at most `i64::MAX` (TOML's integer
+/// range), so this is exact.
+pub fn seed_value(seed: u64) -> toml::Value {
+    toml::Value::Integer(i64::try_from(seed).unwrap_or(i64::MAX))
 }
 
 /// Which share of a sweep's runs this machine does: runs with `index % count == shard`.

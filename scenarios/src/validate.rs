@@ -8,6 +8,8 @@ use crate::raw::{Mode, RawScenario};
 
 /// The longest horizon a run accepts (about 2,700 years).
 pub const MAX_HORIZON_DAYS: u64 = 1_000_000;
+/// The largest seed (TOML's integer range).
+pub const MAX_SEED: u64 = i64::MAX as u64;
 /// The most Monte Carlo seeds per sweep point.
 pub const MAX_SEEDS: u64 = 100_000;
 /// The most runs one sweep may expand to.
@@ -42,6 +44,10 @@ impl Issue {
 pub struct Outputs {
     /// The daily table.
     pub daily: bool,
+    /// Per-node totals.
+    pub nodes: bool,
+    /// Per-term election results.
+    pub elections: bool,
 }
 
 /// A validated scenario: only engine types, ready to run.
@@ -57,6 +63,8 @@ pub struct Scenario {
     pub mode: Mode,
     /// Supply, vesting and emission.
     pub supply: SupplyParams,
+    /// The economy (economy modes only).
+    pub economy: Option<economics::economy::EconomyConfig>,
     /// What to write.
     pub outputs: Outputs,
 }
@@ -70,6 +78,23 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Issue> {
             "run.horizon_days",
             format!("horizon must be at least 1 day, got {}", run.horizon_days),
             &format!("allowed: 1 to {MAX_HORIZON_DAYS} days"),
+        ));
+    }
+    let seeds = raw.sweep.as_ref().map_or(1, |s| s.seeds.max(1));
+    if run
+        .seed
+        .checked_add(seeds - 1)
+        .is_none_or(|last| last > MAX_SEED)
+    {
+        return Err(Issue::new(
+            ErrorKind::OutOfRange,
+            "run.seed",
+            format!(
+                "seed {} (plus {} Monte Carlo seeds) exceeds {MAX_SEED}",
+                run.seed,
+                seeds - 1
+            ),
+            "seeds are 0 to 9223372036854775807 (TOML's integer range)",
         ));
     }
     let supply = &raw.supply;
@@ -119,14 +144,26 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Issue> {
     if let Some(sweep) = &raw.sweep {
         validate_sweep_shape(sweep)?;
     }
+    let economy = match run.mode {
+        Mode::Schedule => None,
+        Mode::Economy => Some(crate::economy::to_engine(
+            &raw.economy,
+            &supply_params,
+            run.seed,
+            run.horizon_days,
+        )?),
+    };
     Ok(Scenario {
         name: run.name.clone(),
         seed: run.seed,
         horizon_days: run.horizon_days,
         mode: run.mode,
         supply: supply_params,
+        economy,
         outputs: Outputs {
             daily: raw.outputs.daily,
+            nodes: raw.outputs.nodes,
+            elections: raw.outputs.elections,
         },
     })
 }

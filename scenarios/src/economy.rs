@@ -1,0 +1,704 @@
+//! `[economy]`: the compute-power economy and super-node campaign (SPEC §4–5) as a scenario
+//! section — parameters with SPEC defaults, plus node, operator and voter *populations* (counts
+//! and integer distributions) that are expanded into individual agents from seeded streams.
+
+use economics::SupplyParams;
+use economics::economy::{
+    AdoptionModel, CampaignConfig, ClearingRule, EconomyConfig, FailureModel, ForfeitSink,
+    MS_PER_HOUR, NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind,
+    PowerWeight, PreElectionRule, RepledgePolicy, SplitBps, VoterSpec, VoterStrategy,
+};
+use serde::{Deserialize, Serialize};
+use sim_core::{Amount, Domain, RandomStream, Streams};
+
+use crate::error::ErrorKind;
+use crate::raw::RawAmount;
+use crate::validate::Issue;
+
+/// Most nodes, voters or operators one scenario may generate.
+pub const MAX_AGENTS: u64 = 1_000_000;
+
+/// An integer that is either fixed or drawn per agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntDist {
+    /// The same value for every agent.
+    Constant(u64),
+    /// A distribution.
+    Drawn(Dist),
+}
+
+/// Integer distributions (sampled with exact integer arithmetic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Dist {
+    /// Uniform on `[low, high]`.
+    Uniform {
+        /// Lowest value.
+        low: u64,
+        /// Highest value.
+        high: u64,
+    },
+    /// Log-uniform on `[low, high]` (uniform exponent in powers of two, then uniform within the
+    /// octave): heavy-tailed sizes such as mining power. `low ≥ 1`.
+    LogUniform {
+        /// Lowest value (≥ 1).
+        low: u64,
+        /// Highest value.
+        high: u64,
+    },
+}
+
+impl IntDist {
+    fn check(&self, path: &str) -> Result<(), Issue> {
+        match *self {
+            IntDist::Constant(_) => Ok(()),
+            IntDist::Drawn(Dist::Uniform { low, high }) if low <= high => Ok(()),
+            IntDist::Drawn(Dist::LogUniform { low, high }) if low >= 1 && low <= high => Ok(()),
+            _ => Err(issue(
+                ErrorKind::OutOfRange,
+                path,
+                "need low ≤ high (and low ≥ 1 for log_uniform)".into(),
+                "e.g. { dist = \"uniform\", low = 1, high = 10 }",
+            )),
+        }
+    }
+
+    fn sample(&self, rng: &mut RandomStream) -> u64 {
+        match *self {
+            IntDist::Constant(v) => v,
+            IntDist::Drawn(Dist::Uniform { low, high }) => rng.in_range(low, high),
+            IntDist::Drawn(Dist::LogUniform { low, high }) => {
+                let (lo_exp, hi_exp) = (63 - low.leading_zeros(), 63 - high.leading_zeros());
+                let e = rng.in_range(u64::from(lo_exp), u64::from(hi_exp));
+                let octave_low = (1_u64 << e).max(low);
+                let octave_high = if e >= 63 {
+                    u64::MAX
+                } else {
+                    (1_u64 << (e + 1)) - 1
+                }
+                .min(high);
+                rng.in_range(octave_low, octave_high)
+            }
+        }
+    }
+}
+
+fn issue(kind: ErrorKind, path: &str, message: String, help: &str) -> Issue {
+    Issue {
+        kind,
+        key_path: path.to_owned(),
+        message,
+        help: Some(help.to_owned()),
+    }
+}
+
+/// `[economy]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawEconomy {
+    /// Daily split of E(d) in basis points (SPEC §4.4).
+    pub split_bps: RawSplit,
+    /// Weight of ETHASH power as an integer ratio `[num, den]` (default `[1, 1]`).
+    pub weight_ethash: [u64; 2],
+    /// Weight of fixed-resource power `[num, den]` (default `[1, 1]`).
+    pub weight_fixed: [u64; 2],
+    /// Power per pledge unit ("1M" = 1,000,000).
+    pub power_unit: u64,
+    /// Pledge per unit of power (16 DCC).
+    pub pledge_per_unit: RawAmount,
+    /// Pledge lock in days (180).
+    pub pledge_lock_days: u64,
+    /// `standardised` (default) or `raw` power is pledged for.
+    pub pledge_basis: RawPledgeBasis,
+    /// `pro_rata_ceil` (default) or `whole_units`.
+    pub pledge_rounding: RawPledgeRounding,
+    /// `immediately` (default: re-pledge at term end) or `never`.
+    pub repledge: RawRepledge,
+    /// Before the first super-node term: `burn_all` (default), `burn_would_be_paid`, `pay_normally`.
+    pub pre_election: RawPreElection,
+    /// Default daily adoption rate of every node.
+    pub adoption: RawAdoption,
+    /// Check the SPEC §7 invariant every N days (1 = every day).
+    pub invariant_check_interval_days: u64,
+    /// Outage penalties (SPEC §4.5).
+    pub penalties: RawPenalties,
+    /// Super-node campaign (SPEC §5).
+    pub campaign: RawCampaign,
+    /// Compute-node populations.
+    pub node_groups: Vec<RawNodeGroup>,
+    /// Voter populations.
+    pub voter_groups: Vec<RawVoterGroup>,
+}
+
+impl Default for RawEconomy {
+    fn default() -> Self {
+        let d = EconomyConfig::default();
+        RawEconomy {
+            split_bps: RawSplit::default(),
+            weight_ethash: [d.weight_ethash.num, d.weight_ethash.den],
+            weight_fixed: [d.weight_fixed.num, d.weight_fixed.den],
+            power_unit: d.power_unit,
+            pledge_per_unit: RawAmount(d.pledge_per_unit),
+            pledge_lock_days: d.pledge_lock_days,
+            pledge_basis: RawPledgeBasis::Standardised,
+            pledge_rounding: RawPledgeRounding::ProRataCeil,
+            repledge: RawRepledge::Immediately,
+            pre_election: RawPreElection::BurnAll,
+            adoption: RawAdoption::Constant { bps: 10_000 },
+            invariant_check_interval_days: d.invariant_check_interval_days,
+            penalties: RawPenalties::default(),
+            campaign: RawCampaign::default(),
+            node_groups: Vec::new(),
+            voter_groups: Vec::new(),
+        }
+    }
+}
+
+/// `[economy.split_bps]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSplit {
+    /// Basic reward (6,400).
+    pub basic: u32,
+    /// Stability reward (2,000).
+    pub stability: u32,
+    /// Super-node extra (640).
+    pub extra: u32,
+    /// Election reward (960).
+    pub election: u32,
+    /// Super nodes' share of the election reward (2,000; voters get the rest).
+    pub election_super_node_share: u32,
+}
+
+impl Default for RawSplit {
+    fn default() -> Self {
+        let s = SplitBps::default();
+        RawSplit {
+            basic: s.basic,
+            stability: s.stability,
+            extra: s.extra,
+            election: s.election,
+            election_super_node_share: s.election_super_node_share,
+        }
+    }
+}
+
+/// Pledge basis.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPledgeBasis {
+    Standardised,
+    Raw,
+}
+
+/// Pledge rounding.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPledgeRounding {
+    ProRataCeil,
+    WholeUnits,
+}
+
+/// Re-pledge policy.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRepledge {
+    Immediately,
+    Never,
+}
+
+/// Pre-election rule.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPreElection {
+    BurnAll,
+    BurnWouldBePaid,
+    PayNormally,
+}
+
+/// Adoption rate model (basis points, 0..=10,000).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawAdoption {
+    /// The same rate every day.
+    Constant {
+        /// Rate in bps.
+        bps: u32,
+    },
+    /// A fresh uniform draw per node and day.
+    UniformDaily {
+        /// Lowest rate.
+        low_bps: u32,
+        /// Highest rate.
+        high_bps: u32,
+    },
+    /// One rate per day; the last repeats.
+    Series {
+        /// Rates in bps.
+        bps: Vec<u32>,
+    },
+}
+
+impl RawAdoption {
+    fn to_engine(&self) -> AdoptionModel {
+        match self {
+            RawAdoption::Constant { bps } => AdoptionModel::Constant(*bps),
+            RawAdoption::UniformDaily { low_bps, high_bps } => AdoptionModel::UniformDaily {
+                low_bps: *low_bps,
+                high_bps: *high_bps,
+            },
+            RawAdoption::Series { bps } => AdoptionModel::Series(bps.clone()),
+        }
+    }
+}
+
+/// Clearing rule.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawClearing {
+    TopUpOrClear,
+    ClearWhenExhausted,
+    ClearBelowRequirement,
+}
+
+/// Forfeit sink.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSink {
+    Burn,
+    MiningPool,
+}
+
+/// `[economy.penalties]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawPenalties {
+    /// Reported outages up to this long cost nothing (24 h).
+    pub grace_hours: u64,
+    /// First forfeit this long into an outage (24 h; 48 for the "daily afterwards" reading).
+    pub first_forfeit_hours: u64,
+    /// Further forfeits every this many hours while down (24).
+    pub forfeit_interval_hours: u64,
+    /// Days of reference reward per forfeit (3).
+    pub forfeit_days: u32,
+    /// Online days averaged for the reference reward (7).
+    pub reference_window_days: u32,
+    /// Short but unreported outages cost one forfeit (true).
+    pub unreported_short_outage_forfeits: bool,
+    /// `top_up_or_clear` (default), `clear_when_exhausted`, `clear_below_requirement`.
+    pub clearing: RawClearing,
+    /// `burn` (default) or `mining_pool`.
+    pub sink: RawSink,
+}
+
+impl Default for RawPenalties {
+    fn default() -> Self {
+        let p = PenaltyConfig::default();
+        RawPenalties {
+            grace_hours: p.grace_ms / MS_PER_HOUR,
+            first_forfeit_hours: p.first_forfeit_ms / MS_PER_HOUR,
+            forfeit_interval_hours: p.forfeit_interval_ms / MS_PER_HOUR,
+            forfeit_days: p.forfeit_days,
+            reference_window_days: p.reference_window_days,
+            unreported_short_outage_forfeits: p.unreported_short_outage_forfeits,
+            clearing: RawClearing::TopUpOrClear,
+            sink: RawSink::Burn,
+        }
+    }
+}
+
+/// `[economy.campaign]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawCampaign {
+    /// Pledged nodes that open the first campaign (500).
+    pub open_threshold_nodes: u32,
+    /// Candidates (100).
+    pub max_candidates: u32,
+    /// Super nodes per term (33).
+    pub seats: u32,
+    /// Voting days (7).
+    pub voting_days: u64,
+    /// Term days (60).
+    pub term_days: u64,
+    /// Next voting opens this many days before term end (7: contiguous terms).
+    pub next_voting_lead_days: u64,
+    /// Losers' votes return this many days after voting closes (7).
+    pub loser_release_days: u64,
+    /// Winners' first half returns after (30) days.
+    pub winner_first_half_days: u64,
+    /// Winners' second half returns after (60) days.
+    pub winner_second_half_days: u64,
+    /// Minimum vote (1 DCC).
+    pub min_vote: RawAmount,
+    /// Vote unit (1 DCC = 1 vote).
+    pub vote_unit: RawAmount,
+    /// Handling fee per vote (0.01 DCC).
+    pub vote_fee: RawAmount,
+    /// Candidates without votes cannot win.
+    pub require_votes_to_win: bool,
+}
+
+impl Default for RawCampaign {
+    fn default() -> Self {
+        let c = CampaignConfig::default();
+        RawCampaign {
+            open_threshold_nodes: c.open_threshold_nodes,
+            max_candidates: c.max_candidates,
+            seats: c.seats,
+            voting_days: c.voting_days,
+            term_days: c.term_days,
+            next_voting_lead_days: c.next_voting_lead_days,
+            loser_release_days: c.loser_release_days,
+            winner_first_half_days: c.winner_first_half_days,
+            winner_second_half_days: c.winner_second_half_days,
+            min_vote: RawAmount(c.min_vote),
+            vote_unit: RawAmount(c.vote_unit),
+            vote_fee: RawAmount(c.vote_fee),
+            require_votes_to_win: c.require_votes_to_win,
+        }
+    }
+}
+
+/// Kind of compute power.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawKind {
+    Ethash,
+    FixedResources,
+}
+
+/// `[[economy.node_groups]]`: `count` nodes drawn alike; each has its own operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNodeGroup {
+    /// Number of nodes.
+    pub count: u64,
+    /// `ethash` (default) or `fixed_resources`.
+    #[serde(default = "default_kind")]
+    pub kind: RawKind,
+    /// Raw power per node (1,000,000 = 1M).
+    #[serde(default = "default_power")]
+    pub raw_power: IntDist,
+    /// Day each node joins.
+    #[serde(default = "zero_dist")]
+    pub join_day: IntDist,
+    /// Liquid DCC each node's operator starts with (taken from the market account).
+    #[serde(default = "default_operator_endowment")]
+    pub operator_endowment: RawAmount,
+    /// Mean hours between random failures (0 = never fails).
+    #[serde(default)]
+    pub mean_up_hours: u64,
+    /// Mean repair hours.
+    #[serde(default = "default_repair_hours")]
+    pub mean_repair_hours: u64,
+    /// Probability an outage is self-reported, bps.
+    #[serde(default = "default_report_bps")]
+    pub report_bps: u32,
+    /// Probability a node exits for good at a uniform time within the horizon, bps.
+    #[serde(default)]
+    pub exit_bps: u32,
+    /// Probability a node is caught attacking at a uniform time within the horizon, bps.
+    #[serde(default)]
+    pub attack_bps: u32,
+    /// Adoption model of this group (default: `economy.adoption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<RawAdoption>,
+}
+
+fn default_kind() -> RawKind {
+    RawKind::Ethash
+}
+fn default_power() -> IntDist {
+    IntDist::Constant(1_000_000)
+}
+fn zero_dist() -> IntDist {
+    IntDist::Constant(0)
+}
+fn default_operator_endowment() -> RawAmount {
+    RawAmount(Amount::from_dcc(1_000))
+}
+const fn default_repair_hours() -> u64 {
+    6
+}
+const fn default_report_bps() -> u32 {
+    10_000
+}
+
+/// Voter strategy.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawStrategy {
+    FollowPower,
+    FollowIncumbents,
+    Random,
+}
+
+/// `[[economy.voter_groups]]`: `count` voters (use a small count with a large endowment for whales).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVoterGroup {
+    /// Number of voters.
+    pub count: u64,
+    /// Liquid DCC per voter at genesis, in whole DCC (drawn per voter).
+    pub endowment_dcc: IntDist,
+    /// `follow_power` (default), `follow_incumbents` or `random`.
+    #[serde(default = "default_strategy")]
+    pub strategy: RawStrategy,
+    /// Share of its balance a voter votes each campaign, bps.
+    #[serde(default = "default_vote_bps")]
+    pub vote_bps: u32,
+}
+
+fn default_strategy() -> RawStrategy {
+    RawStrategy::FollowPower
+}
+const fn default_vote_bps() -> u32 {
+    5_000
+}
+
+/// Builds the engine configuration: parameters, then the populations expanded from the
+/// `scenario.populations` streams (one per group) of `seed`.
+pub fn to_engine(
+    raw: &RawEconomy,
+    supply: &SupplyParams,
+    seed: u64,
+    horizon_days: u64,
+) -> Result<EconomyConfig, Issue> {
+    let ratio = |path: &str, r: [u64; 2]| {
+        if r[1] == 0 {
+            Err(issue(
+                ErrorKind::OutOfRange,
+                path,
+                "denominator is 0".into(),
+                "a ratio [num, den] with den ≥ 1",
+            ))
+        } else {
+            Ok(PowerWeight {
+                num: r[0],
+                den: r[1],
+            })
+        }
+    };
+    let p = &raw.penalties;
+    let c = &raw.campaign;
+    let mut cfg = EconomyConfig {
+        seed,
+        supply: supply.clone(),
+        split: SplitBps {
+            basic: raw.split_bps.basic,
+            stability: raw.split_bps.stability,
+            extra: raw.split_bps.extra,
+            election: raw.split_bps.election,
+            election_super_node_share: raw.split_bps.election_super_node_share,
+        },
+        weight_ethash: ratio("economy.weight_ethash", raw.weight_ethash)?,
+        weight_fixed: ratio("economy.weight_fixed", raw.weight_fixed)?,
+        power_unit: raw.power_unit,
+        pledge_per_unit: raw.pledge_per_unit.0,
+        pledge_lock_days: raw.pledge_lock_days,
+        pledge_basis: match raw.pledge_basis {
+            RawPledgeBasis::Standardised => PledgeBasis::Standardised,
+            RawPledgeBasis::Raw => PledgeBasis::Raw,
+        },
+        pledge_rounding: match raw.pledge_rounding {
+            RawPledgeRounding::ProRataCeil => PledgeRounding::ProRataCeil,
+            RawPledgeRounding::WholeUnits => PledgeRounding::WholeUnits,
+        },
+        repledge: match raw.repledge {
+            RawRepledge::Immediately => RepledgePolicy::Immediately,
+            RawRepledge::Never => RepledgePolicy::Never,
+        },
+        penalties: PenaltyConfig {
+            grace_ms: p.grace_hours.saturating_mul(MS_PER_HOUR),
+            first_forfeit_ms: p.first_forfeit_hours.saturating_mul(MS_PER_HOUR),
+            forfeit_interval_ms: p.forfeit_interval_hours.saturating_mul(MS_PER_HOUR),
+            forfeit_days: p.forfeit_days,
+            reference_window_days: p.reference_window_days,
+            unreported_short_outage_forfeits: p.unreported_short_outage_forfeits,
+            clearing: match p.clearing {
+                RawClearing::TopUpOrClear => ClearingRule::TopUpOrClear,
+                RawClearing::ClearWhenExhausted => ClearingRule::ClearWhenExhausted,
+                RawClearing::ClearBelowRequirement => ClearingRule::ClearBelowRequirement,
+            },
+            sink: match p.sink {
+                RawSink::Burn => ForfeitSink::Burn,
+                RawSink::MiningPool => ForfeitSink::MiningPool,
+            },
+        },
+        pre_election: match raw.pre_election {
+            RawPreElection::BurnAll => PreElectionRule::BurnAll,
+            RawPreElection::BurnWouldBePaid => PreElectionRule::BurnWouldBePaid,
+            RawPreElection::PayNormally => PreElectionRule::PayNormally,
+        },
+        campaign: CampaignConfig {
+            open_threshold_nodes: c.open_threshold_nodes,
+            max_candidates: c.max_candidates,
+            seats: c.seats,
+            voting_days: c.voting_days,
+            term_days: c.term_days,
+            next_voting_lead_days: c.next_voting_lead_days,
+            loser_release_days: c.loser_release_days,
+            winner_first_half_days: c.winner_first_half_days,
+            winner_second_half_days: c.winner_second_half_days,
+            min_vote: c.min_vote.0,
+            vote_unit: c.vote_unit.0,
+            vote_fee: c.vote_fee.0,
+            require_votes_to_win: c.require_votes_to_win,
+        },
+        adoption: raw.adoption.to_engine(),
+        invariant_check_interval_days: raw.invariant_check_interval_days,
+        ..EconomyConfig::default()
+    };
+    let total_nodes: u64 = raw
+        .node_groups
+        .iter()
+        .map(|g| g.count)
+        .fold(0, u64::saturating_add);
+    let total_voters: u64 = raw
+        .voter_groups
+        .iter()
+        .map(|g| g.count)
+        .fold(0, u64::saturating_add);
+    for (what, n) in [
+        ("economy.node_groups", total_nodes),
+        ("economy.voter_groups", total_voters),
+    ] {
+        if n > MAX_AGENTS {
+            return Err(issue(
+                ErrorKind::OutOfRange,
+                what,
+                format!("{n} agents in all"),
+                &format!("at most {MAX_AGENTS}"),
+            ));
+        }
+    }
+    let streams = Streams::new(seed);
+    let horizon_ms = horizon_days.saturating_mul(sim_core::time::MS_PER_DAY);
+    for (g, group) in raw.node_groups.iter().enumerate() {
+        let path = format!("economy.node_groups[{g}]");
+        group.raw_power.check(&format!("{path}.raw_power"))?;
+        group.join_day.check(&format!("{path}.join_day"))?;
+        for (name, bps) in [
+            ("report_bps", group.report_bps),
+            ("exit_bps", group.exit_bps),
+            ("attack_bps", group.attack_bps),
+        ] {
+            if bps > 10_000 {
+                return Err(issue(
+                    ErrorKind::OutOfRange,
+                    &format!("{path}.{name}"),
+                    format!("{bps} bps"),
+                    "0 to 10000 bps",
+                ));
+            }
+        }
+        let mut rng = streams.stream(Domain("scenario.node_groups"), g as u64);
+        for _ in 0..group.count {
+            let operator = u32::try_from(cfg.operators.len()).unwrap_or(u32::MAX);
+            cfg.operators.push(OperatorSpec {
+                endowment: group.operator_endowment.0,
+            });
+            let mut at_random_time =
+                |bps: u32| rng.chance_bps(bps).then(|| rng.below(horizon_ms.max(1)));
+            let exit_at_ms = at_random_time(group.exit_bps);
+            let attack_at_ms = at_random_time(group.attack_bps);
+            cfg.nodes.push(NodeSpec {
+                kind: match group.kind {
+                    RawKind::Ethash => PowerKind::Ethash,
+                    RawKind::FixedResources => PowerKind::FixedResources,
+                },
+                raw_power: group.raw_power.sample(&mut rng),
+                operator,
+                join_day: group.join_day.sample(&mut rng),
+                outages: Vec::new(),
+                failure: FailureModel {
+                    mean_up_ms: group.mean_up_hours.saturating_mul(MS_PER_HOUR),
+                    mean_repair_ms: group.mean_repair_hours.saturating_mul(MS_PER_HOUR),
+                    report_bps: group.report_bps,
+                },
+                exit_at_ms,
+                attack_at_ms,
+                adoption: group.adoption.as_ref().map(RawAdoption::to_engine),
+            });
+        }
+    }
+    for (g, group) in raw.voter_groups.iter().enumerate() {
+        let path = format!("economy.voter_groups[{g}]");
+        group
+            .endowment_dcc
+            .check(&format!("{path}.endowment_dcc"))?;
+        if group.vote_bps > 10_000 {
+            return Err(issue(
+                ErrorKind::OutOfRange,
+                &format!("{path}.vote_bps"),
+                format!("{} bps", group.vote_bps),
+                "0 to 10000 bps",
+            ));
+        }
+        let mut rng = streams.stream(Domain("scenario.voter_groups"), g as u64);
+        for _ in 0..group.count {
+            cfg.voters.push(VoterSpec {
+                endowment: Amount::from_dcc(u128::from(group.endowment_dcc.sample(&mut rng))),
+                strategy: match group.strategy {
+                    RawStrategy::FollowPower => VoterStrategy::FollowPower,
+                    RawStrategy::FollowIncumbents => VoterStrategy::FollowIncumbents,
+                    RawStrategy::Random => VoterStrategy::Random,
+                },
+                vote_bps: group.vote_bps,
+            });
+        }
+    }
+    cfg.validate().map_err(|e| {
+        let field = match &e {
+            economics::economy::ConfigError::Invalid { field, .. } => {
+                let field = field
+                    .strip_prefix("split")
+                    .map_or_else(|| (*field).to_owned(), |rest| format!("split_bps{rest}"));
+                format!("economy.{field}")
+            }
+            economics::economy::ConfigError::Limit { .. } => "economy".to_owned(),
+        };
+        issue(
+            ErrorKind::OutOfRange,
+            &field,
+            e.to_string(),
+            "see scenarios/README.md for allowed values",
+        )
+    })?;
+    Ok(cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_uniform_stays_in_range() {
+        let mut rng = Streams::new(3).stream(Domain("t"), 0);
+        let d = IntDist::Drawn(Dist::LogUniform {
+            low: 5,
+            high: 5_000_000,
+        });
+        for _ in 0..2_000 {
+            let v = d.sample(&mut rng);
+            assert!((5..=5_000_000).contains(&v));
+        }
+        let full = IntDist::Drawn(Dist::LogUniform {
+            low: 1,
+            high: u64::MAX,
+        });
+        for _ in 0..2_000 {
+            assert!(full.sample(&mut rng) >= 1);
+        }
+    }
+}
