@@ -8,6 +8,7 @@
 
 pub mod campaign;
 pub mod config;
+mod divide;
 pub mod nodes;
 pub mod record;
 pub mod sim;

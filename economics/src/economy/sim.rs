@@ -22,6 +22,7 @@ use super::config::{
     AdoptionModel, ClearingRule, ConfigError, EconomyConfig, ForfeitSink, PreElectionRule,
     RepledgePolicy, VoterStrategy,
 };
+use super::divide::DivU64;
 use super::nodes::{Nodes, UP, exponential_ms};
 use super::record::{CandidateResult, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult};
 use crate::ledger::{Bucket, LedgerError, SupplyLedger};
@@ -150,8 +151,48 @@ pub struct Economy {
     pending: Pending,
     eff: Vec<u128>,
     split_out: Vec<Amount>,
+    memo: Vec<MemoSlot>,
     operator_base: usize,
     voter_base: usize,
+}
+
+/// `floor((q·D + r)·x / D) = q·x + floor(r·x / D)`; `None` on overflow (the caller falls back
+/// to the 256-bit `mul_div_floor`).
+#[inline(always)]
+fn share(q: u128, r: u128, x: u128, by_d: &DivU64) -> Option<u128> {
+    q.checked_mul(x)?.checked_add(by_d.div(r.checked_mul(x)?))
+}
+
+/// Adoption of a node with a non-constant model on `day`, clamped to 10,000 bps.
+fn adoption_from_model(model: &AdoptionModel, stream: Option<&mut RandomStream>, day: u64) -> u32 {
+    match model {
+        AdoptionModel::Constant(b) => (*b).min(10_000),
+        AdoptionModel::Series(s) => {
+            let k = usize::try_from(day)
+                .unwrap_or(usize::MAX)
+                .min(s.len().saturating_sub(1));
+            s.get(k).copied().unwrap_or(0).min(10_000)
+        }
+        AdoptionModel::UniformDaily { low_bps, high_bps } => match stream {
+            Some(st) => st
+                .in_range(u64::from(*low_bps), u64::from(*high_bps))
+                .min(10_000) as u32,
+            None => (*low_bps).min(10_000),
+        },
+    }
+}
+
+/// log2 of the number of memo slots of the settlement loop.
+const MEMO_BITS: u32 = 10;
+
+/// One memoised (eff, adoption) → (basic, stability before adoption, stability) of a day.
+#[derive(Debug, Clone, Copy, Default)]
+struct MemoSlot {
+    /// `day + 1` of the day it belongs to (0 = empty).
+    stamp: u64,
+    eff: u128,
+    adoption: u32,
+    shares: (u128, u128, u128),
 }
 
 fn inv(day: u64, detail: impl Into<String>) -> EconomyError {
@@ -220,6 +261,7 @@ impl Economy {
             pending: Pending::default(),
             eff: vec![0; n],
             split_out: Vec::new(),
+            memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
             operator_base: 1,
             voter_base: 1 + n_ops,
             cfg,
@@ -992,26 +1034,120 @@ impl Economy {
 
     // ----- settlement -----
 
-    #[inline]
-    fn adoption_bps(&mut self, i: usize, day: u64) -> u32 {
-        let c = self.nodes.adoption_const[i];
-        if c != u32::MAX {
-            return c;
-        }
-        match &self.adoption_models[self.nodes.adoption_model[i] as usize] {
-            AdoptionModel::Constant(b) => (*b).min(10_000),
-            AdoptionModel::Series(s) => {
-                let k = usize::try_from(day).unwrap_or(usize::MAX).min(s.len() - 1);
-                s[k].min(10_000)
+    /// Pays (or, with `burn_instead`, only computes) each node's basic and stability shares of
+    /// `day`; returns (Σ basic, Σ stability before adoption, Σ stability paid).
+    ///
+    /// Per-node additions are unchecked: every balance is bounded by the 500M supply
+    /// (< 2^89 wei), so they cannot overflow `u128`.
+    fn pay_nodes(
+        &mut self,
+        day: u64,
+        b: u128,
+        s: u128,
+        sum_eff: u128,
+        burn_instead: bool,
+    ) -> Result<(u128, u128, u128), EconomyError> {
+        let den_a = sum_eff
+            .checked_mul(10_000)
+            .ok_or(AmountError::Overflow(sum_eff, "*", 10_000))?;
+        // Fast exact path (Σeff fits u64): C·x/D = q·x + (r·x)/D with C = q·D + r, the
+        // division by D through a reciprocal, and floor(S·e·a/(D·10⁴)) computed as
+        // floor(floor(S·e·a/D)/10⁴) (nested floors of positive integers compose).
+        let fast = u64::try_from(sum_eff).ok().and_then(DivU64::new);
+        let by_bps = DivU64::new(10_000);
+        let (qb, rb) = (b / sum_eff, b % sum_eff);
+        let (qs, rs) = (s / sum_eff, s % sum_eff);
+        let stamp = day + 1;
+        let (mut basic_sum, mut full_sum, mut stab_sum) = (0u128, 0u128, 0u128);
+        let Nodes {
+            operator,
+            basic_total,
+            stability_total,
+            ring,
+            ring_pos,
+            ring_len,
+            adoption_const,
+            adoption_model,
+            adoption_stream,
+            window,
+            ..
+        } = &mut self.nodes;
+        let w = *window;
+        let liquid = &mut self.liquid[self.operator_base..];
+        let models = &self.adoption_models;
+        let memo = &mut self.memo[..];
+        for (i, &e) in self.eff.iter().enumerate() {
+            if e == 0 {
+                continue;
             }
-            AdoptionModel::UniformDaily { low_bps, high_bps } => {
-                let (lo, hi) = (u64::from(*low_bps), u64::from(*high_bps));
-                match self.nodes.adoption_stream[i].as_mut() {
-                    Some(s) => s.in_range(lo, hi).min(10_000) as u32,
-                    None => *low_bps,
-                }
+            let a = match adoption_const[i] {
+                u32::MAX => adoption_from_model(
+                    &models[adoption_model[i] as usize],
+                    adoption_stream[i].as_mut(),
+                    day,
+                ),
+                c => c,
+            };
+            let ea = e * u128::from(a);
+            // Nodes with the same (eff, adoption) get the same shares: memoise them for the
+            // day (exact; common when power comes in standard configurations).
+            let h = ((e as u64) ^ (u64::from(a) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let slot = &mut memo[(h >> (64 - MEMO_BITS)) as usize];
+            let (bi, full, si) = if slot.stamp == stamp && slot.eff == e && slot.adoption == a {
+                slot.shares
+            } else {
+                let quick = match (fast, by_bps) {
+                    (Some(dv), Some(dbps)) => share(qb, rb, e, &dv).and_then(|bi| {
+                        let full = share(qs, rs, e, &dv)?;
+                        let si = if a >= 10_000 {
+                            full
+                        } else {
+                            dbps.div(share(qs, rs, ea, &dv)?)
+                        };
+                        Some((bi, full, si))
+                    }),
+                    _ => None,
+                };
+                let shares = match quick {
+                    Some(t) => t,
+                    None => {
+                        let full = mul_div_floor(s, e, sum_eff)?;
+                        let si = if a >= 10_000 {
+                            full
+                        } else {
+                            mul_div_floor(s, ea, den_a)?
+                        };
+                        (mul_div_floor(b, e, sum_eff)?, full, si)
+                    }
+                };
+                *slot = MemoSlot {
+                    stamp,
+                    eff: e,
+                    adoption: a,
+                    shares,
+                };
+                shares
+            };
+            debug_assert!(si <= full && bi <= b && full <= s);
+            basic_sum += bi;
+            full_sum += full;
+            stab_sum += si;
+            let total = if burn_instead { 0 } else { bi + si };
+            if !burn_instead {
+                let acct = operator[i] as usize;
+                liquid[acct] = Amount::from_wei(liquid[acct].wei() + total);
+                basic_total[i] = Amount::from_wei(basic_total[i].wei() + bi);
+                stability_total[i] = Amount::from_wei(stability_total[i].wei() + si);
+            }
+            // Reference ring (see `Nodes::push_reference`).
+            let pos = ring_pos[i] as usize;
+            ring[i * w + pos] = Amount::from_wei(total);
+            ring_pos[i] = if pos + 1 == w { 0 } else { (pos + 1) as u8 };
+            if (ring_len[i] as usize) < w {
+                ring_len[i] += 1;
             }
         }
+        Ok((basic_sum, full_sum, stab_sum))
     }
 
     fn settle(&mut self, day: u64) -> Result<DayRow, EconomyError> {
@@ -1071,40 +1207,8 @@ impl Economy {
             }
         } else if sum_eff > 0 {
             let (b, s) = (basic.wei(), stability.wei());
-            let den_a = sum_eff
-                .checked_mul(10_000)
-                .ok_or(AmountError::Overflow(sum_eff, "*", 10_000))?;
-            let (mut basic_sum, mut full_sum, mut stab_sum) = (0u128, 0u128, 0u128);
-            for i in 0..n {
-                let e = self.eff[i];
-                if e == 0 {
-                    continue;
-                }
-                let bi = mul_div_floor(b, e, sum_eff)?;
-                let full = mul_div_floor(s, e, sum_eff)?;
-                let a = self.adoption_bps(i, day);
-                let si = if a >= 10_000 {
-                    full
-                } else {
-                    mul_div_floor(s, e * u128::from(a), den_a)?
-                };
-                debug_assert!(si <= full);
-                basic_sum += bi;
-                full_sum += full;
-                stab_sum += si;
-                if burn_instead {
-                    self.nodes.push_reference(i, Amount::ZERO);
-                } else {
-                    let (bi, si) = (Amount::from_wei(bi), Amount::from_wei(si));
-                    let total = bi.checked_add(si)?;
-                    let acct = self.operator_base + self.nodes.operator[i] as usize;
-                    self.liquid[acct] = self.liquid[acct].checked_add(total)?;
-                    self.nodes.basic_total[i] = self.nodes.basic_total[i].checked_add(bi)?;
-                    self.nodes.stability_total[i] =
-                        self.nodes.stability_total[i].checked_add(si)?;
-                    self.nodes.push_reference(i, total);
-                }
-            }
+            let (basic_sum, full_sum, stab_sum) =
+                self.pay_nodes(day, b, s, sum_eff, burn_instead)?;
             if basic_sum > b || full_sum > s {
                 return Err(inv(day, "pro-rata shares exceed their category"));
             }
@@ -1246,5 +1350,37 @@ impl Economy {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use ethnum::U256;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The settlement fast path equals SPEC's formulas computed in 256 bits.
+        #[test]
+        fn fast_shares_equal_256_bit_formulas(
+            c in 0u128..=10u128.pow(30),
+            d in 1u64..,
+            e_frac in any::<u64>(),
+            a in 0u32..=10_000,
+        ) {
+            let e = u128::from(e_frac % d) + 1;
+            let e = e.min(u128::from(d));
+            let dv = DivU64::new(d).unwrap();
+            let dbps = DivU64::new(10_000).unwrap();
+            let (q, r) = (c / u128::from(d), c % u128::from(d));
+            let wide = |x: u128, den: U256| U256::from(c) * U256::from(x) / den;
+            if let Some(v) = share(q, r, e, &dv) {
+                prop_assert_eq!(U256::from(v), wide(e, U256::from(d)));
+            }
+            let ea = e * u128::from(a);
+            if let Some(y) = share(q, r, ea, &dv) {
+                prop_assert_eq!(U256::from(dbps.div(y)), wide(ea, U256::from(d) * U256::from(10_000u32)));
+            }
+        }
     }
 }
