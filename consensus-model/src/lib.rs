@@ -8,6 +8,7 @@
 pub mod config;
 pub mod contracts;
 pub mod network;
+pub mod queue;
 pub mod recents;
 pub mod record;
 pub mod sim;

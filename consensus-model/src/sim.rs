@@ -7,9 +7,12 @@
 //! Receiving a block implies having its ancestors (missing ancestors are synced instantly with
 //! it). A block that does not beat the head is ignored (kept in the arena, not relayed).
 //!
-//! **Same-millisecond ties.** An out-of-turn seal that fires at the same millisecond as block
-//! deliveries yields to them: it re-queues itself twice at the same time before committing, so
-//! zero-latency deliveries of an in-turn block sealed in the same millisecond cancel it.
+//! **Events and ties.** Block deliveries and faults are queued events (a calendar queue with
+//! sim-core's (time, insertion) order); a validator's pending sealing attempt is not an event but
+//! a slot (its fire time) that a new head overwrites, so cancelled attempts cost nothing. At
+//! equal milliseconds, queued events go first, then attempts (in turn before out of turn, lower
+//! node index first): a zero-latency in-turn block cancels out-of-turn attempts due in the same
+//! millisecond.
 //!
 //! **Contracts and forks.** The [`ValidatorSetSource`] is executed exactly once per height, in
 //! height order, on the first block sealed at each height (the chain that first reaches the
@@ -25,19 +28,19 @@
 use std::collections::BTreeMap;
 
 use sim_core::time::MS_PER_DAY;
-use sim_core::{
-    Amount, Domain, EventQueue, Model, RandomStream, RunError, ScheduleError, SimTime, Simulation,
-    Streams,
-};
+use sim_core::{Amount, Domain, RandomStream, ScheduleError, SimTime, Streams};
 
 use crate::config::{ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
 use crate::network::{gossip_overlay, sample_exponential_ms, sample_latency_ms};
+use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
 use crate::recents::{CompactRecents, NO_SIGNER};
 use crate::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
 use crate::system::{BlockContext, ValidatorSetSource};
 use crate::types::{
     BLOCK_PERIOD_MS, EPOCH_LENGTH, Height, ValidatorId, is_epoch_block, recents_window,
 };
+
+type Q = BucketQueue<Event>;
 
 /// Most distinct active sets in one run.
 pub const MAX_DISTINCT_SETS: usize = 1_000_000;
@@ -133,7 +136,6 @@ struct Node {
     down: u32,
     generation: u32,
     attempt_time_ms: u64,
-    attempt_in_turn: bool,
     validator: bool,
     slow_ms: u64,
     region: u16,
@@ -146,15 +148,6 @@ struct Node {
 /// The closed event enum of the consensus model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// A sealing attempt fires (stale if `generation` moved on).
-    Seal {
-        /// Validator node.
-        node: u32,
-        /// Attempt generation.
-        generation: u32,
-        /// Same-millisecond yield count (out of turn only).
-        stage: u8,
-    },
     /// A block arrives at a node.
     Deliver {
         /// Receiver.
@@ -264,6 +257,10 @@ struct World<S, R> {
     sets: Vec<ActiveSet>,
     set_index: BTreeMap<Vec<u8>, u32>,
     nodes: Vec<Node>,
+    /// Per validator node: `fire_ms << 1 | out_of_turn` of its pending attempt, or `u64::MAX`.
+    fire_key: Vec<u64>,
+    /// Cached (key, node) of the earliest attempt; `None` = recompute.
+    attempt_min: Option<(u64, u32)>,
     adjacency: Option<Vec<Vec<u32>>>,
     per_height: Vec<u8>,
     best: u32,
@@ -335,7 +332,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         from: usize,
         to: usize,
         block: u32,
-        q: &mut EventQueue<Event>,
+        q: &mut Q,
     ) -> Result<(), ConsensusError> {
         if !self.link_ok(from, to) {
             return Ok(());
@@ -359,12 +356,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         Ok(())
     }
 
-    fn broadcast(
-        &mut self,
-        from: usize,
-        block: u32,
-        q: &mut EventQueue<Event>,
-    ) -> Result<(), ConsensusError> {
+    fn broadcast(&mut self, from: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
         match self.adjacency.take() {
             None => {
                 for to in 0..self.nodes.len() {
@@ -384,44 +376,70 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         Ok(())
     }
 
-    /// Cancels `node`'s attempt and, if it may seal on its head, schedules a new one.
-    fn schedule_attempt(
-        &mut self,
-        node: usize,
-        q: &mut EventQueue<Event>,
-    ) -> Result<(), ConsensusError> {
+    /// Sets `node`'s attempt key and keeps the cached minimum exact.
+    fn set_fire_key(&mut self, node: usize, key: u64) {
+        let Some(slot) = self.fire_key.get_mut(node) else {
+            return;
+        };
+        *slot = key;
+        if let Some((k, n)) = self.attempt_min {
+            if key < k || (key == k && (node as u32) < n) {
+                self.attempt_min = Some((key, node as u32));
+            } else if n as usize == node {
+                self.attempt_min = None;
+            }
+        }
+    }
+
+    /// The earliest pending attempt as (key, node); `u64::MAX` key if none. Ties: in turn
+    /// first, then the lower node index.
+    fn next_attempt(&mut self) -> (u64, u32) {
+        if let Some(m) = self.attempt_min {
+            return m;
+        }
+        let mut best = (u64::MAX, 0u32);
+        for (i, &k) in self.fire_key.iter().enumerate() {
+            if k < best.0 {
+                best = (k, i as u32);
+            }
+        }
+        self.attempt_min = Some(best);
+        best
+    }
+
+    /// Cancels `node`'s attempt and, if it may seal on its head, sets a new one.
+    fn schedule_attempt(&mut self, node: usize, now: SimTime) {
         let n = &mut self.nodes[node];
         n.generation = n.generation.wrapping_add(1);
-        if !n.validator || n.down > 0 {
-            return Ok(());
-        }
-        let head = &self.blocks[n.head as usize];
-        let set = &self.sets[head.child_set as usize];
-        let me = node as u8;
-        if !set.contains(me) || head.recents.blocks(me, set.limit) {
-            return Ok(());
-        }
-        let height = head.height + 1;
-        let in_turn = set.members[(height % set.members.len() as u64) as usize] == me;
-        let now = q.now().as_ms();
-        let nominal = head.time_ms.saturating_add(BLOCK_PERIOD_MS).max(now);
-        let wiggle = if in_turn {
-            0
+        let key = if !n.validator || n.down > 0 {
+            u64::MAX
         } else {
-            n.seal_rng.below(set.limit * WIGGLE_MS)
+            let head = &self.blocks[n.head as usize];
+            let set = &self.sets[head.child_set as usize];
+            let me = node as u8;
+            if !set.contains(me) || head.recents.blocks(me, set.limit) {
+                u64::MAX
+            } else {
+                let height = head.height + 1;
+                let in_turn = set.members[(height % set.members.len() as u64) as usize] == me;
+                let nominal = head
+                    .time_ms
+                    .saturating_add(BLOCK_PERIOD_MS)
+                    .max(now.as_ms());
+                let wiggle = if in_turn {
+                    0
+                } else {
+                    n.seal_rng.below(set.limit * WIGGLE_MS)
+                };
+                n.attempt_time_ms = nominal;
+                let fire = nominal
+                    .saturating_add(wiggle)
+                    .saturating_add(n.slow_ms)
+                    .min(u64::MAX >> 2);
+                fire << 1 | u64::from(!in_turn)
+            }
         };
-        n.attempt_time_ms = nominal;
-        n.attempt_in_turn = in_turn;
-        let fire = nominal.saturating_add(wiggle).saturating_add(n.slow_ms);
-        q.schedule_at(
-            SimTime::from_ms(fire),
-            Event::Seal {
-                node: node as u32,
-                generation: n.generation,
-                stage: 0,
-            },
-        )?;
-        Ok(())
+        self.set_fire_key(node, key);
     }
 
     /// Runs the set source for a new height and returns the set for the block's children.
@@ -466,7 +484,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         Ok(child_set)
     }
 
-    fn seal(&mut self, node: usize, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+    fn seal(&mut self, node: usize, q: &mut Q) -> Result<(), ConsensusError> {
         let now = q.now();
         let parent_id = self.nodes[node].head;
         let parent = self.blocks[parent_id as usize];
@@ -540,7 +558,8 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         }
         self.nodes[node].head = id;
         self.broadcast(node, id, q)?;
-        self.schedule_attempt(node, q)
+        self.schedule_attempt(node, q.now());
+        Ok(())
     }
 
     /// Blocks dropped from `old`'s chain when switching to `new` (0 if `new` extends `old`).
@@ -562,12 +581,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         self.blocks[old as usize].height - self.blocks[a as usize].height
     }
 
-    fn deliver(
-        &mut self,
-        node: usize,
-        block: u32,
-        q: &mut EventQueue<Event>,
-    ) -> Result<(), ConsensusError> {
+    fn deliver(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
         let n = &mut self.nodes[node];
         if n.down > 0 || n.head == block {
             return Ok(());
@@ -606,7 +620,8 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         if self.adjacency.is_some() {
             self.broadcast(node, block, q)?;
         }
-        self.schedule_attempt(node, q)
+        self.schedule_attempt(node, q.now());
+        Ok(())
     }
 
     fn peers(&self, node: usize) -> Vec<usize> {
@@ -620,9 +635,10 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         let n = &mut self.nodes[node];
         n.down += 1;
         n.generation = n.generation.wrapping_add(1);
+        self.set_fire_key(node, u64::MAX);
     }
 
-    fn go_up(&mut self, node: usize, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+    fn go_up(&mut self, node: usize, q: &mut Q) -> Result<(), ConsensusError> {
         let n = &mut self.nodes[node];
         n.down = n
             .down
@@ -671,7 +687,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         Ok(())
     }
 
-    fn partition_end(&mut self, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+    fn partition_end(&mut self, q: &mut Q) -> Result<(), ConsensusError> {
         let Some(groups) = self.partition_groups.take() else {
             return Ok(());
         };
@@ -751,44 +767,26 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     fn crash_draw(&mut self, node: usize, mean_ms: u64) -> u64 {
         sample_exponential_ms(&mut self.nodes[node].fault_rng, mean_ms)
     }
-}
 
-impl<S: ValidatorSetSource, R: Recorder> Model for World<S, R> {
-    type Event = Event;
-    type Error = ConsensusError;
+    /// Fires `node`'s pending attempt at `now` (the queue is at that time).
+    fn fire_attempt(&mut self, node: usize, q: &mut Q) -> Result<(), ConsensusError> {
+        self.events += 1;
+        if q.now().as_ms() >= self.next_finalize_ms {
+            self.finalize_days(q.now(), false);
+        }
+        self.seal(node, q)
+    }
 
-    fn handle(&mut self, event: Event, q: &mut EventQueue<Event>) -> Result<(), ConsensusError> {
+    fn handle(&mut self, event: Event, q: &mut Q) -> Result<(), ConsensusError> {
         self.events += 1;
         if q.now().as_ms() >= self.next_finalize_ms {
             self.finalize_days(q.now(), false);
         }
         match event {
-            Event::Seal {
-                node,
-                generation,
-                stage,
-            } => {
-                let n = &self.nodes[node as usize];
-                if n.generation != generation || n.down > 0 {
-                    return Ok(());
-                }
-                if !n.attempt_in_turn && stage < 2 {
-                    q.schedule_at(
-                        q.now(),
-                        Event::Seal {
-                            node,
-                            generation,
-                            stage: stage + 1,
-                        },
-                    )?;
-                    return Ok(());
-                }
-                self.seal(node as usize, q)
-            }
             Event::Deliver { node, block } => self.deliver(node as usize, block, q),
             Event::Resume { node, generation } => {
                 if self.nodes[node as usize].generation == generation {
-                    self.schedule_attempt(node as usize, q)?;
+                    self.schedule_attempt(node as usize, q.now());
                 }
                 Ok(())
             }
@@ -820,14 +818,15 @@ impl<S: ValidatorSetSource, R: Recorder> Model for World<S, R> {
 /// or [`ConsensusSim::run_blocks`], inspect with [`ConsensusSim::summary`], end with
 /// [`ConsensusSim::finish`].
 pub struct ConsensusSim<S: ValidatorSetSource, R: Recorder> {
-    sim: Simulation<World<S, R>>,
+    world: World<S, R>,
+    queue: Q,
 }
 
 impl<S: ValidatorSetSource, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsensusSim")
-            .field("now", &self.sim.queue.now())
-            .field("blocks", &self.sim.model.blocks.len())
+            .field("now", &self.queue.now())
+            .field("blocks", &self.world.blocks.len())
             .finish()
     }
 }
@@ -889,7 +888,6 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
                 down: 0,
                 generation: 0,
                 attempt_time_ms: 0,
-                attempt_in_turn: false,
                 validator: i < v,
                 slow_ms,
                 region,
@@ -912,6 +910,8 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             sets: Vec::new(),
             set_index: BTreeMap::new(),
             nodes,
+            fire_key: vec![u64::MAX; v],
+            attempt_min: None,
             adjacency,
             per_height: vec![1],
             best: 0,
@@ -941,18 +941,18 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             difficulty: 0,
             recents: CompactRecents::EMPTY,
         });
-        let max_pending = world.cfg.max_pending_events;
-        let max_events = world.cfg.max_events_per_run;
-        let mut sim = Simulation::new(world, max_pending, max_events);
-        Self::schedule_faults(&mut sim)?;
+        let queue = BucketQueue::new(world.cfg.max_pending_events, DEFAULT_RING_BITS);
+        let mut sim = ConsensusSim { world, queue };
+        sim.schedule_faults()?;
         for i in 0..v {
-            sim.model.schedule_attempt(i, &mut sim.queue)?;
+            sim.world.schedule_attempt(i, SimTime::ZERO);
         }
-        Ok(ConsensusSim { sim })
+        Ok(sim)
     }
 
-    fn schedule_faults(sim: &mut Simulation<World<S, R>>) -> Result<(), ConsensusError> {
-        let cfg = sim.model.cfg.clone();
+    fn schedule_faults(&mut self) -> Result<(), ConsensusError> {
+        let cfg = self.world.cfg.clone();
+        let sim = &mut self.queue;
         for (i, p) in cfg.faults.partitions.iter().enumerate() {
             let index = i as u32;
             sim.schedule_at(p.start, Event::PartitionStart { index })?;
@@ -970,27 +970,49 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         }
         if let Some(c) = cfg.faults.crash {
             for node in 0..cfg.validators.len() {
-                let dt = sim.model.crash_draw(node, c.mtbf_ms);
+                let dt = self.world.crash_draw(node, c.mtbf_ms);
                 sim.schedule_at(SimTime::from_ms(dt), Event::Crash { node: node as u32 })?;
             }
         }
         Ok(())
     }
 
-    /// Handles every event before `end`; days whose judgement is due are emitted.
+    /// Handles every event before `end` in time order (at equal times: queued events first,
+    /// then sealing attempts, in-turn before out-of-turn, lower node index first); days whose
+    /// judgement is due are emitted.
     pub fn run_until(&mut self, end: SimTime) -> Result<(), ConsensusError> {
-        match self.sim.run_until(end) {
-            Ok(_) => {
-                if end.as_ms() >= self.sim.model.next_finalize_ms {
-                    self.sim.model.finalize_days(end, false);
-                }
-                Ok(())
+        let end_ms = end.as_ms();
+        let limit = self.world.cfg.max_events_per_run;
+        let mut handled = 0u64;
+        loop {
+            let queue_ms = self.queue.peek_ms();
+            let (key, node) = self.world.next_attempt();
+            let attempt_ms = if key == u64::MAX { u64::MAX } else { key >> 1 };
+            let next_ms = queue_ms.min(attempt_ms);
+            if next_ms >= end_ms {
+                break;
             }
-            Err(RunError::Model { source, .. }) => Err(source),
-            Err(RunError::EventLimit { limit, at }) => {
-                Err(ConsensusError::EventLimit { limit, at })
+            if handled >= limit {
+                return Err(ConsensusError::EventLimit {
+                    limit,
+                    at: self.queue.now(),
+                });
+            }
+            handled += 1;
+            if attempt_ms < queue_ms {
+                self.queue.advance_to(SimTime::from_ms(attempt_ms));
+                self.world.fire_attempt(node as usize, &mut self.queue)?;
+            } else if let Some((_, event)) = self.queue.pop() {
+                self.world.handle(event, &mut self.queue)?;
             }
         }
+        if end_ms > self.queue.now().as_ms() {
+            self.queue.advance_to(end);
+        }
+        if end.as_ms() >= self.world.next_finalize_ms {
+            self.world.finalize_days(end, false);
+        }
+        Ok(())
     }
 
     /// Runs until the canonical chain has grown by `n` blocks (in steps of simulated time);
@@ -1025,42 +1047,42 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
 
     /// Current simulated time.
     pub fn now(&self) -> SimTime {
-        self.sim.queue.now()
+        self.queue.now()
     }
 
     /// Height of the canonical head.
     pub fn canonical_height(&self) -> Height {
-        self.sim.model.blocks[self.sim.model.best as usize].height
+        self.world.blocks[self.world.best as usize].height
     }
 
     /// The canonical head.
     pub fn canonical_head(&self) -> BlockId {
-        BlockId(self.sim.model.best)
+        BlockId(self.world.best)
     }
 
     /// Number of nodes (validators in ascending id order, then full nodes).
     pub fn node_count(&self) -> usize {
-        self.sim.model.nodes.len()
+        self.world.nodes.len()
     }
 
     /// The head of node `node`, if it exists.
     pub fn node_head(&self, node: usize) -> Option<BlockId> {
-        self.sim.model.nodes.get(node).map(|n| BlockId(n.head))
+        self.world.nodes.get(node).map(|n| BlockId(n.head))
     }
 
     /// True if node `node` is currently online.
     pub fn node_online(&self, node: usize) -> bool {
-        self.sim.model.nodes.get(node).is_some_and(|n| n.down == 0)
+        self.world.nodes.get(node).is_some_and(|n| n.down == 0)
     }
 
     /// Number of blocks in the arena (genesis included).
     pub fn block_count(&self) -> usize {
-        self.sim.model.blocks.len()
+        self.world.blocks.len()
     }
 
     /// A block's public view.
     pub fn block(&self, id: BlockId) -> Option<BlockInfo> {
-        let w = &self.sim.model;
+        let w = &self.world;
         let b = w.blocks.get(id.0 as usize)?;
         let recents = b
             .recents
@@ -1085,7 +1107,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
 
     /// The block at `height` on the chain ending at `tip`.
     pub fn ancestor_at(&self, tip: BlockId, height: Height) -> Option<BlockId> {
-        let w = &self.sim.model;
+        let w = &self.world;
         let mut id = tip.0 as usize;
         if w.blocks.get(id)?.height < height {
             return None;
@@ -1098,7 +1120,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
 
     /// True if `a` is `b` or one of its ancestors.
     pub fn is_ancestor(&self, a: BlockId, b: BlockId) -> bool {
-        let Some(h) = self.sim.model.blocks.get(a.0 as usize).map(|x| x.height) else {
+        let Some(h) = self.world.blocks.get(a.0 as usize).map(|x| x.height) else {
             return false;
         };
         self.ancestor_at(b, h) == Some(a)
@@ -1106,17 +1128,17 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
 
     /// The recorder.
     pub fn recorder(&self) -> &R {
-        &self.sim.model.recorder
+        &self.world.recorder
     }
 
     /// The validator-set source.
     pub fn source(&self) -> &S {
-        &self.sim.model.source
+        &self.world.source
     }
 
     /// Totals so far.
     pub fn summary(&self) -> Summary {
-        let w = &self.sim.model;
+        let w = &self.world;
         let best = &w.blocks[w.best as usize];
         Summary {
             now: self.now(),
@@ -1136,9 +1158,9 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
     /// and the final summary.
     pub fn finish(mut self) -> (R, S, Summary) {
         let now = self.now();
-        self.sim.model.finalize_days(now, true);
+        self.world.finalize_days(now, true);
         let summary = self.summary();
-        let w = self.sim.model;
+        let w = self.world;
         (w.recorder, w.source, summary)
     }
 }
