@@ -4,7 +4,9 @@
 pub mod atomic;
 pub mod csv;
 pub mod emission;
+pub mod frame;
 pub mod output;
+pub mod quantile;
 
 pub use atomic::{AtomicWriteError, write_atomically};
 pub use emission::{EmissionCsvError, emission_header, write_emission_csv, write_emission_row};

@@ -1,0 +1,456 @@
+//! Tables as polars DataFrames and Parquet files: exact wei as Decimal(38,0), a convenience
+//! `*_dcc` Float64 beside every `*_wei` column, whole-table and batched (row-group) writers, and
+//! a reader that gives back the exact [`scenarios::Table`].
+//!
+//! Column mapping (engine → Parquet → engine):
+//! `ColumnData::U64` ↔ UInt64; `ColumnData::U128` ↔ Decimal(38,0) (exact; values ≥ 10^38 are
+//! refused with an error — 500M DCC is 5·10^26 wei); `Bool` ↔ Boolean; `Str` ↔ String. For each
+//! column named `<stem>_wei` a Float64 column `<stem>_dcc` (value / 10^18, for plotting and
+//! quick looks only) follows it; the reader drops these derived columns.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use scenarios::{ColumnData, Table};
+
+/// Decimal precision used for exact integers (the most Parquet's 16-byte decimal holds).
+pub const DECIMAL_PRECISION: usize = 38;
+/// The largest value a Decimal(38,0) column holds: 10^38 − 1.
+pub const DECIMAL_MAX: u128 = 99_999_999_999_999_999_999_999_999_999_999_999_999;
+/// Wei per DCC.
+pub const WEI_PER_DCC: u128 = 1_000_000_000_000_000_000;
+/// The most rows one batch of a [`ParquetTableWriter`] may hold.
+pub const MAX_BATCH_ROWS: usize = 1 << 22;
+
+/// A frame conversion or Parquet problem.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// A u128 value does not fit Decimal(38,0).
+    #[error("column {column}: value {value} does not fit Decimal(38,0)")]
+    TooLarge {
+        /// Column name.
+        column: String,
+        /// The value.
+        value: u128,
+    },
+    /// A column of a type this crate does not map back to a table.
+    #[error("column {column}: unsupported type {dtype}")]
+    Unsupported {
+        /// Column name.
+        column: String,
+        /// Its polars type.
+        dtype: String,
+    },
+    /// A null or negative value where the engine never writes one.
+    #[error("column {column}: row {row} is null or negative")]
+    BadValue {
+        /// Column name.
+        column: String,
+        /// Row.
+        row: usize,
+    },
+    /// A batch does not have the writer's columns, or is too long.
+    #[error("batch does not match the table: {0}")]
+    Schema(String),
+    /// polars failed.
+    #[error("polars: {0}")]
+    Polars(#[from] PolarsError),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The name of the DCC convenience column of a `*_wei` column, if it is one.
+pub fn dcc_name(wei_column: &str) -> Option<String> {
+    wei_column
+        .strip_suffix("_wei")
+        .map(|stem| format!("{stem}_dcc"))
+}
+
+/// Wei as DCC for plotting (a report conversion: never feeds a decision).
+pub fn wei_to_dcc(wei: u128) -> f64 {
+    let whole = (wei / WEI_PER_DCC) as f64;
+    let frac = (wei % WEI_PER_DCC) as f64 / WEI_PER_DCC as f64;
+    whole + frac
+}
+
+fn decimal_column(name: &str, values: &[u128]) -> Result<polars::prelude::Column, FrameError> {
+    let mut phys = Vec::with_capacity(values.len());
+    for &v in values {
+        if v > DECIMAL_MAX {
+            return Err(FrameError::TooLarge {
+                column: name.to_owned(),
+                value: v,
+            });
+        }
+        // Cannot fail: v ≤ 10^38 − 1 < i128::MAX.
+        phys.push(i128::try_from(v).map_err(|_| FrameError::TooLarge {
+            column: name.to_owned(),
+            value: v,
+        })?);
+    }
+    let ca = Int128Chunked::from_vec(name.into(), phys).into_decimal(DECIMAL_PRECISION, 0)?;
+    Ok(ca.into_series().into_column())
+}
+
+/// The DataFrame of `table`: one column per table column, plus `*_dcc` after each `*_wei`.
+pub fn table_to_frame(table: &Table) -> Result<DataFrame, FrameError> {
+    let mut cols = Vec::with_capacity(table.columns.len() * 2);
+    for c in &table.columns {
+        let name = c.name.as_str();
+        match &c.data {
+            ColumnData::U64(v) => {
+                cols.push(polars::prelude::Column::new(name.into(), v.as_slice()))
+            }
+            ColumnData::U128(v) => {
+                cols.push(decimal_column(name, v)?);
+                if let Some(dcc) = dcc_name(name) {
+                    let f: Vec<f64> = v.iter().map(|&x| wei_to_dcc(x)).collect();
+                    cols.push(polars::prelude::Column::new(dcc.as_str().into(), f));
+                }
+            }
+            ColumnData::Bool(v) => {
+                cols.push(polars::prelude::Column::new(name.into(), v.as_slice()));
+            }
+            ColumnData::Str(v) => cols.push(polars::prelude::Column::new(
+                name.into(),
+                v.iter().map(String::as_str).collect::<Vec<_>>(),
+            )),
+        }
+    }
+    Ok(DataFrame::new(table.rows(), cols)?)
+}
+
+fn bad(column: &str, row: usize) -> FrameError {
+    FrameError::BadValue {
+        column: column.to_owned(),
+        row,
+    }
+}
+
+/// The table `name` held by `frame`, dropping the derived `*_dcc` columns.
+pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError> {
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let derived = |n: &str| {
+        n.strip_suffix("_dcc")
+            .is_some_and(|stem| names.iter().any(|m| *m == format!("{stem}_wei")))
+    };
+    let mut t = Table::new(name);
+    for col in frame.columns() {
+        let cname = col.name().to_string();
+        if derived(&cname) && matches!(col.dtype(), DataType::Float64) {
+            continue;
+        }
+        let data = match col.dtype() {
+            DataType::UInt64 => {
+                let ca = col.u64()?;
+                let mut v = Vec::with_capacity(ca.len());
+                for (row, x) in ca.iter().enumerate() {
+                    v.push(x.ok_or_else(|| bad(&cname, row))?);
+                }
+                ColumnData::U64(v)
+            }
+            DataType::Decimal(_, 0) => {
+                let ca = col.decimal()?;
+                let mut v = Vec::with_capacity(ca.len());
+                for (row, x) in ca.physical().iter().enumerate() {
+                    let x = x.ok_or_else(|| bad(&cname, row))?;
+                    v.push(u128::try_from(x).map_err(|_| bad(&cname, row))?);
+                }
+                ColumnData::U128(v)
+            }
+            DataType::Boolean => {
+                let ca = col.bool()?;
+                let mut v = Vec::with_capacity(ca.len());
+                for (row, x) in ca.iter().enumerate() {
+                    v.push(x.ok_or_else(|| bad(&cname, row))?);
+                }
+                ColumnData::Bool(v)
+            }
+            DataType::String => {
+                let ca = col.str()?;
+                let mut v = Vec::with_capacity(ca.len());
+                for (row, x) in ca.iter().enumerate() {
+                    v.push(x.ok_or_else(|| bad(&cname, row))?.to_owned());
+                }
+                ColumnData::Str(v)
+            }
+            other => {
+                return Err(FrameError::Unsupported {
+                    column: cname,
+                    dtype: other.to_string(),
+                });
+            }
+        };
+        t.push(&cname, data);
+    }
+    Ok(t)
+}
+
+fn writer<W: Write>(w: W) -> ParquetWriter<W> {
+    // Serial, Zstd: the bytes depend only on the data.
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Zstd(None))
+        .set_parallel(false)
+}
+
+/// `table` as Parquet bytes (one file, row groups of at most 512² rows).
+pub fn table_to_parquet(table: &Table) -> Result<Vec<u8>, FrameError> {
+    let mut df = table_to_frame(table)?;
+    let mut bytes = Vec::new();
+    writer(&mut bytes).finish(&mut df)?;
+    Ok(bytes)
+}
+
+/// Reads a Parquet file written by this crate back into the exact table `name`.
+pub fn read_parquet_table(path: &Path, name: &str) -> Result<Table, FrameError> {
+    let file = File::open(path).map_err(|source| FrameError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let df = ParquetReader::new(file).finish()?;
+    frame_to_table(name, &df)
+}
+
+/// Reads Parquet bytes written by this crate back into the exact table `name`.
+pub fn parquet_bytes_to_table(bytes: &[u8], name: &str) -> Result<Table, FrameError> {
+    let df = ParquetReader::new(io::Cursor::new(bytes)).finish()?;
+    frame_to_table(name, &df)
+}
+
+/// A Parquet file written in batches, each batch one or more row groups, so a table of any
+/// length (a year of blocks) never has to sit in memory. The file appears at its path only when
+/// [`ParquetTableWriter::finish`] succeeds (it is written under a temporary name, then renamed).
+pub struct ParquetTableWriter {
+    inner: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    columns: Vec<(String, u8)>,
+    tmp: PathBuf,
+    path: PathBuf,
+    rows: u64,
+}
+
+impl std::fmt::Debug for ParquetTableWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetTableWriter")
+            .field("path", &self.path)
+            .field("columns", &self.columns)
+            .field("rows", &self.rows)
+            .finish()
+    }
+}
+
+fn kind(d: &ColumnData) -> u8 {
+    match d {
+        ColumnData::U64(_) => 1,
+        ColumnData::U128(_) => 2,
+        ColumnData::Bool(_) => 3,
+        ColumnData::Str(_) => 4,
+    }
+}
+
+impl ParquetTableWriter {
+    /// Starts `path`; `first` fixes the columns (names and types) every batch must have. The
+    /// first batch is written too (it may be empty of rows).
+    pub fn create(path: &Path, first: &Table) -> Result<Self, FrameError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|source| FrameError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        let df = table_to_frame(first)?;
+        let inner = match writer(BufWriter::new(file)).batched(df.schema()) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+        };
+        let mut w = ParquetTableWriter {
+            inner,
+            columns: first
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), kind(&c.data)))
+                .collect(),
+            tmp,
+            path: path.to_path_buf(),
+            rows: 0,
+        };
+        if first.rows() > 0 {
+            w.write_frame(first, &df)?;
+        }
+        Ok(w)
+    }
+
+    /// Appends the rows of `batch` (same columns as the first batch) as a new row group.
+    pub fn write_batch(&mut self, batch: &Table) -> Result<(), FrameError> {
+        let same = batch.columns.len() == self.columns.len()
+            && batch
+                .columns
+                .iter()
+                .zip(&self.columns)
+                .all(|(c, (n, k))| c.name == *n && kind(&c.data) == *k);
+        if !same {
+            return Err(FrameError::Schema(format!(
+                "{} has other columns than the first batch",
+                batch.name
+            )));
+        }
+        if batch.rows() == 0 {
+            return Ok(());
+        }
+        let df = table_to_frame(batch)?;
+        self.write_frame(batch, &df)
+    }
+
+    fn write_frame(&mut self, batch: &Table, df: &DataFrame) -> Result<(), FrameError> {
+        if batch.rows() > MAX_BATCH_ROWS {
+            return Err(FrameError::Schema(format!(
+                "{} rows in one batch (at most {MAX_BATCH_ROWS})",
+                batch.rows()
+            )));
+        }
+        self.inner.write_batch(df)?;
+        self.rows += batch.rows() as u64;
+        Ok(())
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes the footer, syncs and renames the file into place; returns the rows written.
+    pub fn finish(self) -> Result<u64, FrameError> {
+        let result = self.inner.finish();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(e.into());
+        }
+        let io_err = |path: &Path, source| FrameError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        // The BatchedWriter owns the file; it flushed on finish. Sync through a fresh handle.
+        let synced = File::open(&self.tmp).and_then(|f| f.sync_all());
+        if let Err(e) = synced {
+            let _ = std::fs::remove_file(&self.tmp);
+            return Err(io_err(&self.tmp, e));
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| io_err(&self.path, e))?;
+        Ok(self.rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new("daily");
+        t.push("day", ColumnData::U64(vec![0, 1, u64::MAX]));
+        t.push(
+            "emission_wei",
+            ColumnData::U128(vec![61_643_835_616_438_356_164_383, 0, DECIMAL_MAX]),
+        );
+        t.push("halted", ColumnData::Bool(vec![false, true, false]));
+        t.push(
+            "note",
+            ColumnData::Str(vec!["a,b".into(), String::new(), "ü".into()]),
+        );
+        t
+    }
+
+    #[test]
+    fn parquet_round_trip_is_exact() {
+        let t = sample();
+        let bytes = table_to_parquet(&t).unwrap();
+        assert_eq!(&bytes[..4], b"PAR1");
+        assert_eq!(parquet_bytes_to_table(&bytes, "daily").unwrap(), t);
+        // Deterministic bytes.
+        assert_eq!(table_to_parquet(&t).unwrap(), bytes);
+    }
+
+    #[test]
+    fn frame_has_dcc_columns_after_wei_columns() {
+        let df = table_to_frame(&sample()).unwrap();
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["day", "emission_wei", "emission_dcc", "halted", "note"]
+        );
+        let dcc = df.column("emission_dcc").unwrap().f64().unwrap();
+        let first = dcc.get(0).unwrap();
+        assert!((first - 61_643.835_616_438_36).abs() < 1e-9);
+        assert!(matches!(
+            df.column("emission_wei").unwrap().dtype(),
+            DataType::Decimal(38, 0)
+        ));
+    }
+
+    #[test]
+    fn too_large_for_decimal_is_an_error() {
+        let mut t = Table::new("t");
+        t.push("x_wei", ColumnData::U128(vec![DECIMAL_MAX + 1]));
+        assert!(matches!(
+            table_to_frame(&t),
+            Err(FrameError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn batched_writer_appends_row_groups() {
+        let dir = std::env::temp_dir().join(format!("dcfs-frame-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("blocks.parquet");
+        let batch = |from: u64| {
+            let mut t = Table::new("blocks");
+            t.push("height", ColumnData::U64((from..from + 1000).collect()));
+            t.push(
+                "fee_wei",
+                ColumnData::U128(
+                    (from..from + 1000)
+                        .map(|h| u128::from(h) * 10_u128.pow(30))
+                        .collect(),
+                ),
+            );
+            t
+        };
+        let mut w = ParquetTableWriter::create(&path, &batch(0)).unwrap();
+        assert!(!path.exists(), "visible before finish");
+        for i in 1..5 {
+            w.write_batch(&batch(i * 1000)).unwrap();
+        }
+        let mut wrong = Table::new("blocks");
+        wrong.push("height", ColumnData::U128(vec![1]));
+        assert!(matches!(w.write_batch(&wrong), Err(FrameError::Schema(_))));
+        assert_eq!(w.finish().unwrap(), 5000);
+        let back = read_parquet_table(&path, "blocks").unwrap();
+        assert_eq!(back.rows(), 5000);
+        let ColumnData::U128(fees) = &back.columns[1].data else {
+            panic!("fee column type")
+        };
+        assert_eq!(fees[4321], 4321 * 10_u128.pow(30));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
