@@ -516,3 +516,45 @@ fn invalid_configs_are_refused() {
     assert!(s.run_until(SimTime::from_secs(6 * 201)).is_err());
     let _ = BlockId(0);
 }
+
+/// The system contracts as the set source: an in-turn validator offline for good misses its
+/// turns, is punished and jailed by the contracts (SPEC §3.5), and leaves the set at the next
+/// epoch; the chain stays live throughout.
+#[test]
+fn contracts_jail_an_absent_validator_and_the_set_shrinks() {
+    use consensus_model::contracts::AccountId;
+    use consensus_model::contracts::{
+        ContractsConfig, GenesisValidator, NullRecorder as NoEvents, SystemContracts,
+    };
+    let genesis: Vec<GenesisValidator> = ids(21)
+        .into_iter()
+        .map(|id| GenesisValidator {
+            id,
+            stake_wei: sim_core::Amount::ZERO,
+            owner: AccountId(id.0),
+        })
+        .collect();
+    let contracts =
+        SystemContracts::new(ContractsConfig::default(), &genesis, &[], NoEvents).unwrap();
+    let mut c = config(
+        21,
+        Latency::Uniform {
+            min_ms: 50,
+            max_ms: 300,
+        },
+    );
+    c.faults.offline = vec![Offline {
+        node: NodeRef::Validator(ValidatorId(5)),
+        start: SimTime::ZERO,
+        end: SimTime::MAX,
+    }];
+    let mut s = ConsensusSim::new(c, 12, contracts, CountingRecorder::default()).unwrap();
+    s.run_until(SimTime::from_secs(8 * 3_600)).unwrap();
+    let v5 = s.source().validator(ValidatorId(5)).unwrap();
+    assert!(v5.punishments_total >= 1, "{v5:?}");
+    assert!(v5.jailings_total >= 1, "{v5:?}");
+    let set = s.summary().active_set;
+    assert_eq!(set.len(), 20);
+    assert!(!set.contains(&ValidatorId(5)));
+    assert!(s.canonical_height() > 4_500);
+}
