@@ -31,7 +31,7 @@ use sim_core::time::MS_PER_DAY;
 use sim_core::{Amount, Domain, RandomStream, ScheduleError, SimTime, Streams};
 
 use crate::config::{ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
-use crate::network::{gossip_overlay, sample_exponential_ms, sample_latency_ms};
+use crate::network::{self, gossip_overlay, sample_exponential_ms, sample_latency_ms};
 use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
 use crate::recents::{CompactRecents, NO_SIGNER};
 use crate::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
@@ -337,12 +337,14 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         if !self.link_ok(from, to) {
             return Ok(());
         }
-        let to_region = self.nodes[to].region;
-        let sender = &mut self.nodes[from];
         let ms = match self.cfg.latency {
             Latency::Constant { ms } => ms,
-            Latency::Uniform { min_ms, max_ms } => sender.latency_rng.in_range(min_ms, max_ms),
+            Latency::Uniform { min_ms, max_ms } => {
+                network::in_range(&mut self.nodes[from].latency_rng, min_ms, max_ms)
+            }
             ref other => {
+                let to_region = self.nodes[to].region;
+                let sender = &mut self.nodes[from];
                 sample_latency_ms(other, &mut sender.latency_rng, sender.region, to_region)
             }
         };
@@ -429,7 +431,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
                 let wiggle = if in_turn {
                     0
                 } else {
-                    n.seal_rng.below(set.limit * WIGGLE_MS)
+                    network::below(&mut n.seal_rng, set.limit * WIGGLE_MS)
                 };
                 n.attempt_time_ms = nominal;
                 let fire = nominal
