@@ -28,10 +28,11 @@ pub(crate) struct Term {
     pub start_day: u64,
     pub end_day: u64,
     pub winners: Vec<u32>,
-    /// Votes received per winner (weights of the super nodes' election pot).
+    /// Votes received per winner, in vote units (weights of the super nodes' election pot).
     pub winner_votes: Vec<u128>,
-    /// (voter, votes cast for winners), ascending voter id.
+    /// Voters who voted for winners, ascending id.
     pub voters: Vec<u32>,
+    /// Their votes for winners, in vote units (weights of the voters' pot).
     pub voter_weights: Vec<u128>,
 }
 

@@ -106,6 +106,10 @@ pub trait EconomyRecorder {
     fn day(&mut self, row: &DayRow);
     /// One closed campaign.
     fn term(&mut self, result: &TermResult);
+    /// A node's cumulative figures, streamed by [`super::Economy::report_totals`].
+    fn node_totals(&mut self, _node: u32, _totals: &NodeTotals) {}
+    /// A voter's cumulative election reward, streamed by [`super::Economy::report_totals`].
+    fn voter_reward(&mut self, _voter: u32, _reward: Amount) {}
 }
 
 /// Keeps everything in memory.
@@ -115,6 +119,10 @@ pub struct VecRecorder {
     pub days: Vec<DayRow>,
     /// Campaign results.
     pub terms: Vec<TermResult>,
+    /// Per-node totals, in node order, once reported.
+    pub nodes: Vec<NodeTotals>,
+    /// Per-voter election rewards, in voter order, once reported.
+    pub voter_rewards: Vec<Amount>,
 }
 
 impl EconomyRecorder for VecRecorder {
@@ -123,6 +131,12 @@ impl EconomyRecorder for VecRecorder {
     }
     fn term(&mut self, result: &TermResult) {
         self.terms.push(result.clone());
+    }
+    fn node_totals(&mut self, _node: u32, totals: &NodeTotals) {
+        self.nodes.push(*totals);
+    }
+    fn voter_reward(&mut self, _voter: u32, reward: Amount) {
+        self.voter_rewards.push(reward);
     }
 }
 

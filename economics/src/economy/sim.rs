@@ -359,6 +359,19 @@ impl Economy {
         })
     }
 
+    /// Streams every node's totals and every voter's election reward to `recorder`, in id
+    /// order (call at the end of a run).
+    pub fn report_totals(&self, recorder: &mut dyn EconomyRecorder) {
+        for i in 0..self.nodes.len() {
+            if let Some(t) = self.node_totals(i) {
+                recorder.node_totals(i as u32, &t);
+            }
+        }
+        for (v, r) in self.voter_rewards.iter().enumerate() {
+            recorder.voter_reward(v as u32, *r);
+        }
+    }
+
     /// Nodes holding a valid pledge now.
     pub fn pledged_nodes(&self) -> u32 {
         self.pledged_count
@@ -961,6 +974,7 @@ impl Economy {
                 voting.candidates[k],
             )
         });
+        let unit = c.vote_unit.wei().max(1);
         let mut elected = vec![false; n];
         let mut winners = Vec::new();
         let mut winner_votes = Vec::new();
@@ -970,7 +984,9 @@ impl Economy {
             }
             elected[k] = true;
             winners.push(voting.candidates[k]);
-            winner_votes.push(voting.votes[k].wei());
+            // Votes are whole multiples of the vote unit: weights in units give exactly the
+            // same pro-rata shares with smaller numbers (no 256-bit products).
+            winner_votes.push(voting.votes[k].wei() / unit);
         }
         let mut per_voter: BTreeMap<u32, u128> = BTreeMap::new();
         for &(v, k, amount) in &voting.log {
@@ -981,7 +997,7 @@ impl Economy {
                 self.schedule_release(day + c.winner_first_half_days, v, first);
                 self.schedule_release(day + c.winner_second_half_days, v, second);
                 let w = per_voter.entry(v).or_insert(0);
-                *w = w.saturating_add(amount.wei());
+                *w = w.saturating_add(amount.wei() / unit);
             } else {
                 self.schedule_release(day + c.loser_release_days, v, amount);
             }
@@ -1318,8 +1334,13 @@ impl Economy {
     /// SPEC §7: the buckets sum to 500M, and every agent-level balance matches its bucket.
     pub fn check_invariant(&self, day: u64) -> Result<(), EconomyError> {
         self.ledger.check()?;
-        let liquid = Amount::checked_sum(self.liquid.iter().copied())?;
-        let pledges = Amount::checked_sum(self.nodes.pledge.iter().copied())?;
+        // Wrapping sums vectorise; every balance is bounded by the supply, so a sum that
+        // wrapped would itself be a (detected) break of the invariant.
+        let sum = |xs: &[Amount]| {
+            Amount::from_wei(xs.iter().fold(0u128, |acc, a| acc.wrapping_add(a.wei())))
+        };
+        let liquid = sum(&self.liquid);
+        let pledges = sum(&self.nodes.pledge);
         let mut votes = Amount::checked_sum(
             self.campaign
                 .releases

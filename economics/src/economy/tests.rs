@@ -380,6 +380,12 @@ fn votes_return_in_halves_for_winners_and_after_7_days_for_losers() {
         assert_eq!(e.vote_fees_total().wei() % fee.wei(), 0);
         // The winner's voter shares the voters' pot alone.
         assert!(e.voter_reward(0).unwrap() > Amount::ZERO);
+        assert!(e.voter_reward(1) < e.voter_reward(0));
+        let mut totals = VecRecorder::default();
+        e.report_totals(&mut totals);
+        assert_eq!(totals.voter_rewards.len(), 2);
+        assert_eq!(totals.nodes.len(), 2);
+        assert!(totals.nodes[1].extra > Amount::ZERO && totals.nodes[0].extra.is_zero());
         assert_eq!(rec.days[10].election_voters_paid, {
             let v = rec.days[10].emission.mul_bps(960);
             v.checked_sub(v.mul_bps(2_000)).unwrap()
