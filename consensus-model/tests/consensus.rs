@@ -558,3 +558,76 @@ fn contracts_jail_an_absent_validator_and_the_set_shrinks() {
     assert!(!set.contains(&ValidatorId(5)));
     assert!(s.canonical_height() > 4_500);
 }
+
+/// The signers and difficulties of the chain ending at `tip`, genesis excluded, in height order.
+fn chain_of<S: ValidatorSetSource, R: consensus_model::Recorder>(
+    s: &ConsensusSim<S, R>,
+    tip: BlockId,
+) -> (Vec<ValidatorId>, Vec<u8>) {
+    let mut signers = Vec::new();
+    let mut diffs = Vec::new();
+    let mut id = tip;
+    loop {
+        let b = s.block(id).unwrap();
+        if b.height == 0 {
+            break;
+        }
+        signers.push(b.producer.unwrap());
+        diffs.push(b.difficulty);
+        id = b.parent;
+    }
+    signers.reverse();
+    diffs.reverse();
+    (signers, diffs)
+}
+
+/// Every chain the simulator builds under faults and races (the canonical one and every node's
+/// head) passes the reference header verification with the difficulties it recorded.
+#[test]
+fn simulated_chains_pass_reference_verification() {
+    let mut c = config(
+        21,
+        Latency::ExponentialWithMin {
+            min_ms: 40,
+            mean_extra_ms: 700,
+        },
+    );
+    c.faults.crash = Some(CrashRepair {
+        mtbf_ms: 3_600_000,
+        mttr_ms: 400_000,
+    });
+    c.faults.slow = vec![Slow {
+        validator: ValidatorId(4),
+        extra_ms: 700,
+    }];
+    let mut s = ConsensusSim::new(c, 31, Shrink { calls: 0 }, NullRecorder).unwrap();
+    s.run_until(SimTime::from_secs(6 * 1_500)).unwrap();
+    assert!(s.summary().fork_heights > 0, "the run should have raced");
+    let mut tips = vec![s.canonical_head()];
+    tips.extend((0..s.node_count()).map(|n| s.node_head(n).unwrap()));
+    for tip in tips {
+        let (signers, diffs) = chain_of(&s, tip);
+        // Shrink: 21 → 5 at block 200, unchanged at later epochs.
+        let verified =
+            consensus_model::verify_signers(&ids(21), 200, &signers, |_| Some(ids(5))).unwrap();
+        assert_eq!(verified, diffs);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Zero latency, everyone online: every block in turn, TD = 2 × height, no forks, for any
+    /// set size and seed.
+    #[test]
+    fn zero_latency_never_forks(n in 1u32..=21, seed in proptest::prelude::any::<u64>()) {
+        let c = config(n, Latency::Constant { ms: 0 });
+        let mut s = sim(c, seed, CountingRecorder::default());
+        s.run_until(SimTime::from_secs(6 * 300 + 3)).unwrap();
+        let sum = s.summary();
+        proptest::prop_assert_eq!(sum.canonical_height, 300);
+        proptest::prop_assert_eq!(sum.canonical_total_difficulty, 600);
+        proptest::prop_assert_eq!(sum.blocks_sealed, 300);
+        proptest::prop_assert_eq!(sum.fork_heights, 0);
+        proptest::prop_assert_eq!(s.recorder().blocks_in_turn, 300);
+    }
+}
