@@ -584,3 +584,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn odd_wei_votes_split_floor_first_then_rest() {
+    let mut cfg = base(2, 2);
+    cfg.campaign.seats = 2;
+    cfg.campaign.vote_unit = Amount::from_wei(1);
+    cfg.campaign.min_vote = Amount::from_wei(1);
+    cfg.campaign.vote_fee = Amount::ZERO;
+    cfg.voters = vec![VoterSpec {
+        endowment: Amount::from_wei(601),
+        strategy: VoterStrategy::FollowPower,
+        vote_bps: 10_000,
+    }];
+    let (_, rec) = run(cfg, 40);
+    assert_eq!(rec.terms[0].term_start_day, 7);
+    assert_eq!(rec.days[6].locked_votes, Amount::from_wei(601));
+    assert_eq!(rec.days[37].votes_released, Amount::from_wei(300));
+    assert_eq!(rec.days[38].locked_votes, Amount::from_wei(301));
+}
