@@ -1377,8 +1377,36 @@ impl Economy {
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;
+    use crate::economy::{NodeSpec, OperatorSpec, VecRecorder};
     use ethnum::U256;
     use proptest::prelude::*;
+
+    /// A broken SPEC §7 invariant stops the run with a diagnostic naming the bucket.
+    #[test]
+    fn broken_invariant_stops_the_run() {
+        let cfg = EconomyConfig {
+            operators: vec![OperatorSpec {
+                endowment: Amount::from_dcc(100),
+            }],
+            nodes: vec![NodeSpec::simple(1_000_000, 0)],
+            ..EconomyConfig::default()
+        };
+        let mut e = Economy::new(cfg).unwrap();
+        let mut rec = VecRecorder::default();
+        e.run_ideal(3, &mut rec).unwrap();
+        e.liquid[1] = e.liquid[1].checked_add(Amount::from_wei(1)).unwrap();
+        let err = e.run_ideal(4, &mut rec).unwrap_err();
+        assert!(
+            matches!(&err, EconomyError::Invariant { day: 3, detail } if detail.contains("liquid")),
+            "{err}"
+        );
+        e.liquid[1] = e.liquid[1].checked_sub(Amount::from_wei(1)).unwrap();
+        e.nodes.pledge[0] = Amount::ZERO;
+        assert!(matches!(
+            e.check_invariant(4),
+            Err(EconomyError::Invariant { .. })
+        ));
+    }
 
     proptest! {
         /// The settlement fast path equals SPEC's formulas computed in 256 bits.
