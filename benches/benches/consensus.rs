@@ -1,8 +1,9 @@
 //! Criterion bench of the consensus simulator: blocks per second with 21 validators, latency
-//! uniform 50–300 ms and ~1% random downtime (crash/recover, MTBF 990 min, MTTR 10 min).
+//! uniform 50–300 ms and ~1% random downtime (crash/recover, MTBF 990 min, MTTR 10 min); and
+//! the same with 1,000 relaying full nodes on a gossip overlay (degree 8).
 
 use consensus_model::{
-    ConsensusConfig, ConsensusSim, CountingRecorder, CrashRepair, Latency, StaticSet,
+    ConsensusConfig, ConsensusSim, CountingRecorder, CrashRepair, Latency, StaticSet, Topology,
 };
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::SimTime;
@@ -25,11 +26,25 @@ fn config() -> ConsensusConfig {
 }
 
 fn run() -> u64 {
-    let c = config();
+    run_config(config(), SPAN_MS)
+}
+
+/// 21 validators and 1,000 relaying full nodes (gossip degree 8), 2 simulated hours.
+fn gossip_config() -> ConsensusConfig {
+    let mut c = config();
+    c.full_nodes = 1_000;
+    c.topology = Topology::Gossip {
+        degree: 8,
+        validator_mesh: true,
+    };
+    c
+}
+
+fn run_config(c: ConsensusConfig, span_ms: u64) -> u64 {
     let set = StaticSet(c.genesis_set.clone());
     let mut sim =
         ConsensusSim::new(c, 2026, set, CountingRecorder::default()).expect("valid config");
-    sim.run_until(SimTime::from_ms(SPAN_MS)).expect("run");
+    sim.run_until(SimTime::from_ms(span_ms)).expect("run");
     sim.summary().blocks_sealed
 }
 
@@ -40,6 +55,12 @@ fn consensus_blocks(c: &mut Criterion) {
     group.throughput(Throughput::Elements(blocks));
     group.bench_function("21_validators_uniform_50_300ms_1pct_faults", |b| {
         b.iter(|| black_box(run()));
+    });
+    let gossip_span_ms = 2 * 3_600_000;
+    let gossip_blocks = run_config(gossip_config(), gossip_span_ms);
+    group.throughput(Throughput::Elements(gossip_blocks));
+    group.bench_function("21_validators_1000_full_nodes_gossip_degree_8", |b| {
+        b.iter(|| black_box(run_config(gossip_config(), gossip_span_ms)));
     });
     group.finish();
 }

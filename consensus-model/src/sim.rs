@@ -5,7 +5,10 @@
 //!
 //! **Views.** Blocks live in one arena (`Vec` indexed by [`BlockId`]); a node's view is its head.
 //! Receiving a block implies having its ancestors (missing ancestors are synced instantly with
-//! it). A block that does not beat the head is ignored (kept in the arena, not relayed).
+//! it). A block that does not beat the head is ignored (kept in the arena, not relayed). A node
+//! remembers its last [`SEEN_RING`] distinct received blocks and ignores repeats, so the
+//! equal-difficulty coin is flipped at most once per block per node (as geth skips known blocks).
+//! On a gossip overlay a node relays a block to all its peers when it adopts it as its head.
 //!
 //! **Events and ties.** Block deliveries and faults are queued events (a calendar queue with
 //! sim-core's (time, insertion) order); a validator's pending sealing attempt is not an event but
@@ -44,6 +47,9 @@ type Q = BucketQueue<Event>;
 
 /// Most distinct active sets in one run.
 pub const MAX_DISTINCT_SETS: usize = 1_000_000;
+/// Distinct received blocks each node remembers to ignore repeats (gossip delivers each block
+/// once per peer; without this, equal-difficulty coin flips would flip and relay forever).
+pub const SEEN_RING: usize = 16;
 /// Out-of-turn delay unit: the window is `[0, L × 500 ms)` (SPEC §2.4).
 pub const WIGGLE_MS: u64 = 500;
 
@@ -136,6 +142,9 @@ struct Node {
     down: u32,
     generation: u32,
     attempt_time_ms: u64,
+    /// The last [`SEEN_RING`] distinct blocks received (a block received again is ignored).
+    seen: [u32; SEEN_RING],
+    seen_next: u32,
     validator: bool,
     slow_ms: u64,
     region: u16,
@@ -590,17 +599,38 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         }
         let b = &self.blocks[block as usize];
         let h = &self.blocks[n.head as usize];
-        let better = b.td > h.td
-            || (b.td == h.td
-                && (b.height < h.height
-                    || (b.height == h.height
-                        && match self.cfg.tie_break {
-                            TieBreak::Coin => n.tie_rng.coin(),
-                            TieBreak::FirstSeen => false,
-                        })));
+        // A head only ever moves to a heavier block or an equal-TD lower one, so a block seen
+        // before can only matter again in the equal-TD, equal-height coin case: remember the
+        // blocks adopted or coin-tested, and test membership only there.
+        let better = if b.td > h.td || (b.td == h.td && b.height < h.height) {
+            true
+        } else if b.td == h.td && b.height == h.height && !n.seen.contains(&block) {
+            match self.cfg.tie_break {
+                TieBreak::Coin => {
+                    n.seen[n.seen_next as usize % SEEN_RING] = block;
+                    n.seen_next = n.seen_next.wrapping_add(1);
+                    if n.tie_rng.coin() {
+                        return self.adopt(node, block, q);
+                    }
+                    false
+                }
+                TieBreak::FirstSeen => false,
+            }
+        } else {
+            false
+        };
         if !better {
             return Ok(());
         }
+        n.seen[n.seen_next as usize % SEEN_RING] = block;
+        n.seen_next = n.seen_next.wrapping_add(1);
+        self.adopt(node, block, q)
+    }
+
+    /// Makes `block` the head of `node`: records a reorganisation if it does not extend the old
+    /// head, relays it on a gossip overlay, and restarts the node's sealing attempt.
+    fn adopt(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
+        let n = &self.nodes[node];
         let old = n.head;
         let depth = self.reorg_depth(old, block);
         self.nodes[node].head = block;
@@ -890,6 +920,8 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
                 down: 0,
                 generation: 0,
                 attempt_time_ms: 0,
+                seen: [0; SEEN_RING],
+                seen_next: 0,
                 validator: i < v,
                 slow_ms,
                 region,
