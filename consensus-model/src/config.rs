@@ -100,8 +100,8 @@ pub struct RegionLatency {
     pub matrix_ms: Vec<Vec<u64>>,
     /// Uniform extra latency in `[0, jitter_ms]`.
     pub jitter_ms: u64,
-    /// Region of each validator node, in the order of [`ConsensusConfig::validators`] after
-    /// sorting by id (same length).
+    /// Region of each validator node, parallel to [`ConsensusConfig::validators`] as given
+    /// (same length).
     pub validator_regions: Vec<u16>,
     /// Region of each full node; if shorter than the number of full nodes, full node `i` gets
     /// region `i mod regions`.
@@ -166,8 +166,9 @@ pub struct Slow {
 }
 
 /// A network partition: while active, messages sent between nodes of different groups are
-/// dropped. Nodes in no group form one more group. On healing, nodes on different sides send
-/// each other their heads.
+/// dropped (checked when a message is sent; messages already in flight arrive). Nodes in no
+/// group form one more group; a node listed twice belongs to its first group. On healing, nodes
+/// on different sides send each other their heads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partition {
     /// The groups.
@@ -194,7 +195,7 @@ pub struct Faults {
 /// A consensus run's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsensusConfig {
-    /// Every validator node (ids; sorted ascending by [`ConsensusConfig::validate`]'s caller).
+    /// Every validator node (distinct ids, any order; nodes are indexed in ascending id order).
     pub validators: Vec<ValidatorId>,
     /// The genesis active set (SPEC §2.8), a subset of `validators`, ascending.
     pub genesis_set: Vec<ValidatorId>,

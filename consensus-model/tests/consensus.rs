@@ -631,3 +631,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(s.recorder().blocks_in_turn, 300);
     }
 }
+
+/// Gossip with racing out-of-turn blocks and coin tie-breaks: repeats of a block are ignored,
+/// so equal-difficulty forks cannot flip and relay forever; everyone converges.
+#[test]
+fn gossip_with_coin_ties_converges() {
+    let mut c = config(
+        21,
+        Latency::Uniform {
+            min_ms: 50,
+            max_ms: 900,
+        },
+    );
+    c.full_nodes = 200;
+    c.topology = Topology::Gossip {
+        degree: 6,
+        validator_mesh: false,
+    };
+    c.faults.crash = Some(CrashRepair {
+        mtbf_ms: 1_800_000,
+        mttr_ms: 120_000,
+    });
+    c.max_pending_events = 200_000;
+    let mut s = sim(c, 17, CountingRecorder::default());
+    s.run_until(SimTime::from_secs(3_600)).unwrap();
+    assert!(s.summary().fork_heights > 0);
+    assert!(s.recorder().reorgs > 0);
+    let canon = s.canonical_head();
+    let h = s.block(canon).unwrap().height;
+    assert!(h > 500, "height {h}");
+    let anchor = s.ancestor_at(canon, h - 10).unwrap();
+    for n in 0..s.node_count() {
+        if s.node_online(n) {
+            assert!(s.is_ancestor(anchor, s.node_head(n).unwrap()), "node {n}");
+        }
+    }
+}
