@@ -85,6 +85,21 @@ fn economy_30_years(c: &mut Criterion) {
             BatchSize::PerIteration,
         );
     });
+    // Worst case for the settlement memo: every node has a distinct power.
+    let mut distinct = cfg.clone();
+    for (i, n) in distinct.nodes.iter_mut().enumerate() {
+        n.raw_power = 1_000_000 + 9_973 * i as u64;
+    }
+    group.bench_function("10k_distinct_powers_1_year", |b| {
+        b.iter_batched(
+            || Economy::new(distinct.clone()).expect("valid bench config"),
+            |mut e| {
+                e.run_ideal(365, &mut NullRecorder).expect("bench run");
+                black_box(e.ledger().balance(economics::Bucket::Burned))
+            },
+            BatchSize::PerIteration,
+        );
+    });
     group.finish();
 }
 

@@ -37,10 +37,10 @@ impl DivU64 {
         let mut q1 = ((q >> 64) as u64).wrapping_add(1);
         let q0 = q as u64;
         let mut r = u0.wrapping_sub(q1.wrapping_mul(self.dn));
-        if r > q0 {
-            q1 = q1.wrapping_sub(1);
-            r = r.wrapping_add(self.dn);
-        }
+        // Branch-free form of `if r > q0 { q1 -= 1; r += dn }` (unpredictable).
+        let mask = 0u64.wrapping_sub(u64::from(r > q0));
+        q1 = q1.wrapping_add(mask);
+        r = r.wrapping_add(mask & self.dn);
         if r >= self.dn {
             q1 = q1.wrapping_add(1);
             r -= self.dn;

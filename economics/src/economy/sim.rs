@@ -160,7 +160,14 @@ pub struct Economy {
 /// to the 256-bit `mul_div_floor`).
 #[inline(always)]
 fn share(q: u128, r: u128, x: u128, by_d: &DivU64) -> Option<u128> {
-    q.checked_mul(x)?.checked_add(by_d.div(r.checked_mul(x)?))
+    // All three fit u64 in practice: widening 64×64 products cannot overflow.
+    let (q, r, x) = (
+        u64::try_from(q).ok()?,
+        u64::try_from(r).ok()?,
+        u64::try_from(x).ok()?,
+    );
+    let hi = u128::from(q) * u128::from(x);
+    hi.checked_add(by_d.div(u128::from(r) * u128::from(x)))
 }
 
 /// Adoption of a node with a non-constant model on `day`, clamped to 10,000 bps.
