@@ -315,6 +315,36 @@ pub struct VoterSpec {
     pub vote_bps: u32,
 }
 
+impl VoterSpec {
+    /// A voter population: `count` ordinary voters with `endowment` each and strategies in
+    /// rotation (follow power, follow incumbents, random), the first `whales` of them with
+    /// `whale_endowment` instead; each votes `vote_bps` of its balance.
+    pub fn population(
+        count: u32,
+        whales: u32,
+        endowment: Amount,
+        whale_endowment: Amount,
+        vote_bps: u32,
+    ) -> Vec<VoterSpec> {
+        const ROTATION: [VoterStrategy; 3] = [
+            VoterStrategy::FollowPower,
+            VoterStrategy::FollowIncumbents,
+            VoterStrategy::Random,
+        ];
+        (0..count)
+            .map(|v| VoterSpec {
+                endowment: if v < whales {
+                    whale_endowment
+                } else {
+                    endowment
+                },
+                strategy: ROTATION[(v % 3) as usize],
+                vote_bps,
+            })
+            .collect()
+    }
+}
+
 /// One node operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperatorSpec {

@@ -603,3 +603,88 @@ fn odd_wei_votes_split_floor_first_then_rest() {
     assert_eq!(rec.days[37].votes_released, Amount::from_wei(300));
     assert_eq!(rec.days[38].locked_votes, Amount::from_wei(301));
 }
+
+#[test]
+fn huge_power_takes_the_256_bit_path_and_conserves() {
+    // Σeff = 3 · 10^15 · 86,400 > u64::MAX: the reciprocal fast path is not used.
+    let mut cfg = base(3, 1);
+    for n in &mut cfg.nodes {
+        n.raw_power = 1_000_000_000_000_000;
+    }
+    cfg.pledge_per_unit = Amount::from_wei(1);
+    cfg.adoption = AdoptionModel::Constant(3_333);
+    cfg.voters = VoterSpec::population(6, 1, Amount::from_dcc(10), Amount::from_dcc(1_000), 9_000);
+    let (e, rec) = run(cfg, 12);
+    let r = &rec.days[10];
+    assert!(r.effective_power > u128::from(u64::MAX));
+    assert_eq!(
+        paid(r)
+            .checked_add(burned(r))
+            .unwrap()
+            .checked_add(r.emission_left_in_pool)
+            .unwrap(),
+        r.emission
+    );
+    let b = r.emission.mul_bps(6_400).wei();
+    let s = r.emission.mul_bps(2_000).wei();
+    assert_eq!(r.basic_paid.wei(), 3 * (b / 3));
+    assert_eq!(r.stability_paid.wei(), 3 * (s * 3_333 / 30_000));
+    assert_eq!(
+        r.burned_unadopted.wei(),
+        3 * (s / 3) - r.stability_paid.wei()
+    );
+    let t: Vec<NodeTotals> = (0..3).map(|i| e.node_totals(i).unwrap()).collect();
+    assert!(t.windows(2).all(|w| w[0].basic == w[1].basic));
+}
+
+#[test]
+fn adoption_series_and_uniform_draws_are_used() {
+    let mut cfg = single_node(10_000);
+    cfg.adoption = AdoptionModel::Series(vec![10_000; 8].into_iter().chain([5_000]).collect());
+    let (_, rec) = run(cfg, 10);
+    assert!(rec.days[7].burned_unadopted.is_zero());
+    let s = rec.days[8].emission.mul_bps(2_000).wei();
+    assert_eq!(rec.days[8].stability_paid.wei(), s / 2);
+    assert_eq!(rec.days[9].stability_paid.wei(), s / 2);
+    let mut cfg = base(4, 1);
+    cfg.voters = VoterSpec::population(3, 0, Amount::from_dcc(10), Amount::ZERO, 5_000);
+    cfg.adoption = AdoptionModel::UniformDaily {
+        low_bps: 1_000,
+        high_bps: 9_000,
+    };
+    let (_, rec) = run(cfg, 12);
+    let burned: Vec<Amount> = rec.days[7..].iter().map(|r| r.burned_unadopted).collect();
+    assert!(burned.iter().all(|b| !b.is_zero()));
+    assert!(burned.windows(2).any(|w| w[0] != w[1]));
+}
+
+#[test]
+fn config_validation_rejects_bad_parameters() {
+    let ok = base(2, 1);
+    ok.validate().unwrap();
+    let mut c = ok.clone();
+    c.nodes[0].operator = 9;
+    assert!(c.validate().is_err());
+    let mut c = ok.clone();
+    c.campaign.seats = 101;
+    assert!(c.validate().is_err());
+    let mut c = ok.clone();
+    c.adoption = AdoptionModel::Constant(10_001);
+    assert!(c.validate().is_err());
+    let mut c = ok.clone();
+    c.limits.max_nodes = 1;
+    assert!(matches!(c.validate(), Err(ConfigError::Limit { .. })));
+    let mut c = ok.clone();
+    c.campaign.next_voting_lead_days = 3;
+    assert!(c.validate().is_err());
+    let mut c = ok;
+    c.limits.max_days = 5;
+    let mut e = Economy::new(c).unwrap();
+    assert!(matches!(
+        e.run_ideal(6, &mut NullRecorder),
+        Err(EconomyError::Limit {
+            what: "max_days",
+            ..
+        })
+    ));
+}
