@@ -105,6 +105,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Re-render the charts and index.html of a run or sweep directory from its written files.
+    ///
+    /// A sweep directory (top-level manifest.json of a sweep) also gets its summary.parquet and
+    /// daily quantiles recomputed from runs/*/ in index order; a run directory (e.g. a sweep's
+    /// runs/000003) gets charts/ and index.html from its tables.
+    Report {
+        /// Run or sweep output directory.
+        dir: PathBuf,
+    },
 }
 
 /// An error meant for the user, with its exit code.
@@ -157,6 +166,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 out.display(),
                 m.digest
             );
+            Ok(())
+        }
+        Command::Report { dir } => {
+            reports::report::render_report(&dir)
+                .with_context(|| format!("rendering the report of {}", dir.display()))?;
+            println!("wrote {}", dir.join(reports::report::INDEX).display());
             Ok(())
         }
     }

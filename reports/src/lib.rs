@@ -2,11 +2,14 @@
 //! report belong here too (the only crate allowed polars and plotters).
 
 pub mod atomic;
+pub mod chart;
+pub mod charts;
 pub mod csv;
 pub mod emission;
 pub mod frame;
 pub mod output;
 pub mod quantile;
+pub mod report;
 
 pub use atomic::{AtomicWriteError, write_atomically};
 pub use emission::{EmissionCsvError, emission_header, write_emission_csv, write_emission_row};

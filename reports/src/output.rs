@@ -3,9 +3,11 @@
 //! built from run manifests — the same way for one machine, a resumed sweep, or merged shards.
 //!
 //! Layout of a sweep directory:
-//! `runs/<index:06>/<table>.csv`, `runs/<index:06>/manifest.json`, then `summary.csv` and
-//! `manifest.json` at the top once every run is present. A single run writes its tables and
-//! `manifest.json` straight into its directory.
+//! `runs/<index:06>/<table>.csv` and `.parquet`, `runs/<index:06>/manifest.json`, then
+//! `summary.csv` and `manifest.json` at the top once every run is present, followed by the
+//! derived `summary.parquet`, `daily_quantiles.{csv,parquet}`, `charts/` and `index.html`
+//! (see [`crate::report`]). A single run writes its tables (CSV and Parquet) and
+//! `manifest.json` straight into its directory, then `charts/` and `index.html`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -58,6 +60,9 @@ pub enum OutputError {
     /// Shards or runs that do not belong together, or are missing.
     #[error("{0}")]
     Merge(String),
+    /// Parquet frames, charts or the HTML report could not be written.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 fn write_file(
@@ -150,6 +155,8 @@ pub fn write_run(
         write_file(&dir.join(&name), |w| w.write_all(&bytes))?;
         files.insert(name, Digest::of_bytes(&bytes).to_string());
     }
+    // Parquet frames beside the CSVs (not listed in `files`: the exact CSVs are the record).
+    crate::report::write_frames(dir, &output.tables)?;
     let summary = output
         .summary
         .columns
@@ -186,6 +193,11 @@ pub fn write_run(
         summary,
     };
     write_json(&dir.join(MANIFEST), &manifest)?;
+    // A standalone run gets its charts and index.html; runs of a sweep get the sweep's report
+    // (render one with `dcfs-sim report runs/<index>`).
+    if ctx.sweep_runs == 1 {
+        crate::report::render_run_report(dir)?;
+    }
     Ok(manifest)
 }
 
@@ -344,6 +356,9 @@ pub fn merge(out: &Path, sources: &[PathBuf]) -> Result<SweepManifest, OutputErr
         digest: scenarios::sweep_digest(digests.iter().map(|(i, d)| (*i, d))).to_string(),
     };
     write_json(&out.join(MANIFEST), &sweep)?;
+    // Derived products (summary.parquet, daily quantiles, fan charts, index.html), computed
+    // from the run folders in index order after the summary and manifest are in place.
+    crate::report::render_sweep_report(out)?;
     Ok(sweep)
 }
 

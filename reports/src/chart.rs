@@ -1,0 +1,480 @@
+//! Chart descriptions and their rendering with plotters to SVG (text) and PNG (bytes), with the
+//! bundled DejaVu Sans font (no system font lookup). Values here are `f64` report conversions
+//! (DCC, years, seconds) of exact outputs; nothing drawn feeds back into a simulation.
+
+use std::sync::OnceLock;
+
+use image::ImageEncoder as _;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The bundled font (DejaVu Sans; license in `assets/DejaVuSans-LICENSE.txt`).
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// Chart width in pixels.
+pub const WIDTH_PX: u32 = 960;
+/// Chart height in pixels.
+pub const HEIGHT_PX: u32 = 540;
+/// Series longer than this are thinned (every k-th point plus the last) before drawing.
+pub const MAX_POINTS: usize = 1_500;
+/// The most series one chart draws.
+pub const MAX_SERIES: usize = 24;
+
+/// Rendering failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The bundled font could not be loaded.
+    #[error("bundled font is not usable")]
+    Font,
+    /// plotters reported a drawing error.
+    #[error("drawing {chart}: {message}")]
+    Draw {
+        /// Chart id.
+        chart: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// PNG encoding failed.
+    #[error("encoding {chart} as PNG: {message}")]
+    Png {
+        /// Chart id.
+        chart: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// How the y axis labels are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberFormat {
+    /// With k / M / B suffixes (e.g. `12.5M`).
+    Si,
+    /// Plain integers.
+    Integer,
+}
+
+/// A named line of (x, y) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend label.
+    pub name: String,
+    /// Points in x order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A p5–p95 band with its median.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// Legend label.
+    pub name: String,
+    /// (x, p5, p50, p95) in x order.
+    pub points: Vec<(f64, f64, f64, f64)>,
+}
+
+/// What is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartKind {
+    /// One line per series.
+    Lines(Vec<Series>),
+    /// Series stacked on each other (first at the bottom), as filled areas.
+    Stacked(Vec<Series>),
+    /// Bars: (bin start, bin end, count).
+    Histogram(Vec<(f64, f64, u64)>),
+    /// Monte Carlo fan: one shaded p5–p95 band and median line per band.
+    Fan(Vec<Band>),
+}
+
+/// A chart ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// File stem (`supply_breakdown` → `charts/supply_breakdown.svg`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// X axis label with unit.
+    pub x_label: String,
+    /// Y axis label with unit.
+    pub y_label: String,
+    /// Data.
+    pub kind: ChartKind,
+    /// Vertical marker lines (x, label), e.g. halvings.
+    pub markers: Vec<(f64, String)>,
+    /// Y label format.
+    pub y_format: NumberFormat,
+}
+
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// `v` with a k / M / B suffix and at most 3 significant decimals.
+pub fn format_si(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e9 {
+        (v / 1e9, "B")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = if scaled.abs() >= 100.0 || scaled.fract().abs() < 1e-9 {
+        format!("{scaled:.0}")
+    } else if scaled.abs() >= 10.0 {
+        format!("{scaled:.1}")
+    } else {
+        format!("{scaled:.2}")
+    };
+    format!("{text}{suffix}")
+}
+
+fn font() -> Result<(), ChartError> {
+    static LOADED: OnceLock<bool> = OnceLock::new();
+    let ok = *LOADED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok()
+    });
+    if ok { Ok(()) } else { Err(ChartError::Font) }
+}
+
+fn thin<T: Copy>(points: &[T]) -> Vec<T> {
+    if points.len() <= MAX_POINTS {
+        return points.to_vec();
+    }
+    let step = points.len().div_ceil(MAX_POINTS);
+    let mut out: Vec<T> = points.iter().step_by(step).copied().collect();
+    if !(points.len() - 1).is_multiple_of(step)
+        && let Some(last) = points.last()
+    {
+        out.push(*last);
+    }
+    out
+}
+
+/// (x range, y range) covering everything drawn; y starts at 0 unless data are negative.
+fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
+    let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut ys = (0.0_f64, f64::NEG_INFINITY);
+    let mut see = |x: f64, y: f64| {
+        if x.is_finite() && y.is_finite() {
+            xs = (xs.0.min(x), xs.1.max(x));
+            ys = (ys.0.min(y), ys.1.max(y));
+        }
+    };
+    match &chart.kind {
+        ChartKind::Lines(s) => s
+            .iter()
+            .flat_map(|s| &s.points)
+            .for_each(|&(x, y)| see(x, y)),
+        ChartKind::Stacked(s) => {
+            let n = s.iter().map(|s| s.points.len()).max().unwrap_or(0);
+            for i in 0..n {
+                let x = s.iter().find_map(|s| s.points.get(i)).map_or(0.0, |p| p.0);
+                let total: f64 = s.iter().filter_map(|s| s.points.get(i)).map(|p| p.1).sum();
+                see(x, total);
+            }
+        }
+        ChartKind::Histogram(bins) => bins.iter().for_each(|&(lo, hi, c)| {
+            see(lo, c as f64);
+            see(hi, 0.0);
+        }),
+        ChartKind::Fan(bands) => {
+            bands
+                .iter()
+                .flat_map(|b| &b.points)
+                .for_each(|&(x, lo, _, hi)| {
+                    see(x, lo);
+                    see(x, hi);
+                })
+        }
+    }
+    chart.markers.iter().for_each(|(x, _)| see(*x, 0.0));
+    if !xs.0.is_finite() {
+        xs = (0.0, 1.0);
+    }
+    if xs.1 <= xs.0 {
+        xs.1 = xs.0 + 1.0;
+    }
+    if !ys.1.is_finite() || ys.1 <= ys.0 {
+        ys.1 = ys.0 + 1.0;
+    }
+    (xs, (ys.0, ys.1 * 1.05))
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let ((x0, x1), (y0, y1)) = bounds(c);
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(75)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(e)?;
+    let y_fmt = |v: &f64| match c.y_format {
+        NumberFormat::Si => format_si(*v),
+        NumberFormat::Integer => format!("{v:.0}"),
+    };
+    let x_fmt = |v: &f64| format_si(*v);
+    chart
+        .configure_mesh()
+        .x_desc(c.x_label.as_str())
+        .y_desc(c.y_label.as_str())
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style(("sans-serif", 13))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(e)?;
+    let mut legend = false;
+    match &c.kind {
+        ChartKind::Lines(series) => {
+            for (i, s) in series.iter().take(MAX_SERIES).enumerate() {
+                let col = color(i);
+                chart
+                    .draw_series(LineSeries::new(thin(&s.points), col.stroke_width(2)))
+                    .map_err(e)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
+                    });
+                legend = true;
+            }
+        }
+        ChartKind::Stacked(series) => {
+            let series: Vec<&Series> = series.iter().take(MAX_SERIES).collect();
+            // Cumulative tops, bottom series first; drawn top-down so lower areas cover higher.
+            let mut tops: Vec<Vec<(f64, f64)>> = Vec::with_capacity(series.len());
+            for s in &series {
+                let top: Vec<(f64, f64)> = s
+                    .points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(x, y))| {
+                        (
+                            x,
+                            y + tops.last().and_then(|t| t.get(i)).map_or(0.0, |p| p.1),
+                        )
+                    })
+                    .collect();
+                tops.push(top);
+            }
+            for (i, (s, top)) in series.iter().zip(&tops).enumerate().rev() {
+                let col = color(i);
+                chart
+                    .draw_series(
+                        AreaSeries::new(thin(top), y0, col.mix(0.85))
+                            .border_style(col.stroke_width(1)),
+                    )
+                    .map_err(e)?
+                    .label(s.name.as_str())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 18, y + 6)], col.filled())
+                    });
+                legend = true;
+            }
+        }
+        ChartKind::Histogram(bins) => {
+            let col = color(0);
+            chart
+                .draw_series(bins.iter().map(|&(lo, hi, n)| {
+                    Rectangle::new([(lo, 0.0), (hi, n as f64)], col.mix(0.8).filled())
+                }))
+                .map_err(e)?;
+        }
+        ChartKind::Fan(bands) => {
+            for (i, b) in bands.iter().take(MAX_SERIES).enumerate() {
+                let col = color(i);
+                let pts = thin(&b.points);
+                let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+                poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(poly, col.mix(0.2).filled())))
+                    .map_err(e)?;
+                chart
+                    .draw_series(LineSeries::new(
+                        pts.iter().map(|p| (p.0, p.2)),
+                        col.stroke_width(2),
+                    ))
+                    .map_err(e)?
+                    .label(format!("{} (p50; band p5–p95)", b.name))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
+                    });
+                legend = true;
+            }
+        }
+    }
+    for (x, label) in &c.markers {
+        let style = RGBColor(90, 90, 90).stroke_width(1);
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(*x, y0), (*x, y1 / 1.05)],
+                style,
+            )))
+            .map_err(e)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                label.clone(),
+                (*x, y1 / 1.05),
+                ("sans-serif", 12).into_font().color(&RGBColor(70, 70, 70)),
+            )))
+            .map_err(e)?;
+    }
+    if legend {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(e)?;
+    }
+    root.present().map_err(e)
+}
+
+/// The chart as an SVG document.
+pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
+    font()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
+        draw(&root, chart).map_err(|message| ChartError::Draw {
+            chart: chart.id.clone(),
+            message,
+        })?;
+    }
+    Ok(text)
+}
+
+/// The chart as PNG bytes.
+pub fn render_png(chart: &Chart) -> Result<Vec<u8>, ChartError> {
+    font()?;
+    let mut rgb = vec![0_u8; (WIDTH_PX * HEIGHT_PX * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
+        draw(&root, chart).map_err(|message| ChartError::Draw {
+            chart: chart.id.clone(),
+            message,
+        })?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, WIDTH_PX, HEIGHT_PX, image::ColorType::Rgb8)
+        .map_err(|err| ChartError::Png {
+            chart: chart.id.clone(),
+            message: err.to_string(),
+        })?;
+    Ok(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_chart() -> Chart {
+        Chart {
+            id: "t".into(),
+            title: "Test & <chart>".into(),
+            x_label: "years since genesis".into(),
+            y_label: "DCC".into(),
+            kind: ChartKind::Lines(vec![Series {
+                name: "a".into(),
+                points: (0..5000)
+                    .map(|i| (f64::from(i) / 365.0, f64::from(i) * 1e5))
+                    .collect(),
+            }]),
+            markers: vec![(6.0, "halving 1".into())],
+            y_format: NumberFormat::Si,
+        }
+    }
+
+    /// Parse-level SVG check: one root element, balanced tags, escaped text.
+    pub(crate) fn assert_svg(svg: &str) {
+        assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
+        assert!(svg.trim_end().ends_with("</svg>"));
+        let mut depth = 0_i64;
+        let mut rest = svg;
+        while let Some(i) = rest.find('<') {
+            let Some(j) = rest[i..].find('>') else {
+                panic!("unterminated tag")
+            };
+            let tag = &rest[i..i + j + 1];
+            if tag.starts_with("</") {
+                depth -= 1;
+            } else if !tag.ends_with("/>") && !tag.starts_with("<?") && !tag.starts_with("<!") {
+                depth += 1;
+            }
+            assert!(depth >= 0, "closing tag without opening: {tag}");
+            rest = &rest[i + j + 1..];
+        }
+        assert_eq!(depth, 0, "unbalanced tags");
+    }
+
+    #[test]
+    fn svg_and_png_render() {
+        for kind in [
+            line_chart().kind,
+            ChartKind::Stacked(vec![
+                Series {
+                    name: "x".into(),
+                    points: vec![(0.0, 1.0), (1.0, 2.0)],
+                },
+                Series {
+                    name: "y".into(),
+                    points: vec![(0.0, 3.0), (1.0, 1.0)],
+                },
+            ]),
+            ChartKind::Histogram(vec![(0.0, 1.0, 3), (1.0, 2.0, 10)]),
+            ChartKind::Fan(vec![Band {
+                name: "point 0".into(),
+                points: vec![(0.0, 1.0, 2.0, 3.0), (1.0, 2.0, 3.0, 5.0)],
+            }]),
+            ChartKind::Lines(Vec::new()),
+        ] {
+            let chart = Chart {
+                kind,
+                ..line_chart()
+            };
+            let svg = render_svg(&chart).unwrap();
+            assert_svg(&svg);
+            assert!(svg.contains("Test &amp; &lt;chart&gt;") || svg.contains("Test &amp;"));
+            let png = render_png(&chart).unwrap();
+            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+            assert!(png.len() > 2_000, "PNG too small: {}", png.len());
+        }
+    }
+
+    #[test]
+    fn numbers_are_readable() {
+        assert_eq!(format_si(500_000_000.0), "500M");
+        assert_eq!(format_si(61_643.8), "61.6k");
+        assert_eq!(format_si(1_250_000.0), "1.25M");
+        assert_eq!(format_si(0.5), "0.50");
+        assert_eq!(format_si(0.0), "0");
+    }
+
+    #[test]
+    fn thinning_keeps_first_and_last() {
+        let v: Vec<u32> = (0..10_000).collect();
+        let t = thin(&v);
+        assert!(t.len() <= MAX_POINTS + 1);
+        assert_eq!(t.first(), Some(&0));
+        assert_eq!(t.last(), Some(&9_999));
+    }
+}

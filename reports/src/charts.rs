@@ -1,0 +1,580 @@
+//! The report's charts, built from tables by column name: each renders only when its input
+//! columns are present, so new tables light up charts without code changes here.
+//!
+//! Recognised inputs (any table unless named):
+//! - supply breakdown (`daily`): `circulating_wei`, `locked_*_wei`, `pool_remaining_wei` or
+//!   `mining_pool_wei`, `burned_total_wei`; with only the schedule columns: pool, cumulative
+//!   emission, cumulative vesting and the rest of the 500M (liquid at genesis + unvested);
+//! - emission and burns (`daily`): `emission_wei`, `burned_*_wei` (not `burned_total_wei`),
+//!   halvings marked where `emission_wei` halves exactly;
+//! - reward split (`daily`): every `*_paid_wei`, stacked;
+//! - super-node votes (`daily`): `locked_votes_wei`, `votes_cast_wei`, `votes_released_wei`,
+//!   `super_nodes`; turnover from an `elections` table column containing `turnover` or `new_`;
+//! - validators (`validators` or `epochs`, rows summed per `epoch`): `*stake*_wei`, `*punish*`,
+//!   `*jail*`;
+//! - block intervals (`blocks`): `interval_ms`, or successive `time_ms` differences;
+//! - forks and reorgs: `depth` of a `reorgs` table (histogram), else `deepest_reorg`,
+//!   `reorgs`, `fork_heights` of `daily`;
+//! - Monte Carlo fans (`daily_quantiles`): every `<col>_p5/_p50/_p95` triple, one band per point.
+
+use std::collections::BTreeMap;
+
+use scenarios::{ColumnData, Table};
+
+use crate::chart::{Band, Chart, ChartKind, NumberFormat, Series};
+use crate::frame::{WEI_PER_DCC, wei_to_dcc};
+use crate::quantile::quantile_column;
+
+/// Total supply in wei (SPEC §4.1: 500M DCC), for the "rest of supply" area of the schedule.
+const TOTAL_SUPPLY_WEI: u128 = 500_000_000 * WEI_PER_DCC;
+/// Above this horizon the x axis is in years instead of days.
+const YEARS_AFTER_DAYS: u64 = 730;
+/// Most histogram bins.
+const MAX_BINS: u64 = 60;
+/// Most fan charts a sweep report draws.
+pub const MAX_FAN_CHARTS: usize = 40;
+
+/// A column's values as exact integers (u64 widened), if it is numeric.
+fn ints(t: &Table, name: &str) -> Option<Vec<u128>> {
+    let c = t.columns.iter().find(|c| c.name == name)?;
+    match &c.data {
+        ColumnData::U64(v) => Some(v.iter().map(|&x| u128::from(x)).collect()),
+        ColumnData::U128(v) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn has(t: &Table, name: &str) -> bool {
+    t.columns.iter().any(|c| c.name == name)
+}
+
+fn names(t: &Table, keep: impl Fn(&str) -> bool) -> Vec<&str> {
+    t.columns
+        .iter()
+        .filter(|c| matches!(c.data, ColumnData::U64(_) | ColumnData::U128(_)))
+        .map(|c| c.name.as_str())
+        .filter(|n| keep(n))
+        .collect()
+}
+
+/// Plot value of an exact integer: DCC for `*_wei`, the number otherwise.
+fn plot_value(name: &str, v: u128) -> f64 {
+    if name.ends_with("_wei") {
+        wei_to_dcc(v)
+    } else {
+        v as f64
+    }
+}
+
+/// A readable label for a column: `burned_pre_election_wei` → `burned pre election`.
+pub fn label(name: &str) -> String {
+    let stem = ["_wei", "_ms", "_bps"]
+        .iter()
+        .find_map(|u| name.strip_suffix(u))
+        .unwrap_or(name);
+    stem.replace('_', " ")
+}
+
+/// X axis of a daily table: (x values, label), in years after two years.
+fn day_axis(t: &Table) -> Option<(Vec<f64>, String)> {
+    let days = ints(t, "day")?;
+    let last = days.last().copied().unwrap_or(0);
+    if last > u128::from(YEARS_AFTER_DAYS) {
+        Some((
+            days.iter().map(|&d| d as f64 / 365.0).collect(),
+            "years since genesis (365 days)".into(),
+        ))
+    } else {
+        Some((days.iter().map(|&d| d as f64).collect(), "day".into()))
+    }
+}
+
+fn series(t: &Table, x: &[f64], name: &str, legend: String) -> Option<Series> {
+    let v = ints(t, name)?;
+    Some(Series {
+        name: legend,
+        points: x
+            .iter()
+            .zip(&v)
+            .map(|(&x, &y)| (x, plot_value(name, y)))
+            .collect(),
+    })
+}
+
+fn chart(id: &str, title: &str, x_label: String, y_label: &str, kind: ChartKind) -> Chart {
+    Chart {
+        id: id.into(),
+        title: title.into(),
+        x_label,
+        y_label: y_label.into(),
+        kind,
+        markers: Vec::new(),
+        y_format: NumberFormat::Si,
+    }
+}
+
+fn supply_breakdown(daily: &Table) -> Option<Chart> {
+    let (x, xl) = day_axis(daily)?;
+    let pool = ["pool_remaining_wei", "mining_pool_wei"]
+        .into_iter()
+        .find(|n| has(daily, n));
+    let mut s = Vec::new();
+    if has(daily, "circulating_wei") {
+        s.extend(series(daily, &x, "circulating_wei", "circulating".into()));
+        for n in names(daily, |n| n.starts_with("locked_") && n.ends_with("_wei")) {
+            s.extend(series(daily, &x, n, label(n)));
+        }
+        if let Some(p) = pool {
+            s.extend(series(daily, &x, p, "mining pool".into()));
+        }
+        s.extend(series(daily, &x, "burned_total_wei", "burned".into()));
+    } else {
+        let (p, e, v) = (
+            ints(daily, pool?)?,
+            ints(daily, "emission_cumulative_wei")?,
+            ints(daily, "vested_cumulative_wei")?,
+        );
+        let rest: Vec<u128> = p
+            .iter()
+            .zip(&e)
+            .zip(&v)
+            .map(|((p, e), v)| {
+                TOTAL_SUPPLY_WEI
+                    .saturating_sub(*p)
+                    .saturating_sub(*e)
+                    .saturating_sub(*v)
+            })
+            .collect();
+        let mk = |name: &str, vals: &[u128]| Series {
+            name: name.into(),
+            points: x
+                .iter()
+                .zip(vals)
+                .map(|(&x, &y)| (x, wei_to_dcc(y)))
+                .collect(),
+        };
+        s.push(mk("emitted (cumulative)", &e));
+        s.push(mk("vested (cumulative)", &v));
+        s.push(mk("liquid at genesis + unvested", &rest));
+        s.push(mk("mining pool", &p));
+    }
+    (!s.is_empty()).then(|| {
+        chart(
+            "supply_breakdown",
+            "Supply breakdown",
+            xl,
+            "DCC",
+            ChartKind::Stacked(s),
+        )
+    })
+}
+
+fn emission_and_burns(daily: &Table) -> Option<Chart> {
+    let (x, xl) = day_axis(daily)?;
+    let mut s = Vec::new();
+    let mut markers = Vec::new();
+    if let Some(e) = ints(daily, "emission_wei") {
+        s.extend(series(daily, &x, "emission_wei", "emission".into()));
+        let mut k = 0;
+        for i in 1..e.len() {
+            if e[i] > 0 && e[i] == e[i - 1] >> 1 {
+                k += 1;
+                markers.push((x[i], format!("halving {k}")));
+            }
+        }
+    }
+    for n in names(daily, |n| {
+        n.starts_with("burned_") && n.ends_with("_wei") && n != "burned_total_wei"
+    }) {
+        s.extend(series(daily, &x, n, label(n)));
+    }
+    if s.is_empty() {
+        return None;
+    }
+    let mut c = chart(
+        "emission_burns",
+        "Daily emission and burns",
+        xl,
+        "DCC per day",
+        ChartKind::Lines(s),
+    );
+    c.markers = markers;
+    Some(c)
+}
+
+fn reward_split(daily: &Table) -> Option<Chart> {
+    let (x, xl) = day_axis(daily)?;
+    let s: Vec<Series> = names(daily, |n| n.ends_with("_paid_wei"))
+        .into_iter()
+        .filter_map(|n| series(daily, &x, n, label(n)))
+        .collect();
+    (!s.is_empty()).then(|| {
+        chart(
+            "reward_split",
+            "Rewards paid per day by category",
+            xl,
+            "DCC per day",
+            ChartKind::Stacked(s),
+        )
+    })
+}
+
+fn votes(daily: &Table) -> Vec<Chart> {
+    let mut out = Vec::new();
+    let Some((x, xl)) = day_axis(daily) else {
+        return out;
+    };
+    let s: Vec<Series> = ["locked_votes_wei", "votes_cast_wei", "votes_released_wei"]
+        .into_iter()
+        .filter_map(|n| series(daily, &x, n, label(n)))
+        .collect();
+    if !s.is_empty() {
+        out.push(chart(
+            "super_node_votes",
+            "Super-node votes",
+            xl.clone(),
+            "DCC",
+            ChartKind::Lines(s),
+        ));
+    }
+    if let Some(s) = series(daily, &x, "super_nodes", "super nodes in office".into()) {
+        let mut c = chart(
+            "super_nodes",
+            "Super nodes in office",
+            xl,
+            "nodes",
+            ChartKind::Lines(vec![s]),
+        );
+        c.y_format = NumberFormat::Integer;
+        out.push(c);
+    }
+    out
+}
+
+/// Sums the numeric columns `cols` of `t` per value of the key column (sorted by key).
+fn per_key(t: &Table, key: &str, cols: &[&str]) -> Option<(Vec<f64>, Vec<Series>)> {
+    let k = ints(t, key)?;
+    let mut sums: BTreeMap<u128, Vec<u128>> = BTreeMap::new();
+    let vals: Vec<Vec<u128>> = cols.iter().filter_map(|c| ints(t, c)).collect();
+    for (row, key) in k.iter().enumerate() {
+        let e = sums.entry(*key).or_insert_with(|| vec![0; vals.len()]);
+        for (s, v) in e.iter_mut().zip(&vals) {
+            *s = s.saturating_add(v[row]);
+        }
+    }
+    let x: Vec<f64> = sums.keys().map(|&k| k as f64).collect();
+    let series = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Series {
+            name: label(c),
+            points: sums
+                .iter()
+                .map(|(k, v)| (*k as f64, plot_value(c, v[i])))
+                .collect(),
+        })
+        .collect();
+    Some((x, series))
+}
+
+fn validators(t: &Table) -> Vec<Chart> {
+    let mut out = Vec::new();
+    let stake = names(t, |n| n.contains("stake") && n.ends_with("_wei"));
+    let punish = names(t, |n| n.contains("punish") || n.contains("jail"));
+    for (id, title, cols, unit) in [
+        ("validator_stake", "Validator stake per epoch", stake, "DCC"),
+        (
+            "validator_punishments",
+            "Punishments and jailings per epoch",
+            punish,
+            "count",
+        ),
+    ] {
+        if cols.is_empty() {
+            continue;
+        }
+        if let Some((_, s)) = per_key(t, "epoch", &cols) {
+            out.push(chart(id, title, "epoch".into(), unit, ChartKind::Lines(s)));
+        }
+    }
+    out
+}
+
+fn histogram(id: &str, title: &str, x_label: &str, values: &[u128], width: u128) -> Chart {
+    let width = width.max(1);
+    let mut bins: BTreeMap<u128, u64> = BTreeMap::new();
+    let cap = u128::from(MAX_BINS - 1);
+    for v in values {
+        *bins.entry((v / width).min(cap)).or_default() += 1;
+    }
+    let scale = |b: u128| (b * width) as f64;
+    let mut c = chart(
+        id,
+        title,
+        x_label.into(),
+        "count",
+        ChartKind::Histogram(
+            bins.iter()
+                .map(|(&b, &n)| (scale(b), scale(b + 1), n))
+                .collect(),
+        ),
+    );
+    c.y_format = NumberFormat::Integer;
+    c
+}
+
+fn block_intervals(blocks: &Table) -> Option<Chart> {
+    let ms: Vec<u128> = if let Some(v) = ints(blocks, "interval_ms") {
+        v
+    } else {
+        let t = ints(blocks, "time_ms")?;
+        t.windows(2).map(|w| w[1].saturating_sub(w[0])).collect()
+    };
+    if ms.is_empty() {
+        return None;
+    }
+    // Whole seconds per bin, or finer when every interval is short.
+    let max = ms.iter().copied().max().unwrap_or(0);
+    let width = (max / u128::from(MAX_BINS)).max(if max < 10_000 { 100 } else { 1_000 });
+    let mut c = histogram(
+        "block_intervals",
+        "Block interval histogram",
+        "interval (ms)",
+        &ms,
+        width,
+    );
+    c.title = format!("Block interval histogram ({} intervals)", ms.len());
+    Some(c)
+}
+
+fn forks(tables: &[Table]) -> Option<Chart> {
+    if let Some(r) = tables.iter().find(|t| t.name == "reorgs")
+        && let Some(d) = ints(r, "depth")
+    {
+        return Some(histogram(
+            "reorg_depth",
+            "Reorganisation depth",
+            "depth (blocks)",
+            &d,
+            1,
+        ));
+    }
+    let daily = tables.iter().find(|t| t.name == "daily")?;
+    let (x, xl) = day_axis(daily)?;
+    let s: Vec<Series> = ["deepest_reorg", "reorgs", "fork_heights"]
+        .into_iter()
+        .filter_map(|n| series(daily, &x, n, label(n)))
+        .collect();
+    (!s.is_empty()).then(|| {
+        let mut c = chart(
+            "forks_reorgs",
+            "Forks and reorganisations per day",
+            xl,
+            "count / depth (blocks)",
+            ChartKind::Lines(s),
+        );
+        c.y_format = NumberFormat::Integer;
+        c
+    })
+}
+
+fn turnover(t: &Table) -> Option<Chart> {
+    let key = ["term", "election", "epoch"]
+        .into_iter()
+        .find(|k| has(t, k))?;
+    let cols = names(t, |n| n.contains("turnover") || n.starts_with("new_"));
+    if cols.is_empty() {
+        return None;
+    }
+    let (_, s) = per_key(t, key, &cols)?;
+    let mut c = chart(
+        "super_node_turnover",
+        "Super-node turnover per term",
+        key.into(),
+        "nodes",
+        ChartKind::Lines(s),
+    );
+    c.y_format = NumberFormat::Integer;
+    Some(c)
+}
+
+/// Every chart the run's tables support, in report order.
+pub fn run_charts(tables: &[Table]) -> Vec<Chart> {
+    let mut out = Vec::new();
+    let find = |n: &str| tables.iter().find(|t| t.name == n);
+    if let Some(d) = find("daily") {
+        out.extend(supply_breakdown(d));
+        out.extend(emission_and_burns(d));
+        out.extend(reward_split(d));
+        out.extend(votes(d));
+    }
+    if let Some(e) = find("elections") {
+        out.extend(turnover(e));
+    }
+    if let Some(v) = find("validators").or_else(|| find("epochs")) {
+        out.extend(validators(v));
+    }
+    if let Some(b) = find("blocks") {
+        out.extend(block_intervals(b));
+    }
+    out.extend(forks(tables));
+    out
+}
+
+/// One fan chart per numeric daily column of a `daily_quantiles` table (at most
+/// [`MAX_FAN_CHARTS`]); `point_label` names each parameter point in the legend.
+pub fn fan_charts(q: &Table, point_label: impl Fn(u64) -> String) -> Vec<Chart> {
+    let Some((x, xl)) = day_axis(q) else {
+        return Vec::new();
+    };
+    let Some(points) = ints(q, "point_index") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in &q.columns {
+        let p50 = &c.name;
+        let Some(base) = fan_base(p50) else { continue };
+        let (Some(lo), Some(mid), Some(hi)) = (
+            ints(q, &quantile_column(&base, 5)),
+            ints(q, p50),
+            ints(q, &quantile_column(&base, 95)),
+        ) else {
+            continue;
+        };
+        let mut bands: BTreeMap<u128, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
+        for i in 0..x.len() {
+            bands.entry(points[i]).or_default().push((
+                x[i],
+                plot_value(&base, lo[i]),
+                plot_value(&base, mid[i]),
+                plot_value(&base, hi[i]),
+            ));
+        }
+        let unit = if base.ends_with("_wei") {
+            "DCC"
+        } else {
+            "value"
+        };
+        out.push(chart(
+            &format!("fan_{base}"),
+            &format!("{} across Monte Carlo runs", label(&base)),
+            xl.clone(),
+            unit,
+            ChartKind::Fan(
+                bands
+                    .into_iter()
+                    .map(|(p, points)| Band {
+                        name: point_label(u64::try_from(p).unwrap_or(u64::MAX)),
+                        points,
+                    })
+                    .collect(),
+            ),
+        ));
+        if out.len() >= MAX_FAN_CHARTS {
+            break;
+        }
+    }
+    out
+}
+
+/// The daily column a `_p50` quantile column belongs to (`emission_p50_wei` → `emission_wei`).
+fn fan_base(name: &str) -> Option<String> {
+    for unit in ["_wei", "_ms", "_bps", "_ppm", ""] {
+        if let Some(stem) = name.strip_suffix(unit).and_then(|s| s.strip_suffix("_p50")) {
+            return Some(format!("{stem}{unit}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule_daily(days: u64) -> Table {
+        let mut t = Table::new("daily");
+        t.push("day", ColumnData::U64((0..days).collect()));
+        let e: Vec<u128> = (0..days)
+            .map(|d| (1_000 * WEI_PER_DCC) >> (d / 100))
+            .collect();
+        let cum: Vec<u128> = e
+            .iter()
+            .scan(0, |s, x| {
+                *s += x;
+                Some(*s)
+            })
+            .collect();
+        t.push("emission_wei", ColumnData::U128(e));
+        t.push("emission_cumulative_wei", ColumnData::U128(cum.clone()));
+        t.push("vested_cumulative_wei", ColumnData::U128(cum.clone()));
+        t.push(
+            "mining_pool_wei",
+            ColumnData::U128(cum.iter().map(|c| 200_000_000 * WEI_PER_DCC - c).collect()),
+        );
+        t
+    }
+
+    #[test]
+    fn schedule_tables_give_supply_and_emission_charts_with_halvings() {
+        let charts = run_charts(&[schedule_daily(350)]);
+        let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["supply_breakdown", "emission_burns"]);
+        assert_eq!(
+            charts[1].markers.iter().map(|m| m.0).collect::<Vec<_>>(),
+            [100.0, 200.0, 300.0]
+        );
+    }
+
+    #[test]
+    fn charts_appear_only_with_their_columns() {
+        let mut d = schedule_daily(3);
+        d.push("basic_paid_wei", ColumnData::U128(vec![1, 2, 3]));
+        d.push("burned_forfeits_wei", ColumnData::U128(vec![0, 1, 0]));
+        d.push("super_nodes", ColumnData::U64(vec![0, 21, 21]));
+        let mut blocks = Table::new("blocks");
+        blocks.push("time_ms", ColumnData::U64(vec![0, 3_000, 6_100, 9_000]));
+        let mut reorgs = Table::new("reorgs");
+        reorgs.push("depth", ColumnData::U64(vec![1, 1, 2]));
+        let mut epochs = Table::new("validators");
+        epochs.push("epoch", ColumnData::U64(vec![0, 0, 1]));
+        epochs.push("stake_wei", ColumnData::U128(vec![WEI_PER_DCC; 3]));
+        epochs.push("jailed", ColumnData::U64(vec![0, 1, 0]));
+        let ids: Vec<String> = run_charts(&[d, blocks, reorgs, epochs])
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "supply_breakdown",
+                "emission_burns",
+                "reward_split",
+                "super_nodes",
+                "validator_stake",
+                "validator_punishments",
+                "block_intervals",
+                "reorg_depth"
+            ]
+        );
+        assert!(run_charts(&[Table::new("daily")]).is_empty());
+    }
+
+    #[test]
+    fn fan_chart_per_quantile_triple() {
+        let d = schedule_daily(10);
+        let runs = [crate::quantile::RunDaily {
+            run: 0,
+            point: 0,
+            daily: &d,
+        }];
+        let q = crate::quantile::daily_quantiles(&runs).unwrap();
+        let fans = fan_charts(&q, |p| format!("point {p}"));
+        assert_eq!(fans.len(), 4);
+        assert_eq!(fans[0].id, "fan_emission_wei");
+        let ChartKind::Fan(b) = &fans[0].kind else {
+            panic!("not a fan")
+        };
+        assert_eq!(b[0].name, "point 0");
+        assert_eq!(b[0].points[0], (0.0, 1000.0, 1000.0, 1000.0));
+    }
+}

@@ -1,0 +1,643 @@
+//! Run and sweep reports from written files: Parquet frames beside the CSV tables, charts as SVG
+//! and PNG under `charts/`, per-day quantiles and `summary.parquet` of a sweep, and a
+//! self-contained `index.html` (inline CSS and SVG, relative links, no network).
+//!
+//! Everything here reads what a run or sweep directory holds (manifests, Parquet, or CSV when a
+//! Parquet file is missing), so `dcfs-sim report DIR` re-renders exactly what `run`, `sweep` and
+//! `merge` write. Sweep products are computed from `runs/<index>/` in index order, point by
+//! point, so they are identical for any thread count and for merged shards.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use scenarios::{ColumnData, Table};
+
+use crate::atomic::{AtomicWriteError, write_atomically};
+use crate::chart::{Chart, ChartError, render_png, render_svg};
+use crate::charts::{fan_charts, run_charts};
+use crate::csv::write_table_csv;
+use crate::frame::{FrameError, read_parquet_table, table_to_parquet, wei_to_dcc};
+use crate::output::{MANIFEST, RunManifest, SUMMARY, SweepManifest, read_run_manifest, run_dir};
+use crate::quantile::{QuantileError, RunDaily, daily_quantiles};
+
+/// Report page file name.
+pub const INDEX: &str = "index.html";
+/// Charts folder name.
+pub const CHARTS: &str = "charts";
+/// The sweep's per-day quantile table stem.
+pub const QUANTILES: &str = "daily_quantiles";
+/// The most rows of the summary shown in a sweep page (all are in summary.csv).
+pub const MAX_SUMMARY_ROWS_SHOWN: usize = 200;
+/// The most table cells of one parameter point held in memory for quantiles.
+pub const MAX_POINT_CELLS: usize = 200_000_000;
+
+/// A report problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A frame could not be built, written or read.
+    #[error("{}: {source}", path.display())]
+    Frame {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: FrameError,
+    },
+    /// A chart could not be rendered.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    /// Quantiles could not be computed.
+    #[error(transparent)]
+    Quantile(#[from] QuantileError),
+    /// The directory is not a run or sweep written by this program, or a file in it is malformed.
+    #[error("{}: {message}", path.display())]
+    Bad {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    write_atomically(path, |w| w.write_all(bytes)).map_err(|e| match e {
+        AtomicWriteError::Io(path, source) => ReportError::Io { path, source },
+        AtomicWriteError::Fill(source) => ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
+}
+
+fn mkdir(dir: &Path) -> Result<(), ReportError> {
+    fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes `<dir>/<table>.parquet` for each table (atomically).
+pub fn write_frames(dir: &Path, tables: &[Table]) -> Result<(), ReportError> {
+    for t in tables {
+        let path = dir.join(format!("{}.parquet", t.name));
+        let bytes = table_to_parquet(t).map_err(|source| ReportError::Frame {
+            path: path.clone(),
+            source,
+        })?;
+        write_bytes(&path, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Loads table `stem` of `dir`: from `<stem>.parquet` (exact types), else from `<stem>.csv`
+/// (types inferred: see [`parse_csv_table`]); `None` if neither exists.
+pub fn load_table(dir: &Path, stem: &str) -> Result<Option<Table>, ReportError> {
+    let pq = dir.join(format!("{stem}.parquet"));
+    if pq.is_file() {
+        return read_parquet_table(&pq, stem)
+            .map(Some)
+            .map_err(|source| ReportError::Frame { path: pq, source });
+    }
+    let csv = dir.join(format!("{stem}.csv"));
+    match fs::read_to_string(&csv) {
+        Ok(text) => parse_csv_table(stem, &text)
+            .map(Some)
+            .map_err(|message| ReportError::Bad { path: csv, message }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ReportError::Io { path: csv, source }),
+    }
+}
+
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    cells.push(cur);
+    cells
+}
+
+/// Parses a CSV written by [`write_table_csv`] (no line breaks inside cells). Column types:
+/// u64 if every cell is a u64 and the name does not end in `_wei`; u128 if every cell is a
+/// u128; bool if every cell is `true`/`false`; text otherwise.
+pub fn parse_csv_table(name: &str, text: &str) -> Result<Table, String> {
+    let mut lines = text.lines();
+    let header = split_csv_line(lines.next().ok_or("empty file")?);
+    let mut cols: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+    for (i, line) in lines.enumerate() {
+        let cells = split_csv_line(line);
+        if cells.len() != header.len() {
+            return Err(format!(
+                "line {}: {} cells, header has {}",
+                i + 2,
+                cells.len(),
+                header.len()
+            ));
+        }
+        for (c, v) in cols.iter_mut().zip(cells) {
+            c.push(v);
+        }
+    }
+    let mut t = Table::new(name);
+    for (h, vals) in header.iter().zip(cols) {
+        let data = if !h.ends_with("_wei") && vals.iter().all(|v| v.parse::<u64>().is_ok()) {
+            ColumnData::U64(vals.iter().filter_map(|v| v.parse().ok()).collect())
+        } else if vals.iter().all(|v| v.parse::<u128>().is_ok()) {
+            ColumnData::U128(vals.iter().filter_map(|v| v.parse().ok()).collect())
+        } else if vals.iter().all(|v| v == "true" || v == "false") {
+            ColumnData::Bool(vals.iter().map(|v| v == "true").collect())
+        } else {
+            ColumnData::Str(vals)
+        };
+        t.push(h, data);
+    }
+    Ok(t)
+}
+
+/// A chart written to disk, with its SVG text for inlining.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The chart.
+    pub chart: Chart,
+    /// Its SVG document.
+    pub svg: String,
+}
+
+/// Renders `charts` into `<dir>/charts/<id>.svg` and `.png` (atomically).
+pub fn write_charts(dir: &Path, charts: Vec<Chart>) -> Result<Vec<Rendered>, ReportError> {
+    let cdir = dir.join(CHARTS);
+    mkdir(&cdir)?;
+    let mut out = Vec::with_capacity(charts.len());
+    for chart in charts {
+        let svg = render_svg(&chart)?;
+        write_bytes(&cdir.join(format!("{}.svg", chart.id)), svg.as_bytes())?;
+        let png = render_png(&chart)?;
+        write_bytes(&cdir.join(format!("{}.png", chart.id)), &png)?;
+        out.push(Rendered { chart, svg });
+    }
+    Ok(out)
+}
+
+/// Escapes text for HTML.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;margin:2em auto;max-width:1040px;color:#222;padding:0 1em}\
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}\
+th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}.exact{color:#777;font-size:.85em}\
+figure{margin:1.2em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:.9em;color:#555}\
+.scroll{overflow-x:auto}code{font-size:.9em}";
+
+/// A value cell: wei shown as DCC with the exact integer below.
+fn value_cell(name: &str, value: &str) -> String {
+    if name.ends_with("_wei")
+        && let Ok(w) = value.parse::<u128>()
+    {
+        return format!(
+            "<td class=\"n\">{} DCC<br><span class=\"exact\">{} wei</span></td>",
+            html_escape(&crate::chart::format_si(wei_to_dcc(w))),
+            html_escape(value)
+        );
+    }
+    format!("<td class=\"n\">{}</td>", html_escape(value))
+}
+
+fn svg_inline(svg: &str) -> String {
+    // Make the inline SVG scale with the page: give it a viewBox if it has none.
+    if svg.contains("viewBox") {
+        svg.to_owned()
+    } else {
+        svg.replacen(
+            "<svg ",
+            &format!(
+                "<svg viewBox=\"0 0 {} {}\" ",
+                crate::chart::WIDTH_PX,
+                crate::chart::HEIGHT_PX
+            ),
+            1,
+        )
+    }
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        html_escape(title)
+    )
+}
+
+fn charts_html(rendered: &[Rendered]) -> String {
+    let mut s = String::from("<h2>Charts</h2>\n");
+    if rendered.is_empty() {
+        s.push_str("<p>No chart applies to the tables of this output.</p>\n");
+    }
+    for r in rendered {
+        let id = html_escape(&r.chart.id);
+        let _ = writeln!(
+            s,
+            "<figure id=\"{id}\">\n{}\n<figcaption>{} — <a href=\"{CHARTS}/{id}.svg\">SVG</a> · <a href=\"{CHARTS}/{id}.png\">PNG</a></figcaption>\n</figure>",
+            svg_inline(&r.svg),
+            html_escape(&r.chart.title)
+        );
+    }
+    s
+}
+
+fn files_html(dir: &Path) -> String {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && n != INDEX)
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut s = String::from("<h2>Files</h2>\n<ul>\n");
+    for n in names {
+        let n = html_escape(&n);
+        let _ = writeln!(s, "<li><a href=\"{n}\">{n}</a></li>");
+    }
+    s.push_str("</ul>\n<p>CSV and Parquet hold exact integers (wei as Decimal(38,0) in Parquet, with <code>*_dcc</code> float columns for convenience); see the reports README for every column.</p>\n");
+    s
+}
+
+fn kv_table(rows: &[(String, String)]) -> String {
+    let mut s = String::from("<table class=\"kv\">\n");
+    for (k, v) in rows {
+        let _ = writeln!(
+            s,
+            "<tr><th>{}</th>{}</tr>",
+            html_escape(k),
+            value_cell(k, v)
+        );
+    }
+    s.push_str("</table>\n");
+    s
+}
+
+fn scenario_name(m: &RunManifest) -> String {
+    m.scenario
+        .get("run")
+        .and_then(|r| r.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Loads every table a run manifest lists (`<stem>.csv` in `files`).
+fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
+    let mut tables = Vec::new();
+    for f in m.files.keys() {
+        if let Some(stem) = f.strip_suffix(".csv")
+            && let Some(t) = load_table(dir, stem)?
+        {
+            tables.push(t);
+        }
+    }
+    Ok(tables)
+}
+
+/// Renders the charts and `index.html` of the run in `dir` from its manifest and tables.
+pub fn render_run_report(dir: &Path) -> Result<(), ReportError> {
+    let m = read_run_manifest(dir)
+        .map_err(|e| ReportError::Bad {
+            path: dir.join(MANIFEST),
+            message: e.to_string(),
+        })?
+        .ok_or_else(|| ReportError::Bad {
+            path: dir.join(MANIFEST),
+            message: "no run manifest (unfinished run?)".into(),
+        })?;
+    let tables = run_tables(dir, &m)?;
+    let rendered = write_charts(dir, run_charts(&tables))?;
+    let name = scenario_name(&m);
+    let mut facts = vec![
+        ("scenario".to_owned(), name.clone()),
+        ("scenario file".to_owned(), m.scenario_file.clone()),
+        ("seed".to_owned(), m.seed.to_string()),
+        (
+            "run index".to_owned(),
+            format!("{} of {}", m.run_index, m.sweep_runs),
+        ),
+        ("output digest".to_owned(), m.digest.clone()),
+        ("scenario digest".to_owned(), m.scenario_digest.clone()),
+        ("program".to_owned(), m.program.clone()),
+    ];
+    facts.extend(
+        m.overrides
+            .iter()
+            .map(|(k, v)| (format!("swept {k}"), v.clone())),
+    );
+    let mut body = format!(
+        "<h1>dcfs-sim run: {}</h1>\n<h2>Key figures</h2>\n{}",
+        html_escape(&name),
+        kv_table(&facts)
+    );
+    body.push_str("<h2>Summary</h2>\n");
+    body.push_str(&kv_table(&m.summary));
+    let _ = writeln!(
+        body,
+        "<p>Tables: {}.</p>",
+        tables
+            .iter()
+            .map(|t| format!("<code>{}</code> ({} rows)", html_escape(&t.name), t.rows()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    body.push_str(&charts_html(&rendered));
+    body.push_str(&files_html(dir));
+    write_bytes(
+        &dir.join(INDEX),
+        page(&format!("dcfs-sim run: {name}"), &body).as_bytes(),
+    )
+}
+
+fn summary_typed(t: &Table) -> Table {
+    // summary.csv holds exact values as text; give Parquet integer columns where every value is one.
+    let mut out = Table::new(&t.name);
+    for c in &t.columns {
+        let data = match &c.data {
+            ColumnData::Str(v) if !v.is_empty() => {
+                if !c.name.ends_with("_wei") && v.iter().all(|x| x.parse::<u64>().is_ok()) {
+                    ColumnData::U64(v.iter().filter_map(|x| x.parse().ok()).collect())
+                } else if v.iter().all(|x| x.parse::<u128>().is_ok()) {
+                    ColumnData::U128(v.iter().filter_map(|x| x.parse().ok()).collect())
+                } else {
+                    c.data.clone()
+                }
+            }
+            other => other.clone(),
+        };
+        out.push(&c.name, data);
+    }
+    out
+}
+
+/// Writes the sweep products of `dir` (a sweep directory whose `summary.csv` and `manifest.json`
+/// exist): `summary.parquet`, `daily_quantiles.csv` and `.parquet` (per point and day, p5/p50/p95
+/// of every numeric daily column), fan charts, and `index.html`.
+pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
+    let mpath = dir.join(MANIFEST);
+    let text = fs::read_to_string(&mpath).map_err(|source| ReportError::Io {
+        path: mpath.clone(),
+        source,
+    })?;
+    let m: SweepManifest = serde_json::from_str(&text).map_err(|e| ReportError::Bad {
+        path: mpath.clone(),
+        message: e.to_string(),
+    })?;
+    let spath = dir.join(SUMMARY);
+    let stext = fs::read_to_string(&spath).map_err(|source| ReportError::Io {
+        path: spath.clone(),
+        source,
+    })?;
+    let summary = parse_csv_table("summary", &stext).map_err(|message| ReportError::Bad {
+        path: spath.clone(),
+        message,
+    })?;
+    let typed = summary_typed(&summary);
+    let sp = dir.join("summary.parquet");
+    write_bytes(
+        &sp,
+        &table_to_parquet(&typed).map_err(|source| ReportError::Frame {
+            path: sp.clone(),
+            source,
+        })?,
+    )?;
+
+    // Runs in index order, one parameter point at a time.
+    let mut manifests = Vec::new();
+    for i in 0..m.runs {
+        let rdir = run_dir(dir, i);
+        let rm = read_run_manifest(&rdir)
+            .map_err(|e| ReportError::Bad {
+                path: rdir.clone(),
+                message: e.to_string(),
+            })?
+            .ok_or_else(|| ReportError::Bad {
+                path: rdir.clone(),
+                message: "run is missing".into(),
+            })?;
+        manifests.push((rdir, rm));
+    }
+    let mut quantiles: Option<Table> = None;
+    let mut start = 0;
+    while start < manifests.len() {
+        let point = manifests[start].1.point_index;
+        let end = start
+            + manifests[start..]
+                .iter()
+                .take_while(|(_, r)| r.point_index == point)
+                .count();
+        let mut dailies = Vec::new();
+        let mut cells = 0_usize;
+        for (rdir, rm) in &manifests[start..end] {
+            if let Some(t) = load_table(rdir, "daily")? {
+                cells = cells.saturating_add(t.rows().saturating_mul(t.columns.len()));
+                if cells > MAX_POINT_CELLS {
+                    return Err(ReportError::Bad {
+                        path: rdir.clone(),
+                        message: format!(
+                            "daily tables of point {point} exceed {MAX_POINT_CELLS} cells"
+                        ),
+                    });
+                }
+                dailies.push((rm.run_index, t));
+            }
+        }
+        let runs: Vec<RunDaily<'_>> = dailies
+            .iter()
+            .map(|(run, t)| RunDaily {
+                run: *run,
+                point,
+                daily: t,
+            })
+            .collect();
+        if !runs.is_empty() {
+            let q = daily_quantiles(&runs)?;
+            quantiles = Some(match quantiles {
+                None => q,
+                Some(acc) => append_rows(acc, q).map_err(|message| ReportError::Bad {
+                    path: dir.to_path_buf(),
+                    message,
+                })?,
+            });
+        }
+        start = end;
+    }
+    let mut rendered = Vec::new();
+    if let Some(q) = &quantiles {
+        let mut csv = Vec::new();
+        let qcsv = dir.join(format!("{QUANTILES}.csv"));
+        write_table_csv(&mut csv, q).map_err(|source| ReportError::Io {
+            path: qcsv.clone(),
+            source,
+        })?;
+        write_bytes(&qcsv, &csv)?;
+        write_frames(dir, std::slice::from_ref(q))?;
+        let label = |p: u64| point_label(&manifests, p);
+        rendered = write_charts(dir, fan_charts(q, label))?;
+    }
+
+    let facts = vec![
+        ("scenario file".to_owned(), m.scenario_file.clone()),
+        ("runs".to_owned(), m.runs.to_string()),
+        ("swept parameters".to_owned(), m.parameters.join(", ")),
+        ("sweep digest".to_owned(), m.digest.clone()),
+        ("sweep id".to_owned(), m.sweep_id.clone()),
+        ("program".to_owned(), m.program.clone()),
+    ];
+    let name = manifests
+        .first()
+        .map(|(_, r)| scenario_name(r))
+        .unwrap_or_default();
+    let mut body = format!(
+        "<h1>dcfs-sim sweep: {}</h1>\n<h2>Key figures</h2>\n{}",
+        html_escape(&name),
+        kv_table(&facts)
+    );
+    body.push_str(&summary_html(&summary));
+    body.push_str(
+        "<p>Fan charts: per parameter point and day, the band spans the p5 and p95 and the line is the p50 of the runs (nearest rank: the k-th smallest with k = ⌈p·n/100⌉, exact integers).</p>\n",
+    );
+    body.push_str(&charts_html(&rendered));
+    body.push_str(&files_html(dir));
+    write_bytes(
+        &dir.join(INDEX),
+        page(&format!("dcfs-sim sweep: {name}"), &body).as_bytes(),
+    )
+}
+
+fn point_label(manifests: &[(PathBuf, RunManifest)], p: u64) -> String {
+    let Some((_, m)) = manifests.iter().find(|(_, m)| m.point_index == p) else {
+        return format!("point {p}");
+    };
+    if m.overrides.is_empty() {
+        return format!("point {p}");
+    }
+    m.overrides
+        .iter()
+        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn summary_html(summary: &Table) -> String {
+    let mut s = format!(
+        "<h2>Runs ({})</h2>\n<div class=\"scroll\"><table>\n<tr>",
+        summary.rows()
+    );
+    for c in &summary.columns {
+        let _ = write!(s, "<th>{}</th>", html_escape(&c.name));
+    }
+    s.push_str("</tr>\n");
+    for row in 0..summary.rows().min(MAX_SUMMARY_ROWS_SHOWN) {
+        s.push_str("<tr>");
+        for c in &summary.columns {
+            s.push_str(&value_cell(&c.name, &c.data.cell(row)));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</table></div>\n");
+    if summary.rows() > MAX_SUMMARY_ROWS_SHOWN {
+        let _ = writeln!(
+            s,
+            "<p>First {MAX_SUMMARY_ROWS_SHOWN} runs shown; all are in <a href=\"{SUMMARY}\">{SUMMARY}</a>.</p>"
+        );
+    }
+    s
+}
+
+/// `b`'s rows appended to `a` (same column names and types).
+fn append_rows(mut a: Table, b: Table) -> Result<Table, String> {
+    if a.columns.len() != b.columns.len() {
+        return Err("parameter points have different daily columns".into());
+    }
+    for (x, y) in a.columns.iter_mut().zip(b.columns) {
+        if x.name != y.name {
+            return Err(format!("column {} vs {}", x.name, y.name));
+        }
+        match (&mut x.data, y.data) {
+            (ColumnData::U64(p), ColumnData::U64(q)) => p.extend(q),
+            (ColumnData::U128(p), ColumnData::U128(q)) => p.extend(q),
+            (ColumnData::Bool(p), ColumnData::Bool(q)) => p.extend(q),
+            (ColumnData::Str(p), ColumnData::Str(q)) => p.extend(q),
+            _ => return Err(format!("column {} changes type between points", x.name)),
+        }
+    }
+    Ok(a)
+}
+
+/// Re-renders the report of `dir`: a sweep if its manifest is a sweep manifest, else a run.
+pub fn render_report(dir: &Path) -> Result<(), ReportError> {
+    let mpath = dir.join(MANIFEST);
+    let text = fs::read_to_string(&mpath).map_err(|source| ReportError::Io {
+        path: mpath.clone(),
+        source,
+    })?;
+    if serde_json::from_str::<SweepManifest>(&text).is_ok() {
+        render_sweep_report(dir)
+    } else {
+        render_run_report(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_parse_infers_exact_types() {
+        let mut t = Table::new("daily");
+        t.push("day", ColumnData::U64(vec![0, 1]));
+        t.push("x_wei", ColumnData::U128(vec![u128::MAX, 0]));
+        t.push("ok", ColumnData::Bool(vec![true, false]));
+        t.push("note", ColumnData::Str(vec!["a,\"b\"".into(), "c".into()]));
+        let mut csv = Vec::new();
+        write_table_csv(&mut csv, &t).unwrap();
+        let back = parse_csv_table("daily", std::str::from_utf8(&csv).unwrap()).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(html_escape("<a & 'b'>"), "&lt;a &amp; &#39;b&#39;&gt;");
+    }
+}
