@@ -24,7 +24,7 @@ pub use record::{
     BlockId, BlockRecord, CountingRecorder, DayStats, DigestRecorder, NullRecorder, Recorder,
     ReorgRecord,
 };
-pub use sim::{BlockInfo, ConsensusError, ConsensusSim, Event, Summary};
+pub use sim::{BlockInfo, ConsensusError, ConsensusSim, Event, Summary, ValidatorStats};
 pub use system::{BlockContext, StaticSet, ValidatorSetSource};
 pub use types::{
     BLOCK_PERIOD_MS, BLOCKS_PER_DAY, EPOCH_LENGTH, Height, MAX_ACTIVE_VALIDATORS, ValidatorId,

@@ -145,6 +145,12 @@ struct Node {
     /// The last [`SEEN_RING`] distinct blocks received (a block received again is ignored).
     seen: [u32; SEEN_RING],
     seen_next: u32,
+    /// When the node last went down (valid while `down > 0`).
+    down_since_ms: u64,
+    /// Completed downtime.
+    downtime_ms: u64,
+    /// Blocks this validator sealed (any branch).
+    sealed: u64,
     validator: bool,
     slow_ms: u64,
     region: u16,
@@ -234,6 +240,23 @@ pub struct Summary {
     pub events: u64,
     /// Active set in force after the canonical head.
     pub active_set: Vec<ValidatorId>,
+}
+
+/// Per-validator figures of a run (SPEC §8), judged on the canonical chain at the time asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidatorStats {
+    /// The validator.
+    pub id: ValidatorId,
+    /// Blocks it sealed on any branch.
+    pub sealed: u64,
+    /// Of its blocks, those on the canonical chain.
+    pub canonical: u64,
+    /// Of those, sealed in turn.
+    pub canonical_in_turn: u64,
+    /// Canonical heights where it was in turn but another validator sealed.
+    pub missed_turns: u64,
+    /// Time spent offline (intervals and crashes), up to now.
+    pub downtime_ms: u64,
 }
 
 /// A block's public view.
@@ -568,6 +591,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             self.best = id;
         }
         self.nodes[node].head = id;
+        self.nodes[node].sealed += 1;
         self.broadcast(node, id, q)?;
         self.schedule_attempt(node, q.now());
         Ok(())
@@ -663,8 +687,11 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         }
     }
 
-    fn go_down(&mut self, node: usize) {
+    fn go_down(&mut self, node: usize, now: SimTime) {
         let n = &mut self.nodes[node];
+        if n.down == 0 {
+            n.down_since_ms = now.as_ms();
+        }
         n.down += 1;
         n.generation = n.generation.wrapping_add(1);
         self.set_fire_key(node, u64::MAX);
@@ -679,6 +706,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         if n.down > 0 {
             return Ok(());
         }
+        n.downtime_ms += q.now().as_ms().saturating_sub(n.down_since_ms);
         n.generation = n.generation.wrapping_add(1);
         let generation = n.generation;
         for p in self.peers(node) {
@@ -823,12 +851,12 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
                 Ok(())
             }
             Event::Offline { node } => {
-                self.go_down(node as usize);
+                self.go_down(node as usize, q.now());
                 Ok(())
             }
             Event::Online { node } => self.go_up(node as usize, q),
             Event::Crash { node } => {
-                self.go_down(node as usize);
+                self.go_down(node as usize, q.now());
                 let mttr = self.cfg.faults.crash.map_or(1, |c| c.mttr_ms);
                 let dt = self.crash_draw(node as usize, mttr);
                 q.schedule_in(dt, Event::Repair { node })?;
@@ -922,6 +950,9 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
                 attempt_time_ms: 0,
                 seen: [0; SEEN_RING],
                 seen_next: 0,
+                down_since_ms: 0,
+                downtime_ms: 0,
+                sealed: 0,
                 validator: i < v,
                 slow_ms,
                 region,
@@ -1186,6 +1217,48 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             events: w.events,
             active_set: w.sets[best.child_set as usize].ids.clone(),
         }
+    }
+
+    /// Per-validator figures in ascending id order, walking the canonical chain (O(height)).
+    pub fn validator_stats(&self) -> Vec<ValidatorStats> {
+        let w = &self.world;
+        let now = self.now().as_ms();
+        let mut out: Vec<ValidatorStats> = w
+            .ids
+            .iter()
+            .zip(&w.nodes)
+            .map(|(&id, n)| ValidatorStats {
+                id,
+                sealed: n.sealed,
+                canonical: 0,
+                canonical_in_turn: 0,
+                missed_turns: 0,
+                downtime_ms: n.downtime_ms
+                    + if n.down > 0 {
+                        now.saturating_sub(n.down_since_ms)
+                    } else {
+                        0
+                    },
+            })
+            .collect();
+        let mut id = w.best as usize;
+        while id != 0 {
+            let b = &w.blocks[id];
+            let parent = &w.blocks[b.parent as usize];
+            let set = &w.sets[parent.child_set as usize];
+            let in_turn = set.members[(b.height % set.members.len() as u64) as usize];
+            if let Some(v) = out.get_mut(usize::from(b.producer)) {
+                v.canonical += 1;
+                v.canonical_in_turn += u64::from(b.difficulty == 2);
+            }
+            if b.difficulty != 2
+                && let Some(v) = out.get_mut(usize::from(in_turn))
+            {
+                v.missed_turns += 1;
+            }
+            id = b.parent as usize;
+        }
+        out
     }
 
     /// Emits every remaining day (the last one partial) and returns the recorder, the source

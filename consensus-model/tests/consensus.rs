@@ -349,6 +349,23 @@ fn offline_validator_turns_are_missed_and_counted() {
     assert!(!day.halted);
     assert_eq!(day.canonical_blocks, day.in_turn + day.out_of_turn);
     assert!(day.canonical_blocks > 14_000);
+    let stats = s.validator_stats();
+    let v3 = stats[2];
+    assert_eq!(v3.id, ValidatorId(3));
+    assert_eq!(v3.downtime_ms, 5_400_000);
+    assert!(v3.missed_turns >= 40 && v3.missed_turns <= 5_400 / 6 / 21 + 10);
+    let missed: u64 = stats.iter().map(|v| v.missed_turns).sum();
+    let out_of_turn: u64 = stats
+        .iter()
+        .map(|v| v.canonical - v.canonical_in_turn)
+        .sum();
+    assert_eq!(missed, out_of_turn);
+    let canonical: u64 = stats.iter().map(|v| v.canonical).sum();
+    assert_eq!(canonical, s.canonical_height());
+    assert_eq!(
+        stats.iter().map(|v| v.sealed).sum::<u64>(),
+        s.summary().blocks_sealed
+    );
 }
 
 /// ~1% random downtime: the chain is live, forks and reorgs are rare but happen, and every day
