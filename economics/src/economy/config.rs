@@ -177,6 +177,24 @@ impl Default for SplitBps {
     }
 }
 
+/// How candidates are ranked when voting opens (paper-vs-spec item 24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CandidateRanking {
+    /// SPEC default: standardised power.
+    StandardisedPower,
+    /// The previous day's effective power (standardised power × seconds online).
+    PreviousDayEffectivePower,
+}
+
+/// Which elected super nodes receive the extra reward on a day (paper-vs-spec item 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraRule {
+    /// SPEC default: every elected node, online or not.
+    EveryElected,
+    /// Only elected nodes with effective power that day; unpaid shares stay in the pool.
+    ActiveOnly,
+}
+
 /// Campaign parameters (SPEC §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignConfig {
@@ -208,6 +226,11 @@ pub struct CampaignConfig {
     /// If true, candidates with zero votes cannot win (default false: the top `seats` by
     /// votes, zero included, are elected when fewer received votes).
     pub require_votes_to_win: bool,
+    /// Candidate ranking.
+    pub ranking: CandidateRanking,
+    /// A manual launch: the first campaign opens on this day even below the node threshold
+    /// (paper-vs-spec item 23: "can be launched"); `None` (default) = threshold only.
+    pub first_campaign_day: Option<u64>,
 }
 
 impl Default for CampaignConfig {
@@ -226,6 +249,8 @@ impl Default for CampaignConfig {
             vote_unit: Amount::from_dcc(1),
             vote_fee: Amount::from_wei(WEI_PER_DCC / 100),
             require_votes_to_win: false,
+            ranking: CandidateRanking::StandardisedPower,
+            first_campaign_day: None,
         }
     }
 }
@@ -411,6 +436,8 @@ pub struct EconomyConfig {
     pub penalties: PenaltyConfig,
     /// Pre-election rule.
     pub pre_election: PreElectionRule,
+    /// Who receives the super-node extra.
+    pub super_node_extra: ExtraRule,
     /// Campaign.
     pub campaign: CampaignConfig,
     /// Default adoption model.
@@ -443,6 +470,7 @@ impl Default for EconomyConfig {
             repledge: RepledgePolicy::Immediately,
             penalties: PenaltyConfig::default(),
             pre_election: PreElectionRule::BurnAll,
+            super_node_extra: ExtraRule::EveryElected,
             campaign: CampaignConfig::default(),
             adoption: AdoptionModel::Constant(10_000),
             operators: Vec::new(),

@@ -16,7 +16,9 @@
 //! return, re-pledge), joins, retries of unpledged nodes, vote releases, term end, voting
 //! close (election), campaign opening check, the day's votes. Boundary work of day `d` is
 //! counted in day `d`'s row. With a delayed settlement, node events are still cut at the day's
-//! end, and the boundary work happens logically at the boundary.
+//! end, and the boundary work happens logically at the boundary. Node events at exactly a
+//! boundary instant belong to the day starting there and run after that boundary's work (a
+//! node repaired exactly at the boundary is still down for candidate selection).
 //!
 //! # SPEC readings (defaults; alternatives selectable in [`EconomyConfig`])
 //! - Power: weights are integer ratios per kind (default 1/1); standardised power =
@@ -54,7 +56,9 @@
 //!   (`next_voting_lead_days = 0`). If no node is eligible the opening is retried daily.
 //! - Winners: top 33 by votes, then power, then lower id; zero-vote candidates fill empty
 //!   seats (selectable: `require_votes_to_win`). Super-node extra is paid to every elected
-//!   node's operator every term day, online or not (even if it left).
+//!   node's operator every term day, online or not, even if it left ([`ExtraRule::ActiveOnly`]
+//!   selectable). Candidates rank by standardised power ([`CandidateRanking`]: previous day's
+//!   effective power selectable); `first_campaign_day` forces a manual launch.
 //! - Votes: whole multiples of `vote_unit` (1 DCC = 1 vote; 1 wei selectable), at least
 //!   `min_vote`; each voter votes once per campaign on a day drawn from its own stream, with
 //!   `vote_bps` of its liquid balance after the fee; the fee is a chain fee (unwithdrawn
@@ -79,10 +83,10 @@ pub mod sim;
 mod tests;
 
 pub use config::{
-    AdoptionModel, CampaignConfig, ClearingRule, ConfigError, EconomyConfig, EconomyLimits,
-    FailureModel, ForfeitSink, MS_PER_HOUR, NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis,
-    PledgeRounding, PowerKind, PowerWeight, PreElectionRule, RepledgePolicy, ScheduledOutage,
-    SplitBps, VoterSpec, VoterStrategy,
+    AdoptionModel, CampaignConfig, CandidateRanking, ClearingRule, ConfigError, EconomyConfig,
+    EconomyLimits, ExtraRule, FailureModel, ForfeitSink, MS_PER_HOUR, NodeSpec, OperatorSpec,
+    PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind, PowerWeight, PreElectionRule,
+    RepledgePolicy, ScheduledOutage, SplitBps, VoterSpec, VoterStrategy,
 };
 pub use record::{
     CandidateResult, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder, TermResult,

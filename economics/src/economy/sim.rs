@@ -19,8 +19,8 @@ use sim_core::{
 
 use super::campaign::{Campaign, Term, Voting};
 use super::config::{
-    AdoptionModel, ClearingRule, ConfigError, EconomyConfig, ForfeitSink, PreElectionRule,
-    RepledgePolicy, VoterStrategy,
+    AdoptionModel, CandidateRanking, ClearingRule, ConfigError, EconomyConfig, ExtraRule,
+    ForfeitSink, PreElectionRule, RepledgePolicy, VoterStrategy,
 };
 use super::divide::DivU64;
 use super::nodes::{Nodes, UP, exponential_ms};
@@ -858,6 +858,7 @@ impl Economy {
                     .is_none_or(|t| day + c.next_voting_lead_days >= t.end_day)
             } else {
                 self.pledged_count >= c.open_threshold_nodes
+                    || c.first_campaign_day.is_some_and(|f| day >= f)
             };
             if open {
                 self.open_voting(day);
@@ -886,7 +887,16 @@ impl Economy {
         if ids.is_empty() {
             return;
         }
-        let key = |i: &u32| (std::cmp::Reverse(self.nodes.std_power[*i as usize]), *i);
+        let by_eff = c.ranking == CandidateRanking::PreviousDayEffectivePower;
+        let key = |i: &u32| {
+            let i = *i as usize;
+            let rank = if by_eff {
+                self.eff[i]
+            } else {
+                u128::from(self.nodes.std_power[i])
+            };
+            (std::cmp::Reverse(rank), i as u32)
+        };
         let k = (c.max_candidates as usize).min(ids.len());
         if k < ids.len() {
             ids.select_nth_unstable_by_key(k - 1, key);
@@ -1254,8 +1264,12 @@ impl Economy {
         {
             row.super_nodes = term.winners.len() as u32;
             let each = Amount::from_wei(extra.wei() / term.winners.len() as u128);
+            let active_only = self.cfg.super_node_extra == ExtraRule::ActiveOnly;
             for &w in &term.winners {
                 let i = w as usize;
+                if active_only && self.eff[i] == 0 {
+                    continue;
+                }
                 let acct = self.operator_base + self.nodes.operator[i] as usize;
                 self.liquid[acct] = self.liquid[acct].checked_add(each)?;
                 self.nodes.extra_total[i] = self.nodes.extra_total[i].checked_add(each)?;

@@ -688,3 +688,38 @@ fn config_validation_rejects_bad_parameters() {
         })
     ));
 }
+
+#[test]
+fn selectable_campaign_alternatives() {
+    // Manual launch below the threshold.
+    let mut cfg = base(3, 500);
+    cfg.campaign.first_campaign_day = Some(4);
+    cfg.campaign.seats = 2;
+    let (e, rec) = run(cfg.clone(), 12);
+    assert_eq!(rec.terms[0].voting_open_day, 4);
+    assert_eq!(e.first_term_start(), Some(11));
+    // Extra only for active super nodes: node 2 (a winner by power) is down on day 12.
+    cfg.nodes[2].outages.push(ScheduledOutage {
+        start_ms: 12 * DAY_MS,
+        duration_ms: DAY_MS,
+        reported: true,
+    });
+    cfg.super_node_extra = ExtraRule::ActiveOnly;
+    let (_, rec) = run(cfg.clone(), 14);
+    let x = rec.days[12].emission.mul_bps(640).wei();
+    assert_eq!(rec.days[12].extra_paid.wei(), x / 2);
+    assert_eq!(rec.days[13].extra_paid.wei(), 2 * (x / 2));
+    // Ranking by the previous day's effective power: node 2 was down for all but the last
+    // second of day 3.
+    let mut cfg = base(3, 500);
+    cfg.campaign.first_campaign_day = Some(4);
+    cfg.campaign.ranking = CandidateRanking::PreviousDayEffectivePower;
+    cfg.nodes[2].outages.push(ScheduledOutage {
+        start_ms: 3 * DAY_MS,
+        duration_ms: DAY_MS - 1_000,
+        reported: true,
+    });
+    let mut e = Economy::new(cfg).unwrap();
+    e.run_ideal(4, &mut NullRecorder).unwrap();
+    assert_eq!(e.open_candidates(), Some(&[1, 0, 2][..]));
+}
