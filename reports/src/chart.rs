@@ -311,7 +311,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
                         col.stroke_width(2),
                     ))
                     .map_err(e)?
-                    .label(format!("{} (p50; band p5–p95)", b.name))
+                    .label(format!("{} (line p50, band p5 to p95)", b.name))
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
                     });

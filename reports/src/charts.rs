@@ -9,21 +9,24 @@
 //!   halvings marked where `emission_wei` halves exactly;
 //! - reward split (`daily`): every `*_paid_wei`, stacked;
 //! - super-node votes (`daily`): `locked_votes_wei`, `votes_cast_wei`, `votes_released_wei`,
-//!   `super_nodes`; turnover from an `elections` table column containing `turnover` or `new_`;
-//! - validators (`validators` or `epochs`, rows summed per `epoch`): `*stake*_wei`, `*punish*`,
-//!   `*jail*`;
-//! - block intervals (`blocks`): `interval_ms`, or successive `time_ms` differences;
+//!   `super_nodes`; turnover from a long `elections` table (`term`, `node`, `elected`: elected
+//!   and newly elected per term), else its columns containing `turnover` or starting `new_`;
+//! - validators (`validators` or `epochs`, rows summed per `epoch`, else per `height`):
+//!   `*stake*_wei`, `*punish*`, `*jail*`;
+//! - blocks per day (`chain_daily`): `canonical_blocks`, `in_turn`, `out_of_turn`, `missed_turns`;
+//! - block intervals (`blocks`): `interval_ms`, else `time_ms` minus the parent's (`block_id`,
+//!   `parent_id`), else successive `time_ms` differences;
 //! - forks and reorgs: `depth` of a `reorgs` table (histogram), else `deepest_reorg`,
-//!   `reorgs`, `fork_heights` of `daily`;
+//!   `reorgs`, `fork_heights` of `chain_daily` (or `daily`);
 //! - Monte Carlo fans (`daily_quantiles`): every `<col>_p5/_p50/_p95` triple, one band per point.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use scenarios::{ColumnData, Table};
 
 use crate::chart::{Band, Chart, ChartKind, NumberFormat, Series};
 use crate::frame::{WEI_PER_DCC, wei_to_dcc};
-use crate::quantile::quantile_column;
+use crate::quantile::{nearest_rank, quantile_column};
 
 /// Total supply in wei (SPEC §4.1: 500M DCC), for the "rest of supply" area of the schedule.
 const TOTAL_SUPPLY_WEI: u128 = 500_000_000 * WEI_PER_DCC;
@@ -282,10 +285,15 @@ fn validators(t: &Table) -> Vec<Chart> {
     let stake = names(t, |n| n.contains("stake") && n.ends_with("_wei"));
     let punish = names(t, |n| n.contains("punish") || n.contains("jail"));
     for (id, title, cols, unit) in [
-        ("validator_stake", "Validator stake per epoch", stake, "DCC"),
+        (
+            "validator_stake",
+            "Validator stake per epoch (all validators)",
+            stake,
+            "DCC",
+        ),
         (
             "validator_punishments",
-            "Punishments and jailings per epoch",
+            "Punishments and jailings per epoch (all validators)",
             punish,
             "count",
         ),
@@ -293,8 +301,16 @@ fn validators(t: &Table) -> Vec<Chart> {
         if cols.is_empty() {
             continue;
         }
-        if let Some((_, s)) = per_key(t, "epoch", &cols) {
-            out.push(chart(id, title, "epoch".into(), unit, ChartKind::Lines(s)));
+        let Some(key) = ["epoch", "height"].into_iter().find(|k| has(t, k)) else {
+            continue;
+        };
+        if let Some((_, s)) = per_key(t, key, &cols) {
+            let xl = if key == "height" {
+                "block height of the epoch boundary".to_owned()
+            } else {
+                key.to_owned()
+            };
+            out.push(chart(id, title, xl, unit, ChartKind::Lines(s)));
         }
     }
     out
@@ -326,6 +342,19 @@ fn histogram(id: &str, title: &str, x_label: &str, values: &[u128], width: u128)
 fn block_intervals(blocks: &Table) -> Option<Chart> {
     let ms: Vec<u128> = if let Some(v) = ints(blocks, "interval_ms") {
         v
+    } else if let (Some(id), Some(parent), Some(t)) = (
+        ints(blocks, "block_id"),
+        ints(blocks, "parent_id"),
+        ints(blocks, "time_ms"),
+    ) {
+        // Each block's time minus its parent's, for every block whose parent is in the table.
+        let time_of: BTreeMap<u128, u128> = id.iter().copied().zip(t.iter().copied()).collect();
+        id.iter()
+            .zip(&parent)
+            .zip(&t)
+            .filter(|((i, p), _)| i != p)
+            .filter_map(|((_, p), t)| time_of.get(p).map(|pt| t.saturating_sub(*pt)))
+            .collect()
     } else {
         let t = ints(blocks, "time_ms")?;
         t.windows(2).map(|w| w[1].saturating_sub(w[0])).collect()
@@ -359,7 +388,10 @@ fn forks(tables: &[Table]) -> Option<Chart> {
             1,
         ));
     }
-    let daily = tables.iter().find(|t| t.name == "daily")?;
+    let daily = tables
+        .iter()
+        .find(|t| t.name == "chain_daily" && has(t, "reorgs"))
+        .or_else(|| tables.iter().find(|t| t.name == "daily"))?;
     let (x, xl) = day_axis(daily)?;
     let s: Vec<Series> = ["deepest_reorg", "reorgs", "fork_heights"]
         .into_iter()
@@ -378,7 +410,59 @@ fn forks(tables: &[Table]) -> Option<Chart> {
     })
 }
 
+/// Elected and newly elected super nodes per term from a long `elections` table (one row per
+/// candidate: `term`, `node`, `elected`).
+fn elected_per_term(t: &Table) -> Option<Chart> {
+    let term = ints(t, "term")?;
+    let node = ints(t, "node")?;
+    let elected = t
+        .columns
+        .iter()
+        .find(|c| c.name == "elected")
+        .and_then(|c| match &c.data {
+            ColumnData::Bool(v) => Some(v),
+            _ => None,
+        })?;
+    let mut winners: BTreeMap<u128, BTreeSet<u128>> = BTreeMap::new();
+    for i in 0..term.len() {
+        let e = winners.entry(term[i]).or_default();
+        if elected[i] {
+            e.insert(node[i]);
+        }
+    }
+    let mut prev: Option<&BTreeSet<u128>> = None;
+    let (mut all, mut new) = (Vec::new(), Vec::new());
+    for (k, w) in &winners {
+        let x = *k as f64;
+        all.push((x, w.len() as f64));
+        let fresh = prev.map_or(w.len(), |p| w.difference(p).count());
+        new.push((x, fresh as f64));
+        prev = Some(w);
+    }
+    let mut c = chart(
+        "super_node_turnover",
+        "Super nodes elected per term and turnover",
+        "term".into(),
+        "nodes",
+        ChartKind::Lines(vec![
+            Series {
+                name: "elected".into(),
+                points: all,
+            },
+            Series {
+                name: "newly elected (not elected the term before)".into(),
+                points: new,
+            },
+        ]),
+    );
+    c.y_format = NumberFormat::Integer;
+    Some(c)
+}
+
 fn turnover(t: &Table) -> Option<Chart> {
+    if let Some(c) = elected_per_term(t) {
+        return Some(c);
+    }
     let key = ["term", "election", "epoch"]
         .into_iter()
         .find(|k| has(t, k))?;
@@ -398,6 +482,30 @@ fn turnover(t: &Table) -> Option<Chart> {
     Some(c)
 }
 
+fn blocks_per_day(t: &Table) -> Option<Chart> {
+    let (x, xl) = day_axis(t)?;
+    let s: Vec<Series> = [
+        ("canonical_blocks", "canonical"),
+        ("in_turn", "in turn"),
+        ("out_of_turn", "out of turn"),
+        ("missed_turns", "missed turns"),
+    ]
+    .into_iter()
+    .filter_map(|(n, l)| series(t, &x, n, l.into()))
+    .collect();
+    (!s.is_empty()).then(|| {
+        let mut c = chart(
+            "blocks_per_day",
+            "Blocks per day",
+            xl,
+            "blocks",
+            ChartKind::Lines(s),
+        );
+        c.y_format = NumberFormat::Integer;
+        c
+    })
+}
+
 /// Every chart the run's tables support, in report order.
 pub fn run_charts(tables: &[Table]) -> Vec<Chart> {
     let mut out = Vec::new();
@@ -413,6 +521,9 @@ pub fn run_charts(tables: &[Table]) -> Vec<Chart> {
     }
     if let Some(v) = find("validators").or_else(|| find("epochs")) {
         out.extend(validators(v));
+    }
+    if let Some(c) = find("chain_daily") {
+        out.extend(blocks_per_day(c));
     }
     if let Some(b) = find("blocks") {
         out.extend(block_intervals(b));
@@ -441,6 +552,10 @@ pub fn fan_charts(q: &Table, point_label: impl Fn(u64) -> String) -> Vec<Chart> 
         ) else {
             continue;
         };
+        if hi.iter().all(|&v| v == 0) {
+            // A column that is zero in every run (e.g. a category this scenario never pays).
+            continue;
+        }
         let mut bands: BTreeMap<u128, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
         for i in 0..x.len() {
             bands.entry(points[i]).or_default().push((
@@ -451,15 +566,17 @@ pub fn fan_charts(q: &Table, point_label: impl Fn(u64) -> String) -> Vec<Chart> 
             ));
         }
         let unit = if base.ends_with("_wei") {
-            "DCC"
+            "DCC".to_owned()
+        } else if base.ends_with("_ms") {
+            "ms".to_owned()
         } else {
-            "value"
+            label(&base)
         };
         out.push(chart(
             &format!("fan_{base}"),
             &format!("{} across Monte Carlo runs", label(&base)),
             xl.clone(),
-            unit,
+            &unit,
             ChartKind::Fan(
                 bands
                     .into_iter()
@@ -470,6 +587,61 @@ pub fn fan_charts(q: &Table, point_label: impl Fn(u64) -> String) -> Vec<Chart> 
                     .collect(),
             ),
         ));
+        if out.len() >= MAX_FAN_CHARTS {
+            break;
+        }
+    }
+    out
+}
+
+/// One chart per numeric summary column of a sweep: per parameter point (x), the p50 of its
+/// runs as a line and their p5 to p95 as a band. `exclude` names columns that are not results
+/// (swept parameters); `run_index`, `point_index` and `seed` are never charted.
+pub fn summary_charts(summary: &Table, exclude: &[String]) -> Vec<Chart> {
+    let Some(points) = ints(summary, "point_index") else {
+        return Vec::new();
+    };
+    let skip = |n: &str| {
+        ["run_index", "point_index", "seed"].contains(&n) || exclude.iter().any(|e| e == n)
+    };
+    let mut out = Vec::new();
+    for name in names(summary, |n| !skip(n)) {
+        let Some(v) = ints(summary, name) else {
+            continue;
+        };
+        if v.iter().all(|x| Some(x) == v.first()) {
+            // The same in every run (e.g. the horizon): nothing to compare.
+            continue;
+        }
+        let mut by_point: BTreeMap<u128, Vec<u128>> = BTreeMap::new();
+        for (p, x) in points.iter().zip(&v) {
+            by_point.entry(*p).or_default().push(*x);
+        }
+        let band: Vec<(f64, f64, f64, f64)> = by_point
+            .into_iter()
+            .map(|(p, mut xs)| {
+                xs.sort_unstable();
+                let q = |pc| plot_value(name, nearest_rank(&xs, pc).unwrap_or(0));
+                (p as f64, q(5), q(50), q(95))
+            })
+            .collect();
+        let unit = if name.ends_with("_wei") {
+            "DCC".to_owned()
+        } else {
+            label(name)
+        };
+        let mut c = chart(
+            &format!("summary_{name}"),
+            &format!("{} by parameter point (end of run)", label(name)),
+            "parameter point (see the runs table)".into(),
+            &unit,
+            ChartKind::Fan(vec![Band {
+                name: "runs of the point".into(),
+                points: band,
+            }]),
+        );
+        c.y_format = NumberFormat::Si;
+        out.push(c);
         if out.len() >= MAX_FAN_CHARTS {
             break;
         }

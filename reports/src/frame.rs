@@ -408,6 +408,26 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any table of engine column types survives Parquet exactly (wei up to 10^38 − 1).
+        #[test]
+        fn any_table_round_trips(
+            rows in proptest::collection::vec(
+                (proptest::prelude::any::<u64>(), 0..=DECIMAL_MAX, proptest::prelude::any::<bool>(), "[a-z,\"é ]{0,8}"),
+                0..40,
+            )
+        ) {
+            let mut t = Table::new("t");
+            t.push("a", ColumnData::U64(rows.iter().map(|r| r.0).collect()));
+            t.push("b_wei", ColumnData::U128(rows.iter().map(|r| r.1).collect()));
+            t.push("c", ColumnData::Bool(rows.iter().map(|r| r.2).collect()));
+            t.push("d", ColumnData::Str(rows.iter().map(|r| r.3.clone()).collect()));
+            let bytes = table_to_parquet(&t).unwrap();
+            proptest::prop_assert_eq!(parquet_bytes_to_table(&bytes, "t").unwrap(), t);
+        }
+    }
+
     #[test]
     fn too_large_for_decimal_is_an_error() {
         let mut t = Table::new("t");

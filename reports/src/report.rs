@@ -16,7 +16,7 @@ use scenarios::{ColumnData, Table};
 
 use crate::atomic::{AtomicWriteError, write_atomically};
 use crate::chart::{Chart, ChartError, render_png, render_svg};
-use crate::charts::{fan_charts, run_charts};
+use crate::charts::{fan_charts, run_charts, summary_charts};
 use crate::csv::write_table_csv;
 use crate::frame::{FrameError, read_parquet_table, table_to_parquet, wei_to_dcc};
 use crate::output::{MANIFEST, RunManifest, SUMMARY, SweepManifest, read_run_manifest, run_dir};
@@ -502,7 +502,7 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
         }
         start = end;
     }
-    let mut rendered = Vec::new();
+    let mut charts = summary_charts(&summary, &m.parameters);
     if let Some(q) = &quantiles {
         let mut csv = Vec::new();
         let qcsv = dir.join(format!("{QUANTILES}.csv"));
@@ -513,8 +513,9 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
         write_bytes(&qcsv, &csv)?;
         write_frames(dir, std::slice::from_ref(q))?;
         let label = |p: u64| point_label(&manifests, p);
-        rendered = write_charts(dir, fan_charts(q, label))?;
+        charts.extend(fan_charts(q, label));
     }
+    let rendered = write_charts(dir, charts)?;
 
     let facts = vec![
         ("scenario file".to_owned(), m.scenario_file.clone()),
