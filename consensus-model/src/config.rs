@@ -217,7 +217,12 @@ pub struct ConsensusConfig {
     pub finality_lag_ms: u64,
     /// A day is "halted" if it holds a gap of at least this long without a canonical block.
     pub halt_gap_ms: u64,
-    /// Most blocks in the arena.
+    /// Blocks kept below the lowest node head (older blocks are dropped from the arena, their
+    /// canonical figures folded into the totals first); `None` keeps every block (then
+    /// [`crate::ConsensusSim::block`] can inspect the whole tree). Must cover
+    /// `finality_lag_ms` plus one day of blocks at the 6 s period.
+    pub prune_keep_blocks: Option<u64>,
+    /// Most blocks sealed in one run (ids are `u32`).
     pub max_blocks: u64,
     /// Most pending events.
     pub max_pending_events: usize,
@@ -244,7 +249,8 @@ impl ConsensusConfig {
             resync_ms: 2_000,
             finality_lag_ms: sim_core::time::MS_PER_DAY,
             halt_gap_ms: 10 * BLOCK_PERIOD_MS,
-            max_blocks: 100_000_000,
+            prune_keep_blocks: Some(3 * crate::types::BLOCKS_PER_DAY),
+            max_blocks: u64::from(u32::MAX),
             max_pending_events: 50_000_000,
             max_events_per_run: u64::MAX,
         };
@@ -305,6 +311,18 @@ impl ConsensusConfig {
         }
         if self.max_pending_events == 0 || self.max_events_per_run == 0 {
             return Err(ConfigError::Limit("event limits must be positive"));
+        }
+        if let Some(keep) = self.prune_keep_blocks {
+            let needed = self
+                .finality_lag_ms
+                .saturating_add(sim_core::time::MS_PER_DAY)
+                / BLOCK_PERIOD_MS
+                + 2;
+            if keep < needed {
+                return Err(ConfigError::Limit(
+                    "prune_keep_blocks must cover finality_lag_ms plus one day of blocks",
+                ));
+            }
         }
         if self.halt_gap_ms == 0 {
             return Err(ConfigError::Limit("halt_gap_ms must be positive"));

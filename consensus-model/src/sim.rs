@@ -121,6 +121,53 @@ struct Block {
     recents: CompactRecents,
 }
 
+/// The block arena: ids are global and increasing; blocks below `base` have been pruned.
+#[derive(Debug, Default)]
+struct Arena {
+    base: u32,
+    blocks: Vec<Block>,
+}
+
+impl Arena {
+    /// The id the next block gets (= blocks ever stored).
+    fn next_id(&self) -> u64 {
+        u64::from(self.base) + self.blocks.len() as u64
+    }
+
+    fn get(&self, id: u32) -> Option<&Block> {
+        id.checked_sub(self.base)
+            .and_then(|i| self.blocks.get(i as usize))
+    }
+
+    fn push(&mut self, block: Block) -> u32 {
+        let id = self.next_id() as u32;
+        self.blocks.push(block);
+        id
+    }
+
+    /// Drops the longest prefix of blocks (in id order) lower than `height`.
+    fn prune_below(&mut self, height: Height) {
+        let cut = self
+            .blocks
+            .iter()
+            .position(|b| b.height >= height)
+            .unwrap_or(self.blocks.len());
+        if cut > 0 {
+            self.blocks.drain(..cut);
+            self.base += cut as u32;
+        }
+    }
+}
+
+/// Indexing a live block; pruned ids are never indexed (heads, in-flight blocks and walks stay
+/// above the pruning horizon; walks that could cross it use `get`).
+impl std::ops::Index<u32> for Arena {
+    type Output = Block;
+    fn index(&self, id: u32) -> &Block {
+        &self.blocks[(id - self.base) as usize]
+    }
+}
+
 /// An interned active set.
 #[derive(Debug, Clone)]
 struct ActiveSet {
@@ -285,7 +332,7 @@ pub struct BlockInfo {
 struct World<S, R> {
     cfg: ConsensusConfig,
     ids: Vec<ValidatorId>,
-    blocks: Vec<Block>,
+    blocks: Arena,
     sets: Vec<ActiveSet>,
     set_index: BTreeMap<Vec<u8>, u32>,
     nodes: Vec<Node>,
@@ -308,6 +355,20 @@ struct World<S, R> {
     reorgs: u64,
     deepest_reorg: u64,
     events: u64,
+    sealed_total: u64,
+    /// Canonical heights ≤ this are final and pruned; their figures are in `final_tally`.
+    finalized_height: Height,
+    /// The canonical block at `finalized_height`.
+    finalized_tip: u32,
+    final_tally: Vec<ValidatorTally>,
+}
+
+/// Canonical per-validator counts.
+#[derive(Debug, Clone, Copy, Default)]
+struct ValidatorTally {
+    canonical: u64,
+    canonical_in_turn: u64,
+    missed_turns: u64,
 }
 
 impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
@@ -448,7 +509,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         let key = if !n.validator || n.down > 0 {
             u64::MAX
         } else {
-            let head = &self.blocks[n.head as usize];
+            let head = &self.blocks[n.head];
             let set = &self.sets[head.child_set as usize];
             let me = node as u8;
             if !set.contains(me) || head.recents.blocks(me, set.limit) {
@@ -521,7 +582,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     fn seal(&mut self, node: usize, q: &mut Q) -> Result<(), ConsensusError> {
         let now = q.now();
         let parent_id = self.nodes[node].head;
-        let parent = self.blocks[parent_id as usize];
+        let parent = self.blocks[parent_id];
         let set = &self.sets[parent.child_set as usize];
         let me = node as u8;
         debug_assert!(set.contains(me) && !parent.recents.blocks(me, set.limit));
@@ -531,7 +592,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         let old_len = set.members.len();
         let difficulty: u8 = if in_turn { 2 } else { 1 };
         let time_ms = self.nodes[node].attempt_time_ms;
-        if self.blocks.len() as u64 >= self.cfg.max_blocks {
+        if self.blocks.next_id() >= self.cfg.max_blocks {
             return Err(ConsensusError::TooManyBlocks {
                 limit: self.cfg.max_blocks,
             });
@@ -561,8 +622,8 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             difficulty,
             recents: parent.recents.child(me, limit, resize),
         };
-        let id = self.blocks.len() as u32;
-        self.blocks.push(block);
+        let id = self.blocks.push(block);
+        self.sealed_total += 1;
         let h = height as usize;
         if self.per_height.len() <= h {
             self.per_height.resize(h + 1, 0);
@@ -586,7 +647,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             total_difficulty: block.td,
             in_turn,
         });
-        let best = &self.blocks[self.best as usize];
+        let best = &self.blocks[self.best];
         if block.td > best.td || (block.td == best.td && block.height < best.height) {
             self.best = id;
         }
@@ -598,22 +659,27 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 
     /// Blocks dropped from `old`'s chain when switching to `new` (0 if `new` extends `old`).
-    fn reorg_depth(&self, old: u32, new: u32) -> u64 {
+    fn reorg_depth(&self, old: u32, new: u32) -> Result<u64, ConsensusError> {
+        let get = |id: u32| {
+            self.blocks.get(id).ok_or(ConsensusError::Invariant(
+                "fork deeper than the pruning horizon",
+            ))
+        };
         let (mut a, mut b) = (new, old);
-        if self.blocks[a as usize].parent == b {
-            return 0;
+        if get(a)?.parent == b {
+            return Ok(0);
         }
-        while self.blocks[a as usize].height > self.blocks[b as usize].height {
-            a = self.blocks[a as usize].parent;
+        while get(a)?.height > get(b)?.height {
+            a = get(a)?.parent;
         }
-        while self.blocks[b as usize].height > self.blocks[a as usize].height {
-            b = self.blocks[b as usize].parent;
+        while get(b)?.height > get(a)?.height {
+            b = get(b)?.parent;
         }
         while a != b {
-            a = self.blocks[a as usize].parent;
-            b = self.blocks[b as usize].parent;
+            a = get(a)?.parent;
+            b = get(b)?.parent;
         }
-        self.blocks[old as usize].height - self.blocks[a as usize].height
+        Ok(get(old)?.height - get(a)?.height)
     }
 
     fn deliver(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
@@ -621,8 +687,8 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         if n.down > 0 || n.head == block {
             return Ok(());
         }
-        let b = &self.blocks[block as usize];
-        let h = &self.blocks[n.head as usize];
+        let b = &self.blocks[block];
+        let h = &self.blocks[n.head];
         // A head only ever moves to a heavier block or an equal-TD lower one, so a block seen
         // before can only matter again in the equal-TD, equal-height coin case: remember the
         // blocks adopted or coin-tested, and test membership only there.
@@ -656,7 +722,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     fn adopt(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
         let n = &self.nodes[node];
         let old = n.head;
-        let depth = self.reorg_depth(old, block);
+        let depth = self.reorg_depth(old, block)?;
         self.nodes[node].head = block;
         if depth > 0 {
             let now = q.now();
@@ -797,31 +863,103 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 
     fn day_stats(&self, day: u64, start: u64, end: u64, span_end: u64) -> DayStats {
-        let mut id = self.best as usize;
-        while self.blocks[id].time_ms >= end {
-            id = self.blocks[id].parent as usize;
+        let mut b = &self.blocks[self.best];
+        while b.time_ms >= end {
+            match self.blocks.get(b.parent) {
+                Some(p) => b = p,
+                None => break,
+            }
         }
         let mut stats = DayStats {
             day,
             end: SimTime::from_ms(span_end),
-            longest_gap_ms: span_end.saturating_sub(self.blocks[id].time_ms),
+            longest_gap_ms: span_end.saturating_sub(b.time_ms),
             ..DayStats::default()
         };
-        while id != 0 && self.blocks[id].time_ms >= start {
-            let b = &self.blocks[id];
+        while b.height > 0 && b.time_ms >= start {
+            let Some(parent) = self.blocks.get(b.parent) else {
+                break;
+            };
             stats.canonical_blocks += 1;
             if b.difficulty == 2 {
                 stats.in_turn += 1;
             } else {
                 stats.out_of_turn += 1;
             }
-            let parent = &self.blocks[b.parent as usize];
             stats.longest_gap_ms = stats.longest_gap_ms.max(b.time_ms - parent.time_ms);
-            id = b.parent as usize;
+            b = parent;
         }
         stats.missed_turns = stats.out_of_turn;
         stats.halted = stats.longest_gap_ms >= self.cfg.halt_gap_ms;
         stats
+    }
+
+    /// Adds canonical block `b`'s figures to per-validator `acc` (indexed by validator node).
+    fn account_canonical(&self, b: &Block, acc: &mut [ValidatorTally]) {
+        let Some(parent) = self.blocks.get(b.parent) else {
+            return;
+        };
+        let set = &self.sets[parent.child_set as usize];
+        let in_turn = set.members[(b.height % set.members.len() as u64) as usize];
+        if let Some(v) = acc.get_mut(usize::from(b.producer)) {
+            v.canonical += 1;
+            v.canonical_in_turn += u64::from(b.difficulty == 2);
+        }
+        if b.difficulty != 2
+            && let Some(v) = acc.get_mut(usize::from(in_turn))
+        {
+            v.missed_turns += 1;
+        }
+    }
+
+    /// Prunes blocks more than `prune_keep_blocks` below the lowest node head, first folding
+    /// the canonical blocks being dropped into the final per-validator tallies.
+    fn prune(&mut self) -> Result<(), ConsensusError> {
+        let Some(keep) = self.cfg.prune_keep_blocks else {
+            return Ok(());
+        };
+        let lowest_head = self
+            .nodes
+            .iter()
+            .map(|n| self.blocks[n.head].height)
+            .min()
+            .unwrap_or(0)
+            .min(self.blocks[self.best].height);
+        let Some(cut) = lowest_head.checked_sub(keep) else {
+            return Ok(());
+        };
+        if cut <= self.finalized_height + 1 {
+            return Ok(());
+        }
+        // Canonical blocks with heights in (finalized_height, cut) become final.
+        let mut id = self.best;
+        let mut tally = std::mem::take(&mut self.final_tally);
+        loop {
+            let b = *self.blocks.get(id).ok_or(ConsensusError::Invariant(
+                "canonical chain reorganised below the pruning horizon",
+            ))?;
+            if b.height <= self.finalized_height {
+                if id != self.finalized_tip {
+                    return Err(ConsensusError::Invariant(
+                        "canonical chain reorganised below the pruning horizon",
+                    ));
+                }
+                break;
+            }
+            if b.height < cut {
+                self.account_canonical(&b, &mut tally);
+            }
+            id = b.parent;
+        }
+        self.final_tally = tally;
+        let mut tip = self.best;
+        while self.blocks[tip].height >= cut {
+            tip = self.blocks[tip].parent;
+        }
+        self.finalized_tip = tip;
+        self.finalized_height = cut - 1;
+        self.blocks.prune_below(cut - 1);
+        Ok(())
     }
 
     fn crash_draw(&mut self, node: usize, mean_ms: u64) -> u64 {
@@ -833,6 +971,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         self.events += 1;
         if q.now().as_ms() >= self.next_finalize_ms {
             self.finalize_days(q.now(), false);
+            self.prune()?;
         }
         self.seal(node, q)
     }
@@ -841,6 +980,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         self.events += 1;
         if q.now().as_ms() >= self.next_finalize_ms {
             self.finalize_days(q.now(), false);
+            self.prune()?;
         }
         match event {
             Event::Deliver { node, block } => self.deliver(node as usize, block, q),
@@ -886,7 +1026,7 @@ impl<S: ValidatorSetSource, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> 
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsensusSim")
             .field("now", &self.queue.now())
-            .field("blocks", &self.world.blocks.len())
+            .field("blocks", &self.world.blocks.next_id())
             .finish()
     }
 }
@@ -971,7 +1111,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         };
         let mut world = World {
             ids,
-            blocks: Vec::new(),
+            blocks: Arena::default(),
             sets: Vec::new(),
             set_index: BTreeMap::new(),
             nodes,
@@ -992,6 +1132,10 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             reorgs: 0,
             deepest_reorg: 0,
             events: 0,
+            sealed_total: 0,
+            finalized_height: 0,
+            finalized_tip: 0,
+            final_tally: vec![ValidatorTally::default(); v],
             cfg: config,
         };
         let genesis_set = world.cfg.genesis_set.clone();
@@ -1076,6 +1220,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         }
         if end.as_ms() >= self.world.next_finalize_ms {
             self.world.finalize_days(end, false);
+            self.world.prune()?;
         }
         Ok(())
     }
@@ -1117,7 +1262,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
 
     /// Height of the canonical head.
     pub fn canonical_height(&self) -> Height {
-        self.world.blocks[self.world.best as usize].height
+        self.world.blocks[self.world.best].height
     }
 
     /// The canonical head.
@@ -1140,15 +1285,20 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         self.world.nodes.get(node).is_some_and(|n| n.down == 0)
     }
 
-    /// Number of blocks in the arena (genesis included).
-    pub fn block_count(&self) -> usize {
-        self.world.blocks.len()
+    /// Number of blocks ever stored (genesis included), pruned ones too.
+    pub fn block_count(&self) -> u64 {
+        self.world.blocks.next_id()
+    }
+
+    /// Number of blocks currently held in the arena.
+    pub fn blocks_held(&self) -> usize {
+        self.world.blocks.blocks.len()
     }
 
     /// A block's public view.
     pub fn block(&self, id: BlockId) -> Option<BlockInfo> {
         let w = &self.world;
-        let b = w.blocks.get(id.0 as usize)?;
+        let b = w.blocks.get(id.0)?;
         let recents = b
             .recents
             .0
@@ -1173,19 +1323,21 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
     /// The block at `height` on the chain ending at `tip`.
     pub fn ancestor_at(&self, tip: BlockId, height: Height) -> Option<BlockId> {
         let w = &self.world;
-        let mut id = tip.0 as usize;
-        if w.blocks.get(id)?.height < height {
+        let mut id = tip.0;
+        let mut b = w.blocks.get(id)?;
+        if b.height < height {
             return None;
         }
-        while w.blocks[id].height > height {
-            id = w.blocks[id].parent as usize;
+        while b.height > height {
+            id = b.parent;
+            b = w.blocks.get(id)?;
         }
-        Some(BlockId(id as u32))
+        Some(BlockId(id))
     }
 
     /// True if `a` is `b` or one of its ancestors.
     pub fn is_ancestor(&self, a: BlockId, b: BlockId) -> bool {
-        let Some(h) = self.world.blocks.get(a.0 as usize).map(|x| x.height) else {
+        let Some(h) = self.world.blocks.get(a.0).map(|x| x.height) else {
             return false;
         };
         self.ancestor_at(b, h) == Some(a)
@@ -1204,10 +1356,10 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
     /// Totals so far.
     pub fn summary(&self) -> Summary {
         let w = &self.world;
-        let best = &w.blocks[w.best as usize];
+        let best = &w.blocks[w.best];
         Summary {
             now: self.now(),
-            blocks_sealed: w.blocks.len() as u64 - 1,
+            blocks_sealed: w.sealed_total,
             canonical_head: BlockId(w.best),
             canonical_height: best.height,
             canonical_total_difficulty: best.td,
@@ -1241,22 +1393,19 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
                     },
             })
             .collect();
-        let mut id = w.best as usize;
-        while id != 0 {
-            let b = &w.blocks[id];
-            let parent = &w.blocks[b.parent as usize];
-            let set = &w.sets[parent.child_set as usize];
-            let in_turn = set.members[(b.height % set.members.len() as u64) as usize];
-            if let Some(v) = out.get_mut(usize::from(b.producer)) {
-                v.canonical += 1;
-                v.canonical_in_turn += u64::from(b.difficulty == 2);
+        let mut tally = w.final_tally.clone();
+        let mut id = w.best;
+        while let Some(b) = w.blocks.get(id) {
+            if b.height <= w.finalized_height {
+                break;
             }
-            if b.difficulty != 2
-                && let Some(v) = out.get_mut(usize::from(in_turn))
-            {
-                v.missed_turns += 1;
-            }
-            id = b.parent as usize;
+            w.account_canonical(b, &mut tally);
+            id = b.parent;
+        }
+        for (v, t) in out.iter_mut().zip(tally) {
+            v.canonical = t.canonical;
+            v.canonical_in_turn = t.canonical_in_turn;
+            v.missed_turns = t.missed_turns;
         }
         out
     }

@@ -684,3 +684,43 @@ fn gossip_with_coin_ties_converges() {
         }
     }
 }
+
+/// Pruning the arena changes nothing observable: same block trace, same days, same
+/// per-validator figures, same summary; only fewer blocks held.
+#[test]
+fn pruning_is_exact() {
+    let run = |prune: Option<u64>| {
+        let mut c = config(
+            21,
+            Latency::Uniform {
+                min_ms: 50,
+                max_ms: 600,
+            },
+        );
+        c.faults.crash = Some(CrashRepair {
+            mtbf_ms: 6 * 3_600_000,
+            mttr_ms: 1_800_000,
+        });
+        c.finality_lag_ms = 3_600_000;
+        c.prune_keep_blocks = prune;
+        let mut s = sim(c, 77, (DigestRecorder::new(), CountingRecorder::default()));
+        s.run_until(SimTime::from_ms(2 * MS_PER_DAY + 40_000_000))
+            .unwrap();
+        let stats = s.validator_stats();
+        let held = s.blocks_held();
+        let ((digest, counts), _, summary) = s.finish();
+        (digest.finish(), counts, stats, summary, held)
+    };
+    let full = run(None);
+    let pruned = run(Some(15_002));
+    assert_eq!(full.0, pruned.0);
+    assert_eq!(full.1, pruned.1);
+    assert_eq!(full.2, pruned.2);
+    assert_eq!(full.3, pruned.3);
+    assert_eq!(full.1.days, 3);
+    assert!(full.3.fork_heights > 0 && full.3.reorgs > 0);
+    assert!(3 * pruned.4 < 2 * full.4, "{} {}", pruned.4, full.4);
+    let mut c = config(3, Latency::Constant { ms: 0 });
+    c.prune_keep_blocks = Some(100);
+    assert!(c.validate().is_err());
+}
