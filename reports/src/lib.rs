@@ -1,5 +1,6 @@
-//! reports: everything a run writes — CSV tables, run/sweep manifests and shard merging today; Parquet frames, charts and the HTML
-//! report belong here too (the only crate allowed polars and plotters).
+//! reports: everything a run writes — exact CSV tables, Parquet frames (polars), run/sweep
+//! manifests and shard merging, sweep quantiles, charts (plotters, SVG + PNG) and the HTML report.
+//! The only crate allowed polars and plotters. See README.md for files, columns and units.
 
 pub mod atomic;
 pub mod chart;
