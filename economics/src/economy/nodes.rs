@@ -2,10 +2,17 @@
 //! pledge, outage state, the day's offline time, the reference-reward ring and cumulative totals.
 //! Nothing here allocates per day.
 
+use std::collections::BTreeMap;
+
 use sim_core::{Amount, RandomStream};
 
 use super::config::{AdoptionModel, EconomyConfig, FailureModel, MAX_REFERENCE_WINDOW};
 use super::record::NodeStatus;
+
+/// No settlement class.
+pub(crate) const NO_CLASS: u32 = u32::MAX;
+/// At most this many settlement classes (others are computed per node).
+const MAX_CLASSES: usize = 1 << 16;
 
 /// "Not down" marker for `down_since_ms`.
 pub(crate) const UP: u64 = u64::MAX;
@@ -32,6 +39,11 @@ pub(crate) struct Nodes {
     pub adoption_const: Vec<u32>,
     /// Index into `adoption_models` for non-constant models.
     pub adoption_model: Vec<u32>,
+    /// Settlement class: nodes with the same (standardised power, constant adoption) get the
+    /// same shares on a day when fully online; `NO_CLASS` if adoption is not constant.
+    pub class: Vec<u32>,
+    /// Number of classes.
+    pub class_count: usize,
     /// Flat `n × window` ring of daily basic+stability rewards over online days.
     pub ring: Vec<Amount>,
     pub ring_pos: Vec<u8>,
@@ -72,6 +84,8 @@ impl Nodes {
             offline_ms_today: vec![0; n],
             adoption_const: Vec::with_capacity(n),
             adoption_model: Vec::with_capacity(n),
+            class: Vec::with_capacity(n),
+            class_count: 0,
             ring: vec![Amount::ZERO; n * window],
             ring_pos: vec![0; n],
             ring_len: vec![0; n],
@@ -86,6 +100,7 @@ impl Nodes {
             window,
         };
         models.push(cfg.adoption.clone());
+        let mut classes: BTreeMap<(u64, u32), u32> = BTreeMap::new();
         for (i, spec) in cfg.nodes.iter().enumerate() {
             nodes
                 .std_power
@@ -112,6 +127,22 @@ impl Nodes {
                     nodes.adoption_model.push(u32::try_from(idx).unwrap_or(0));
                 }
             }
+            let key = (
+                *nodes.std_power.last().unwrap_or(&0),
+                *nodes.adoption_const.last().unwrap_or(&u32::MAX),
+            );
+            let class = if key.1 == u32::MAX {
+                NO_CLASS
+            } else if let Some(&c) = classes.get(&key) {
+                c
+            } else if classes.len() < MAX_CLASSES {
+                let c = classes.len() as u32;
+                classes.insert(key, c);
+                c
+            } else {
+                NO_CLASS
+            };
+            nodes.class.push(class);
             let idx = i as u64;
             nodes.fail_stream.push(
                 (spec.failure.mean_up_ms > 0)
@@ -122,6 +153,7 @@ impl Nodes {
                     .then(|| streams.stream(sim_core::Domain("economy.node.adoption"), idx)),
             );
         }
+        nodes.class_count = classes.len();
         nodes
     }
 

@@ -23,7 +23,7 @@ use super::config::{
     ForfeitSink, PreElectionRule, RepledgePolicy, VoterStrategy,
 };
 use super::divide::DivU64;
-use super::nodes::{Nodes, UP, exponential_ms};
+use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms};
 use super::record::{CandidateResult, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult};
 use crate::ledger::{Bucket, LedgerError, SupplyLedger};
 
@@ -152,6 +152,7 @@ pub struct Economy {
     eff: Vec<u128>,
     split_out: Vec<Amount>,
     memo: Vec<MemoSlot>,
+    class_memo: Vec<(u64, (u128, u128, u128))>,
     operator_base: usize,
     voter_base: usize,
 }
@@ -239,6 +240,7 @@ impl Economy {
         let mut adoption_models = Vec::new();
         let nodes = Nodes::new(&cfg, streams, &mut adoption_models);
         let n = nodes.len();
+        let class_count = nodes.class_count;
         let mut join_order: Vec<u32> = (0..n as u32).collect();
         join_order.sort_by_key(|&i| (cfg.nodes[i as usize].join_day, i));
         let voter_streams = (0..n_voters as u64)
@@ -269,6 +271,7 @@ impl Economy {
             eff: vec![0; n],
             split_out: Vec::new(),
             memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
+            class_memo: vec![(0, (0, 0, 0)); class_count],
             operator_base: 1,
             voter_base: 1 + n_ops,
             cfg,
@@ -1103,12 +1106,15 @@ impl Economy {
             adoption_model,
             adoption_stream,
             window,
+            class,
+            offline_ms_today,
             ..
         } = &mut self.nodes;
         let w = *window;
         let liquid = &mut self.liquid[self.operator_base..];
         let models = &self.adoption_models;
         let memo = &mut self.memo[..];
+        let class_memo = &mut self.class_memo[..];
         for (i, &e) in self.eff.iter().enumerate() {
             if e == 0 {
                 continue;
@@ -1122,13 +1128,7 @@ impl Economy {
                 c => c,
             };
             let ea = e * u128::from(a);
-            // Nodes with the same (eff, adoption) get the same shares: memoise them for the
-            // day (exact; common when power comes in standard configurations).
-            let h = ((e as u64) ^ (u64::from(a) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let slot = &mut memo[(h >> (64 - MEMO_BITS)) as usize];
-            let (bi, full, si) = if slot.stamp == stamp && slot.eff == e && slot.adoption == a {
-                slot.shares
-            } else {
+            let compute = |e: u128, ea: u128, a: u32| -> Result<(u128, u128, u128), EconomyError> {
                 let quick = match (fast, by_bps) {
                     (Some(dv), Some(dbps)) => share(qb, rb, e, &dv).and_then(|bi| {
                         let full = share(qs, rs, e, &dv)?;
@@ -1141,7 +1141,7 @@ impl Economy {
                     }),
                     _ => None,
                 };
-                let shares = match quick {
+                Ok(match quick {
                     Some(t) => t,
                     None => {
                         let full = mul_div_floor(s, e, sum_eff)?;
@@ -1152,14 +1152,34 @@ impl Economy {
                         };
                         (mul_div_floor(b, e, sum_eff)?, full, si)
                     }
-                };
-                *slot = MemoSlot {
-                    stamp,
-                    eff: e,
-                    adoption: a,
-                    shares,
-                };
-                shares
+                })
+            };
+            let c = class[i];
+            let (bi, full, si) = if c != NO_CLASS && offline_ms_today[i] == 0 {
+                // Fully online with a constant adoption: the node's class shares (same
+                // eff = power × 86,400 s and same adoption), computed once a day.
+                let m = &mut class_memo[c as usize];
+                if m.0 != stamp {
+                    *m = (stamp, compute(e, ea, a)?);
+                }
+                m.1
+            } else {
+                // Others with the same (eff, adoption) get the same shares too: a small
+                // direct-mapped memo of the day.
+                let h = ((e as u64) ^ (u64::from(a) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let slot = &mut memo[(h >> (64 - MEMO_BITS)) as usize];
+                if slot.stamp == stamp && slot.eff == e && slot.adoption == a {
+                    slot.shares
+                } else {
+                    let shares = compute(e, ea, a)?;
+                    *slot = MemoSlot {
+                        stamp,
+                        eff: e,
+                        adoption: a,
+                        shares,
+                    };
+                    shares
+                }
             };
             debug_assert!(si <= full && bi <= b && full <= s);
             basic_sum += bi;
