@@ -52,6 +52,8 @@ pub struct DayRow {
     pub unwithdrawn_income: Amount,
     /// Burned since genesis.
     pub burned_total: Amount,
+    /// Current total supply: 500M − burned (the cap stays 500M; paper-vs-spec item 32).
+    pub total_supply: Amount,
     /// Vote handling fees collected this day.
     pub vote_fees: Amount,
     /// Votes cast this day (DCC locked).

@@ -1369,6 +1369,7 @@ impl Economy {
         row.locked_validator_stake = self.ledger.balance(Bucket::ValidatorStake);
         row.unwithdrawn_income = self.ledger.balance(Bucket::UnwithdrawnIncome);
         row.burned_total = self.ledger.balance(Bucket::Burned);
+        row.total_supply = self.ledger.total_supply();
         Ok(row)
     }
 

@@ -148,6 +148,10 @@ fn before_first_term_basic_and_stability_are_burned() {
         assert_eq!(burned(r), bs);
         pool = pool.checked_sub(bs).unwrap();
         assert_eq!(r.pool_remaining, pool);
+        assert_eq!(
+            r.total_supply.checked_add(r.burned_total).unwrap(),
+            crate::TOTAL_SUPPLY
+        );
         assert_eq!(r.nodes_active, 10);
     }
     for i in 0..10 {
