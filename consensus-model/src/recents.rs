@@ -164,8 +164,20 @@ impl CompactRecents {
     /// (the signer must not appear among the previous `limit − 1` heights).
     #[inline]
     pub fn blocks(&self, v: u8, limit: u64) -> bool {
-        let span = (limit.saturating_sub(1) as usize).min(RECENT_SLOTS);
-        self.0[..span].contains(&v)
+        // SWAR: compare all 12 slots at once; bytes at or beyond the window are forced non-zero.
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let span = limit.saturating_sub(1).min(RECENT_SLOTS as u64);
+        let s = &self.0;
+        let lo = u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+        let hi = u64::from(u32::from_le_bytes([s[8], s[9], s[10], s[11]]));
+        let pattern = ONES * u64::from(v);
+        let keep_lo = if span >= 8 { 0 } else { u64::MAX << (8 * span) };
+        let keep_hi = (u64::MAX << (8 * span.saturating_sub(8))) | 0xFFFF_FFFF_0000_0000;
+        let x_lo = (lo ^ pattern) | keep_lo;
+        let x_hi = (hi ^ pattern) | keep_hi;
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+        zero(x_lo) | zero(x_hi)
     }
 
     /// True if `v` appears anywhere in the map (the Punish exemption of SPEC §3.5 checks the
@@ -344,6 +356,14 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The SWAR `blocks` equals a plain scan of the window.
+        #[test]
+        fn blocks_matches_scan(slots in proptest::array::uniform12(0u8..6), v in 0u8..6, limit in 0u64..16) {
+            let r = CompactRecents(slots);
+            let span = (limit.saturating_sub(1) as usize).min(RECENT_SLOTS);
+            prop_assert_eq!(r.blocks(v, limit), slots[..span].contains(&v));
+        }
+
         #[test]
         fn compact_matches_reference(choices in proptest::collection::vec((any::<u8>(), any::<u8>()), 1..120)) {
             run_pair(&choices);

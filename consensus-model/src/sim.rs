@@ -118,6 +118,8 @@ struct Block {
     td: u64,
     producer: u8,
     difficulty: u8,
+    /// The validator in turn for this block's child (`next_set[(height + 1) mod n]`).
+    next_in_turn: u8,
     recents: CompactRecents,
 }
 
@@ -515,8 +517,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             if !set.contains(me) || head.recents.blocks(me, set.limit) {
                 u64::MAX
             } else {
-                let height = head.height + 1;
-                let in_turn = set.members[(height % set.members.len() as u64) as usize] == me;
+                let in_turn = head.next_in_turn == me;
                 let nominal = head
                     .time_ms
                     .saturating_add(BLOCK_PERIOD_MS)
@@ -552,7 +553,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             ));
         }
         let set = &self.sets[parent.child_set as usize];
-        let in_turn_idx = set.members[(height % set.members.len() as u64) as usize];
+        let in_turn_idx = parent.next_in_turn;
         let ctx = BlockContext {
             height,
             time: SimTime::from_ms(time_ms),
@@ -587,7 +588,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         let me = node as u8;
         debug_assert!(set.contains(me) && !parent.recents.blocks(me, set.limit));
         let height = parent.height + 1;
-        let in_turn = set.members[(height % set.members.len() as u64) as usize] == me;
+        let in_turn = parent.next_in_turn == me;
         let limit = set.limit;
         let old_len = set.members.len();
         let difficulty: u8 = if in_turn { 2 } else { 1 };
@@ -612,6 +613,8 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         };
         let resize =
             is_epoch_block(height).then(|| (old_len, self.sets[child_set as usize].members.len()));
+        let next_members = &self.sets[child_set as usize].members;
+        let next_in_turn = next_members[((height + 1) % next_members.len() as u64) as usize];
         let block = Block {
             parent: parent_id,
             child_set,
@@ -620,6 +623,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             td: parent.td + u64::from(difficulty),
             producer: me,
             difficulty,
+            next_in_turn,
             recents: parent.recents.child(me, limit, resize),
         };
         let id = self.blocks.push(block);
@@ -899,8 +903,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         let Some(parent) = self.blocks.get(b.parent) else {
             return;
         };
-        let set = &self.sets[parent.child_set as usize];
-        let in_turn = set.members[(b.height % set.members.len() as u64) as usize];
+        let in_turn = parent.next_in_turn;
         if let Some(v) = acc.get_mut(usize::from(b.producer)) {
             v.canonical += 1;
             v.canonical_in_turn += u64::from(b.difficulty == 2);
@@ -1148,6 +1151,8 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             td: 0,
             producer: NO_SIGNER,
             difficulty: 0,
+            next_in_turn: world.sets[set0 as usize].members
+                [1 % world.sets[set0 as usize].members.len()],
             recents: CompactRecents::EMPTY,
         });
         let queue = BucketQueue::new(world.cfg.max_pending_events, DEFAULT_RING_BITS);
