@@ -126,6 +126,9 @@ pub struct PenaltyConfig {
     /// **Choice (default true):** an outage restored within the grace but not reported costs
     /// one forfeit (charged when it ends). False: unreported short outages are free too.
     pub unreported_short_outage_forfeits: bool,
+    /// If true, the reference reward also counts super-node extra and election rewards
+    /// received on online days (paper-vs-spec item 16; default false: basic + stability).
+    pub reference_includes_super_node_rewards: bool,
     /// Clearing rule.
     pub clearing: ClearingRule,
     /// Forfeit sink.
@@ -144,6 +147,7 @@ impl Default for PenaltyConfig {
             forfeit_days: 3,
             reference_window_days: 7,
             unreported_short_outage_forfeits: true,
+            reference_includes_super_node_rewards: false,
             clearing: ClearingRule::TopUpOrClear,
             sink: ForfeitSink::Burn,
         }

@@ -40,7 +40,8 @@
 //!   is free; not reported: one forfeit when it ends (Choice, selectable off). Still down at
 //!   hour 24 (selectable 48) and every 24 h after: forfeit 3 × reference reward (mean
 //!   basic+stability over the node's last 7 *online days* — days with any online time while
-//!   pledged — fewer if it has fewer, 0 if none), capped by the pledge.
+//!   pledged — fewer if it has fewer, 0 if none; window and inclusion of super-node rewards
+//!   selectable), capped by the pledge.
 //! - Clearing (the literal rule would clear a node on its first forfeit, contradicting "49 h
 //!   costs two forfeits"): the operator tops the pledge back up at once from its liquid
 //!   balance, and the node is cleared only if it cannot ([`ClearingRule`]; "clear when

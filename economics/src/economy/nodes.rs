@@ -177,6 +177,14 @@ impl Nodes {
         }
     }
 
+    /// Adds `extra` to the entry pushed last (today's, for a node online today).
+    pub fn add_to_last_reference(&mut self, i: usize, extra: Amount) {
+        let w = self.window;
+        let last = (self.ring_pos[i] as usize + w - 1) % w;
+        let slot = &mut self.ring[i * w + last];
+        *slot = Amount::from_wei(slot.wei().saturating_add(extra.wei()));
+    }
+
     /// Mean daily basic+stability reward over the node's last `window` online days (floor; 0
     /// with no online day yet; fewer days average over what there is).
     pub fn reference_reward(&self, i: usize) -> Amount {

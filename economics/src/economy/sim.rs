@@ -1285,6 +1285,9 @@ impl Economy {
             row.super_nodes = term.winners.len() as u32;
             let each = Amount::from_wei(extra.wei() / term.winners.len() as u128);
             let active_only = self.cfg.super_node_extra == ExtraRule::ActiveOnly;
+            let with_sn_in_reference = self.cfg.penalties.reference_includes_super_node_rewards
+                && !burn_all
+                && !burn_instead;
             for &w in &term.winners {
                 let i = w as usize;
                 if active_only && self.eff[i] == 0 {
@@ -1294,6 +1297,9 @@ impl Economy {
                 self.liquid[acct] = self.liquid[acct].checked_add(each)?;
                 self.nodes.extra_total[i] = self.nodes.extra_total[i].checked_add(each)?;
                 row.extra_paid = row.extra_paid.checked_add(each)?;
+                if with_sn_in_reference && self.eff[i] > 0 {
+                    self.nodes.add_to_last_reference(i, each);
+                }
             }
             let sn_pot = election.mul_bps(sp.election_super_node_share);
             let voter_pot = election.checked_sub(sn_pot)?;
@@ -1307,6 +1313,9 @@ impl Economy {
                 let acct = self.operator_base + self.nodes.operator[i] as usize;
                 self.liquid[acct] = self.liquid[acct].checked_add(share)?;
                 self.nodes.election_total[i] = self.nodes.election_total[i].checked_add(share)?;
+                if with_sn_in_reference && self.eff[i] > 0 {
+                    self.nodes.add_to_last_reference(i, share);
+                }
             }
             let left = sim_core::split_into(voter_pot, &term.voter_weights, &mut self.split_out)?;
             row.election_voters_paid = voter_pot.checked_sub(left)?;

@@ -237,6 +237,19 @@ fn outage_of_49_hours_costs_two_forfeits() {
     let (_, rec2) = run(cfg, 25);
     assert_eq!(rec2.days[21].forfeits_to_pool.wei(), 3 * r.wei());
     assert!(rec2.days[21].burned_forfeits.is_zero());
+    // Reference reward including super-node rewards (selectable): larger forfeits.
+    let mut cfg = outage_cfg(49 * H, true);
+    cfg.penalties.reference_includes_super_node_rewards = true;
+    let (e, rec3) = run(cfg, 25);
+    let d = &rec3.days[15];
+    let with_sn = Amount::checked_sum([
+        d.basic_paid,
+        d.stability_paid,
+        d.extra_paid,
+        d.election_super_nodes_paid,
+    ])
+    .unwrap();
+    assert_eq!(e.node_totals(0).unwrap().forfeited.wei(), 6 * with_sn.wei());
     // First forfeit at hour 48 (selectable): one forfeit.
     let mut cfg = outage_cfg(49 * H, true);
     cfg.penalties.first_forfeit_ms = 48 * H;
