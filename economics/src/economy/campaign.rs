@@ -44,6 +44,7 @@ pub(crate) struct Campaign {
     pub term: Option<Term>,
     pub terms_held: u32,
     pub first_term_start: Option<u64>,
+    pub first_voting_open: Option<u64>,
     /// Release day → (voter, amount).
     pub releases: BTreeMap<u64, Vec<(u32, Amount)>>,
 }
@@ -57,8 +58,14 @@ impl Campaign {
         }
     }
 
-    /// True before the first term starts (SPEC §4.4 pre-election rule).
-    pub fn before_first_term(&self, day: u64) -> bool {
-        self.first_term_start.is_none_or(|s| day < s)
+    /// True before the first term starts (SPEC §4.4 pre-election rule), or before the first
+    /// voting opens when `at_open`.
+    pub fn before_first_term(&self, day: u64, at_open: bool) -> bool {
+        let end = if at_open {
+            self.first_voting_open
+        } else {
+            self.first_term_start
+        };
+        end.is_none_or(|s| day < s)
     }
 }

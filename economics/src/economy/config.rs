@@ -129,6 +129,9 @@ pub struct PenaltyConfig {
     /// If true, the reference reward also counts super-node extra and election rewards
     /// received on online days (paper-vs-spec item 16; default false: basic + stability).
     pub reference_includes_super_node_rewards: bool,
+    /// Literal paper mode (paper-vs-spec item 18): any outage of a pledged node forfeits the
+    /// whole pledge and clears the node for good. Default false (SPEC's reconciliation).
+    pub any_outage_forfeits_whole_pledge: bool,
     /// Clearing rule.
     pub clearing: ClearingRule,
     /// Forfeit sink.
@@ -148,6 +151,7 @@ impl Default for PenaltyConfig {
             reference_window_days: 7,
             unreported_short_outage_forfeits: true,
             reference_includes_super_node_rewards: false,
+            any_outage_forfeits_whole_pledge: false,
             clearing: ClearingRule::TopUpOrClear,
             sink: ForfeitSink::Burn,
         }
@@ -440,6 +444,9 @@ pub struct EconomyConfig {
     pub penalties: PenaltyConfig,
     /// Pre-election rule.
     pub pre_election: PreElectionRule,
+    /// If true, the pre-election period ends when the first voting opens instead of when the
+    /// first term starts (paper-vs-spec item 15). Default false.
+    pub pre_election_ends_at_voting_open: bool,
     /// Who receives the super-node extra.
     pub super_node_extra: ExtraRule,
     /// Campaign.
@@ -474,6 +481,7 @@ impl Default for EconomyConfig {
             repledge: RepledgePolicy::Immediately,
             penalties: PenaltyConfig::default(),
             pre_election: PreElectionRule::BurnAll,
+            pre_election_ends_at_voting_open: false,
             super_node_extra: ExtraRule::EveryElected,
             campaign: CampaignConfig::default(),
             adoption: AdoptionModel::Constant(10_000),

@@ -35,7 +35,8 @@
 //!   in full, extra and election stay in the pool ([`PreElectionRule`]). Between later terms
 //!   (only with the non-contiguous alternative) basic and stability are paid; extra and
 //!   election have no recipients and stay in the pool. Reference rewards of pre-election days
-//!   are 0 (nothing was received).
+//!   are 0 (nothing was received). `pre_election_ends_at_voting_open` moves the cut-off to
+//!   the first voting's opening.
 //! - Outages: an outage restored at or before 24 h (exactly 24 h included) and self-reported
 //!   is free; not reported: one forfeit when it ends (Choice, selectable off). Still down at
 //!   hour 24 (selectable 48) and every 24 h after: forfeit 3 × reference reward (mean
@@ -49,6 +50,7 @@
 //!   remaining pledge returns at its pledge term end, and it never re-registers.
 //! - Exit / attack: the whole remaining pledge is forfeited if within a pledge term (with
 //!   immediate re-pledge a node is always within one); the node is gone for good.
+//!   `any_outage_forfeits_whole_pledge` selects the paper's literal "any disconnection" rule.
 //! - Forfeits are burned ([`ForfeitSink::MiningPool`] selectable).
 //! - Campaign: the first opens at the start of the first day with ≥ 500 pledged nodes; later
 //!   campaigns re-rank candidates (top 100 pledged nodes online at the boundary, power desc,

@@ -612,6 +612,15 @@ impl Economy {
             }
             return Ok(());
         }
+        if self.cfg.penalties.any_outage_forfeits_whole_pledge
+            && self.nodes.status[i] == NodeStatus::Pledged
+        {
+            // Literal P §5.5 item 4: any disconnection during the pledge term forfeits it all.
+            let all = self.nodes.pledge[i];
+            self.take_from_pledge(i, all)?;
+            self.nodes.status[i] = NodeStatus::Gone;
+            self.pledged_count -= 1;
+        }
         self.nodes.down_since_ms[i] = now;
         self.nodes.up_at_ms[i] = end_ms;
         self.nodes.reported[i] = reported;
@@ -919,6 +928,7 @@ impl Economy {
             voters_by_day[s.below(c.voting_days) as usize].push(v as u32);
         }
         self.campaign.started = true;
+        self.campaign.first_voting_open.get_or_insert(day);
         self.campaign.voting = Some(Voting {
             open_day: day,
             powers: ids
@@ -1220,7 +1230,9 @@ impl Economy {
         let stability = emission.mul_bps(sp.stability);
         let extra = emission.mul_bps(sp.extra);
         let election = emission.mul_bps(sp.election);
-        let pre = self.campaign.before_first_term(day);
+        let pre = self
+            .campaign
+            .before_first_term(day, self.cfg.pre_election_ends_at_voting_open);
         let rule = self.cfg.pre_election;
 
         // Effective power.

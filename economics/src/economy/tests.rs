@@ -766,3 +766,24 @@ fn settlement_shortcuts_do_not_change_results() {
         assert_eq!(e1.node_totals(i), e2.node_totals(i));
     }
 }
+
+#[test]
+fn literal_paper_alternatives() {
+    // Pre-election period ending at voting open: basic is paid from day 0 (voting opens on
+    // day 0), while extra and election wait for the term.
+    let mut cfg = single_node(10_000);
+    cfg.pre_election_ends_at_voting_open = true;
+    let (_, rec) = run(cfg, 9);
+    assert_eq!(rec.days[0].basic_paid, rec.days[0].emission.mul_bps(6_400));
+    assert!(rec.days[0].burned_pre_election.is_zero() && rec.days[0].extra_paid.is_zero());
+    assert!(!rec.days[8].extra_paid.is_zero());
+    // Any outage forfeits the whole pledge.
+    let mut cfg = outage_cfg(H, true);
+    cfg.penalties.any_outage_forfeits_whole_pledge = true;
+    let (e, rec) = run(cfg, 22);
+    let t = e.node_totals(0).unwrap();
+    assert_eq!(t.status, NodeStatus::Gone);
+    assert_eq!(t.forfeited, Amount::from_dcc(1_000_000));
+    assert_eq!(rec.days[20].burned_forfeits, Amount::from_dcc(1_000_000));
+    assert_eq!(rec.days[21].nodes_pledged, 0);
+}
