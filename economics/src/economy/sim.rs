@@ -203,6 +203,29 @@ struct MemoSlot {
     shares: (u128, u128, u128),
 }
 
+/// [`sim_core::split_into`] with the reciprocal fast path when `Σw` fits `u64`: the same
+/// floored shares and remainder, without a hardware division per recipient.
+fn split_fast(total: Amount, weights: &[u128], out: &mut [Amount]) -> Result<Amount, AmountError> {
+    let sum = weights.iter().try_fold(0u128, |acc, &w| acc.checked_add(w));
+    let Some(dv) = sum
+        .and_then(|w| u64::try_from(w).ok())
+        .and_then(DivU64::new)
+    else {
+        return sim_core::split_into(total, weights, out);
+    };
+    let w_sum = sum.unwrap_or(1);
+    let (q, r) = (total.wei() / w_sum, total.wei() % w_sum);
+    let mut paid = 0u128;
+    for (slot, &w) in out.iter_mut().zip(weights) {
+        let Some(v) = share(q, r, w, &dv) else {
+            return sim_core::split_into(total, weights, out);
+        };
+        paid += v;
+        *slot = Amount::from_wei(v);
+    }
+    total.checked_sub(Amount::from_wei(paid))
+}
+
 fn inv(day: u64, detail: impl Into<String>) -> EconomyError {
     EconomyError::Invariant {
         day,
@@ -1317,7 +1340,7 @@ impl Economy {
             let voter_pot = election.checked_sub(sn_pot)?;
             self.split_out
                 .resize(term.winners.len().max(term.voters.len()), Amount::ZERO);
-            let left = sim_core::split_into(sn_pot, &term.winner_votes, &mut self.split_out)?;
+            let left = split_fast(sn_pot, &term.winner_votes, &mut self.split_out)?;
             row.election_super_nodes_paid = sn_pot.checked_sub(left)?;
             for (k, &w) in term.winners.iter().enumerate() {
                 let share = self.split_out[k];
@@ -1329,7 +1352,7 @@ impl Economy {
                     self.nodes.add_to_last_reference(i, share);
                 }
             }
-            let left = sim_core::split_into(voter_pot, &term.voter_weights, &mut self.split_out)?;
+            let left = split_fast(voter_pot, &term.voter_weights, &mut self.split_out)?;
             row.election_voters_paid = voter_pot.checked_sub(left)?;
             for (k, &v) in term.voters.iter().enumerate() {
                 let share = self.split_out[k];
@@ -1472,6 +1495,25 @@ mod fast_path_tests {
     }
 
     proptest! {
+        /// The fast split equals sim-core's.
+        #[test]
+        fn split_fast_equals_split_into(
+            total in any::<u128>(),
+            weights in proptest::collection::vec(0u128..1u128 << 70, 0..20),
+            small in proptest::collection::vec(0u128..1_000_000, 0..20),
+        ) {
+            for w in [&weights, &small] {
+                let mut a = vec![Amount::ZERO; w.len()];
+                let mut b = vec![Amount::ZERO; w.len()];
+                let ra = split_fast(Amount::from_wei(total), w, &mut a);
+                let rb = sim_core::split_into(Amount::from_wei(total), w, &mut b);
+                prop_assert_eq!(ra, rb);
+                if rb.is_ok() {
+                    prop_assert_eq!(a, b);
+                }
+            }
+        }
+
         /// The settlement fast path equals SPEC's formulas computed in 256 bits.
         #[test]
         fn fast_shares_equal_256_bit_formulas(
