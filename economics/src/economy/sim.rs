@@ -1240,11 +1240,17 @@ impl Economy {
         let day_start = day * MS_PER_DAY;
         let day_end = day_start + MS_PER_DAY;
         // Close the offline accounting of nodes still down at the day's end.
-        let down: Vec<u32> = self.down_set.iter().copied().collect();
-        for node in down {
+        for &node in &self.down_set {
             let i = node as usize;
             let from = self.nodes.down_since_ms[i].max(day_start);
-            self.add_offline(i, day_end - from);
+            let ms = day_end - from;
+            if ms > 0 {
+                if self.nodes.offline_ms_today[i] == 0 {
+                    self.touched.push(node);
+                }
+                self.nodes.offline_ms_today[i] =
+                    (self.nodes.offline_ms_today[i] + ms).min(MS_PER_DAY);
+            }
         }
         let pool = self.ledger.balance(Bucket::MiningPool);
         let emission = self.cfg.supply.emission().capped(day, pool);
