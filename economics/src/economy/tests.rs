@@ -577,10 +577,22 @@ proptest! {
     /// Conservation: the engine checks SPEC §7 every day (a break is an error); in addition
     /// each day's emission is exactly paid + burned + left in the pool, and the buckets add up.
     #[test]
-    fn conservation_over_random_populations((cfg, days) in arb_config()) {
-        let mut e = Economy::new(cfg).unwrap();
+    fn conservation_over_random_populations((cfg, days) in arb_config(), delay_ms in 0u64..3 * H) {
+        let mut e = Economy::new(cfg.clone()).unwrap();
         let mut rec = VecRecorder::default();
         e.run_ideal(days, &mut rec).unwrap();
+        // A chain settling late (same delay every day) gets the same figures, delay reported.
+        let mut late = Economy::new(cfg).unwrap();
+        let mut late_rec = VecRecorder::default();
+        for d in 0..days {
+            let at = SimTime::from_ms((d + 1) * DAY_MS + delay_ms);
+            late.settle_day(d, at, &mut late_rec).unwrap();
+        }
+        for (a, b) in rec.days.iter().zip(&late_rec.days) {
+            prop_assert_eq!(b.settlement_delay_ms, delay_ms);
+            prop_assert_eq!(&DayRow { settlement_delay_ms: 0, ..b.clone() }, a);
+        }
+        prop_assert_eq!(late.ledger(), e.ledger());
         let mut forfeits_to_pool = 0u128;
         for r in &rec.days {
             let out = paid(r).checked_add(burned(r)).unwrap();
