@@ -1,5 +1,5 @@
 //! A calendar (bucket) event queue with exactly sim-core's ordering: ascending time, ties in
-//! insertion order. Events less than one ring span (16,384 ms) ahead go to per-millisecond FIFO
+//! insertion order. Events less than one ring span (default 1,024 ms) ahead go to per-ms FIFO
 //! buckets found through a bitmap; later events wait in a (time, seq) heap and are compared by
 //! (time, seq) at every pop, so the order is identical to `sim_core::EventQueue`'s.
 //!
@@ -11,7 +11,7 @@ use std::collections::BinaryHeap;
 
 use sim_core::{ScheduleError, SimTime};
 
-/// Default ring span exponent: 2^14 ms ≈ 16.4 s.
+/// Default ring span exponent: 2^10 ms ≈ 1 s (block deliveries; later events use the heap).
 pub const DEFAULT_RING_BITS: u32 = 10;
 
 struct Far<E> {
