@@ -348,12 +348,19 @@ fn block_intervals(blocks: &Table) -> Option<Chart> {
         ints(blocks, "time_ms"),
     ) {
         // Each block's time minus its parent's, for every block whose parent is in the table.
-        let time_of: BTreeMap<u128, u128> = id.iter().copied().zip(t.iter().copied()).collect();
+        let mut time_of: Vec<(u128, u128)> = id.iter().copied().zip(t.iter().copied()).collect();
+        time_of.sort_unstable();
+        let parent_time = |p: &u128| {
+            time_of
+                .binary_search_by_key(p, |e| e.0)
+                .ok()
+                .map(|i| time_of[i].1)
+        };
         id.iter()
             .zip(&parent)
             .zip(&t)
             .filter(|((i, p), _)| i != p)
-            .filter_map(|((_, p), t)| time_of.get(p).map(|pt| t.saturating_sub(*pt)))
+            .filter_map(|((_, p), t)| parent_time(p).map(|pt| t.saturating_sub(pt)))
             .collect()
     } else {
         let t = ints(blocks, "time_ms")?;
@@ -368,11 +375,16 @@ fn block_intervals(blocks: &Table) -> Option<Chart> {
     let mut c = histogram(
         "block_intervals",
         "Block interval histogram",
-        "interval (ms)",
+        "interval to the parent block (s)",
         &ms,
         width,
     );
-    c.title = format!("Block interval histogram ({} intervals)", ms.len());
+    c.title = format!("Block interval histogram ({} blocks)", ms.len());
+    if let ChartKind::Histogram(bins) = &mut c.kind {
+        for b in bins.iter_mut() {
+            *b = (b.0 / 1000.0, b.1 / 1000.0, b.2);
+        }
+    }
     Some(c)
 }
 
@@ -704,7 +716,9 @@ mod tests {
         d.push("burned_forfeits_wei", ColumnData::U128(vec![0, 1, 0]));
         d.push("super_nodes", ColumnData::U64(vec![0, 21, 21]));
         let mut blocks = Table::new("blocks");
-        blocks.push("time_ms", ColumnData::U64(vec![0, 3_000, 6_100, 9_000]));
+        blocks.push("block_id", ColumnData::U64(vec![0, 1, 2, 3]));
+        blocks.push("parent_id", ColumnData::U64(vec![0, 0, 1, 1]));
+        blocks.push("time_ms", ColumnData::U64(vec![0, 3_000, 6_100, 6_500]));
         let mut reorgs = Table::new("reorgs");
         reorgs.push("depth", ColumnData::U64(vec![1, 1, 2]));
         let mut epochs = Table::new("validators");
@@ -729,6 +743,22 @@ mod tests {
             ]
         );
         assert!(run_charts(&[Table::new("daily")]).is_empty());
+        // Intervals to the parent (genesis excluded): 3000, 3100 and a fork sibling at 3500.
+        let mut b = Table::new("blocks");
+        b.push("block_id", ColumnData::U64(vec![0, 1, 2, 3]));
+        b.push("parent_id", ColumnData::U64(vec![0, 0, 1, 1]));
+        b.push("time_ms", ColumnData::U64(vec![0, 3_000, 6_100, 6_500]));
+        let c = block_intervals(&b).unwrap();
+        let ChartKind::Histogram(bins) = c.kind else {
+            panic!("not a histogram")
+        };
+        assert_eq!(bins.iter().map(|b| b.2).sum::<u64>(), 3);
+        // Bins of 100 ms, shown in seconds.
+        let ms: Vec<(u64, u64)> = bins
+            .iter()
+            .map(|b| ((b.0 * 1000.0).round() as u64, b.2))
+            .collect();
+        assert_eq!(ms, [(3000, 1), (3100, 1), (3500, 1)]);
     }
 
     #[test]

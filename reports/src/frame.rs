@@ -9,8 +9,9 @@
 //! quick looks only) follows it; the reader drops these derived columns.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use scenarios::{ColumnData, Table};
@@ -224,6 +225,34 @@ pub fn read_parquet_table(path: &Path, name: &str) -> Result<Table, FrameError> 
     frame_to_table(name, &df)
 }
 
+/// Reads at most `max_rows` rows of the columns of `path` named in `wanted` (those the file
+/// has, with their `*_dcc` partners dropped), in file order: what a chart needs from a table
+/// too long to load whole.
+pub fn read_parquet_columns(
+    path: &Path,
+    name: &str,
+    wanted: &[&str],
+    max_rows: usize,
+) -> Result<Table, FrameError> {
+    let open = || {
+        File::open(path).map_err(|source| FrameError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let schema = ParquetReader::new(open()?).schema()?;
+    let columns: Vec<String> = schema
+        .iter_names()
+        .filter(|n| wanted.contains(&n.as_str()))
+        .map(|n| n.to_string())
+        .collect();
+    let df = ParquetReader::new(open()?)
+        .with_columns(Some(columns))
+        .with_slice(Some((0, max_rows)))
+        .finish()?;
+    frame_to_table(name, &df)
+}
+
 /// Reads Parquet bytes written by this crate back into the exact table `name`.
 pub fn parquet_bytes_to_table(bytes: &[u8], name: &str) -> Result<Table, FrameError> {
     let df = ParquetReader::new(io::Cursor::new(bytes)).finish()?;
@@ -234,7 +263,9 @@ pub fn parquet_bytes_to_table(bytes: &[u8], name: &str) -> Result<Table, FrameEr
 /// length (a year of blocks) never has to sit in memory. The file appears at its path only when
 /// [`ParquetTableWriter::finish`] succeeds (it is written under a temporary name, then renamed).
 pub struct ParquetTableWriter {
-    inner: polars::io::parquet::write::BatchedWriter<BufWriter<File>>,
+    // Unbuffered (polars writes whole pages), so everything is in the file once `finish` returns.
+    inner: polars::io::parquet::write::BatchedWriter<Arc<File>>,
+    file: Arc<File>,
     columns: Vec<(String, u8)>,
     tmp: PathBuf,
     path: PathBuf,
@@ -273,8 +304,9 @@ impl ParquetTableWriter {
             path: tmp.clone(),
             source,
         })?;
+        let file = Arc::new(file);
         let df = table_to_frame(first)?;
-        let inner = match writer(BufWriter::new(file)).batched(df.schema()) {
+        let inner = match writer(Arc::clone(&file)).batched(df.schema()) {
             Ok(w) => w,
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
@@ -283,6 +315,7 @@ impl ParquetTableWriter {
         };
         let mut w = ParquetTableWriter {
             inner,
+            file,
             columns: first
                 .columns
                 .iter()
@@ -347,9 +380,7 @@ impl ParquetTableWriter {
             path: path.to_path_buf(),
             source,
         };
-        // The BatchedWriter owns the file; it flushed on finish. Sync through a fresh handle.
-        let synced = File::open(&self.tmp).and_then(|f| f.sync_all());
-        if let Err(e) = synced {
+        if let Err(e) = self.file.sync_all() {
             let _ = std::fs::remove_file(&self.tmp);
             return Err(io_err(&self.tmp, e));
         }
@@ -471,6 +502,13 @@ mod tests {
             panic!("fee column type")
         };
         assert_eq!(fees[4321], 4321 * 10_u128.pow(30));
+        let part = read_parquet_columns(&path, "blocks", &["fee_wei", "nope"], 1500).unwrap();
+        assert_eq!(part.columns.len(), 1);
+        assert_eq!(part.rows(), 1500);
+        assert_eq!(
+            part.columns[0].data,
+            ColumnData::U128((0..1500).map(|h| h * 10_u128.pow(30)).collect())
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

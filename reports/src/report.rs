@@ -18,7 +18,9 @@ use crate::atomic::{AtomicWriteError, write_atomically};
 use crate::chart::{Chart, ChartError, render_png, render_svg};
 use crate::charts::{fan_charts, run_charts, summary_charts};
 use crate::csv::write_table_csv;
-use crate::frame::{FrameError, read_parquet_table, table_to_parquet, wei_to_dcc};
+use crate::frame::{
+    FrameError, read_parquet_columns, read_parquet_table, table_to_parquet, wei_to_dcc,
+};
 use crate::output::{MANIFEST, RunManifest, SUMMARY, SweepManifest, read_run_manifest, run_dir};
 use crate::quantile::{QuantileError, RunDaily, daily_quantiles};
 
@@ -321,11 +323,34 @@ fn scenario_name(m: &RunManifest) -> String {
         .to_owned()
 }
 
-/// Loads every table a run manifest lists (`<stem>.csv` in `files`).
+/// Tables charts read whole (one row per day, term, candidate or validator epoch).
+const CHARTED_TABLES: [&str; 6] = [
+    "daily",
+    "chain_daily",
+    "elections",
+    "validators",
+    "epochs",
+    "reorgs",
+];
+/// Columns of the `blocks` table the block-interval chart reads.
+const BLOCK_COLUMNS: [&str; 4] = ["block_id", "parent_id", "time_ms", "interval_ms"];
+/// The most rows of a per-block table loaded for a chart (the first ones, in file order).
+pub const MAX_CHART_ROWS: usize = 2_000_000;
+
+/// Loads the tables a run manifest lists (`<stem>.csv` in `files`) that charts use; the
+/// `blocks` table only in part (its interval columns, first [`MAX_CHART_ROWS`] rows).
 fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
     let mut tables = Vec::new();
     for f in m.files.keys() {
-        if let Some(stem) = f.strip_suffix(".csv")
+        let Some(stem) = f.strip_suffix(".csv") else {
+            continue;
+        };
+        let pq = dir.join(format!("{stem}.parquet"));
+        if stem == "blocks" && pq.is_file() {
+            let t = read_parquet_columns(&pq, stem, &BLOCK_COLUMNS, MAX_CHART_ROWS)
+                .map_err(|source| ReportError::Frame { path: pq, source })?;
+            tables.push(t);
+        } else if (CHARTED_TABLES.contains(&stem) || stem == "blocks")
             && let Some(t) = load_table(dir, stem)?
         {
             tables.push(t);
@@ -375,9 +400,9 @@ pub fn render_run_report(dir: &Path) -> Result<(), ReportError> {
     let _ = writeln!(
         body,
         "<p>Tables: {}.</p>",
-        tables
-            .iter()
-            .map(|t| format!("<code>{}</code> ({} rows)", html_escape(&t.name), t.rows()))
+        m.files
+            .keys()
+            .map(|f| format!("<code>{}</code>", html_escape(f.trim_end_matches(".csv"))))
             .collect::<Vec<_>>()
             .join(", ")
     );
