@@ -4,6 +4,8 @@
 //! The engines never see raw configuration: [`raw`] is what a file may say, [`validate`]
 //! checks it and builds [`validate::Scenario`], [`load`] attaches file/line/key to every error.
 
+pub mod chain;
+pub mod chain_run;
 pub mod economy;
 pub mod error;
 pub mod load;

@@ -54,6 +54,11 @@ pub enum Mode {
     /// The compute-power economy and campaign (SPEC §4–5) on an ideal chain: every day settles
     /// exactly at its boundary. Fit for multi-decade horizons.
     Economy,
+    /// Congress consensus on a simulated network with the system contracts (SPEC §2–3).
+    Consensus,
+    /// Consensus, contracts and economy on one timeline: each day settles in the first block at
+    /// or after its boundary; vote fees reach the validators.
+    Coupled,
 }
 
 /// The whole scenario file.
@@ -66,6 +71,12 @@ pub struct RawScenario {
     /// Supply, vesting and emission parameters (SPEC §4.3, §6).
     #[serde(default)]
     pub supply: RawSupply,
+    /// Validators, network and faults (SPEC §2).
+    #[serde(default)]
+    pub consensus: crate::chain::RawConsensus,
+    /// The system contracts and their behaviours (SPEC §3).
+    #[serde(default)]
+    pub contracts: crate::chain::RawContracts,
     /// The compute-power economy and super-node campaign (SPEC §4–5).
     #[serde(default)]
     pub economy: crate::economy::RawEconomy,
@@ -179,6 +190,12 @@ pub struct RawOutputs {
     /// Write per-node totals (economy modes).
     #[serde(default = "yes")]
     pub nodes: bool,
+    /// Keep every N-th sealed block in `blocks.csv` (0 = no block table; chain modes).
+    #[serde(default)]
+    pub blocks_every: u64,
+    /// Write the contracts' per-epoch validator records and event log (chain modes).
+    #[serde(default = "yes")]
+    pub contracts: bool,
     /// Write per-term election results (economy modes).
     #[serde(default = "yes")]
     pub elections: bool,
@@ -189,6 +206,8 @@ impl Default for RawOutputs {
         RawOutputs {
             daily: true,
             nodes: true,
+            blocks_every: 0,
+            contracts: true,
             elections: true,
         }
     }

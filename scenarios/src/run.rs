@@ -6,7 +6,7 @@ use economics::{AllocationId, LedgerError, SUPPLY_DAY_COLUMNS, SupplyTimeline, a
 use sim_core::{Digest, OutputDigest};
 
 use crate::raw::Mode;
-use crate::table::{ColumnData, Table};
+use crate::table::{ColumnData, Field, Table};
 use crate::validate::Scenario;
 
 /// Everything one run produced.
@@ -35,6 +35,9 @@ pub enum RunError {
     /// The economy stopped (an invariant breach or a limit).
     #[error(transparent)]
     Economy(#[from] EconomyError),
+    /// The chain stopped.
+    #[error(transparent)]
+    Chain(#[from] crate::chain_run::ChainRunError),
     /// The scenario lacks a section its mode needs (a validation bug).
     #[error("mode {0:?} needs its configuration")]
     MissingConfig(Mode),
@@ -51,6 +54,7 @@ pub fn run(scenario: &Scenario) -> Result<RunOutput, RunError> {
                 .ok_or(RunError::MissingConfig(Mode::Economy))?;
             run_economy(scenario, cfg)?
         }
+        Mode::Consensus | Mode::Coupled => run_chain_mode(scenario)?,
     };
     let mut d = OutputDigest::new();
     for t in &tables {
@@ -116,9 +120,6 @@ fn run_schedule(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> {
     }
     Ok((tables, summary))
 }
-
-/// A named column extractor: output column name and how to read it from a record.
-type Field<R, T> = (&'static str, fn(&R) -> T);
 
 /// Amount columns of the economy's daily table, in output order (SPEC §8 names, units last).
 const DAY_AMOUNTS: [Field<DayRow, sim_core::Amount>; 23] = [
@@ -192,6 +193,19 @@ fn run_economy(scenario: &Scenario, cfg: &EconomyConfig) -> Result<(Vec<Table>, 
     let mut economy = Economy::new(cfg.clone())?;
     let mut rec = VecRecorder::default();
     economy.run_ideal(scenario.horizon_days, &mut rec)?;
+    let mut summary = Table::new("summary");
+    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
+    let tables = economy_outputs(scenario, &economy, &rec, &mut summary);
+    Ok((tables, summary))
+}
+
+/// The economy's tables, and its key figures appended to `summary`.
+fn economy_outputs(
+    scenario: &Scenario,
+    economy: &Economy,
+    rec: &VecRecorder,
+    summary: &mut Table,
+) -> Vec<Table> {
     let mut tables = Vec::new();
     if scenario.outputs.daily {
         tables.push(economy_daily_table(&rec.days));
@@ -279,8 +293,17 @@ fn run_economy(scenario: &Scenario, cfg: &EconomyConfig) -> Result<(Vec<Table>, 
     let amount = |get: fn(&DayRow) -> sim_core::Amount| last.map_or(0, |r| get(r).wei());
     let sum =
         |get: fn(&DayRow) -> sim_core::Amount| rec.days.iter().map(|r| get(r).wei()).sum::<u128>();
-    let mut summary = Table::new("summary");
-    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
+    summary.push("days_settled", ColumnData::U64(vec![rec.days.len() as u64]));
+    summary.push(
+        "max_settlement_delay_ms",
+        ColumnData::U64(vec![
+            rec.days
+                .iter()
+                .map(|r| r.settlement_delay_ms)
+                .max()
+                .unwrap_or(0),
+        ]),
+    );
     summary.push("nodes", ColumnData::U64(vec![economy.node_count() as u64]));
     summary.push("terms", ColumnData::U64(vec![rec.terms.len() as u64]));
     summary.push(
@@ -323,5 +346,98 @@ fn run_economy(scenario: &Scenario, cfg: &EconomyConfig) -> Result<(Vec<Table>, 
         "vote_fees_total_wei",
         ColumnData::U128(vec![economy.vote_fees_total().wei()]),
     );
+    tables
+}
+
+fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> {
+    use crate::chain_run::{
+        blocks_table, chain_daily_table, events_table, run_chain, validators_table,
+    };
+    let consensus = scenario
+        .consensus
+        .as_ref()
+        .ok_or(RunError::MissingConfig(scenario.mode))?;
+    let contracts = scenario
+        .contracts
+        .as_ref()
+        .ok_or(RunError::MissingConfig(scenario.mode))?;
+    let economy = match (&scenario.mode, &scenario.economy) {
+        (Mode::Coupled, Some(cfg)) => Some(Economy::new(cfg.clone())?),
+        (Mode::Coupled, None) => return Err(RunError::MissingConfig(Mode::Coupled)),
+        _ => None,
+    };
+    let out = run_chain(
+        consensus,
+        contracts,
+        economy,
+        scenario.seed,
+        scenario.horizon_days,
+        scenario.outputs.blocks_every,
+    )?;
+    let mut tables = vec![chain_daily_table(&out.log.days)];
+    if scenario.outputs.blocks_every > 0 {
+        tables.push(blocks_table(&out.log.blocks));
+    }
+    let clog = out.contracts.contracts.recorder();
+    if scenario.outputs.contracts {
+        tables.push(validators_table(clog));
+        tables.push(events_table(clog));
+    }
+    let mut reorgs = Table::new("reorg_depths");
+    reorgs.push(
+        "depth",
+        ColumnData::U64((0..out.log.reorg_depths.len() as u64).collect()),
+    );
+    reorgs.push("reorgs", ColumnData::U64(out.log.reorg_depths.clone()));
+    tables.push(reorgs);
+    let s = &out.summary;
+    let days = &out.log.days;
+    let mut summary = Table::new("summary");
+    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
+    summary.push(
+        "canonical_height",
+        ColumnData::U64(vec![s.canonical_height]),
+    );
+    summary.push(
+        "canonical_total_difficulty",
+        ColumnData::U64(vec![s.canonical_total_difficulty]),
+    );
+    summary.push("blocks_sealed", ColumnData::U64(vec![s.blocks_sealed]));
+    summary.push(
+        "in_turn",
+        ColumnData::U64(vec![days.iter().map(|d| d.in_turn).sum()]),
+    );
+    summary.push(
+        "out_of_turn",
+        ColumnData::U64(vec![days.iter().map(|d| d.out_of_turn).sum()]),
+    );
+    summary.push("fork_heights", ColumnData::U64(vec![s.fork_heights]));
+    summary.push("reorgs", ColumnData::U64(vec![s.reorgs]));
+    summary.push("deepest_reorg", ColumnData::U64(vec![s.deepest_reorg]));
+    summary.push(
+        "longest_gap_ms",
+        ColumnData::U64(vec![
+            days.iter().map(|d| d.longest_gap_ms).max().unwrap_or(0),
+        ]),
+    );
+    summary.push(
+        "halted_days",
+        ColumnData::U64(vec![days.iter().filter(|d| d.halted).count() as u64]),
+    );
+    summary.push(
+        "active_set_size",
+        ColumnData::U64(vec![s.active_set.len() as u64]),
+    );
+    summary.push(
+        "contract_events_dropped",
+        ColumnData::U64(vec![clog.dropped]),
+    );
+    summary.push(
+        "txs_refused",
+        ColumnData::U64(vec![out.contracts.refused_total]),
+    );
+    if let Some((economy, rec)) = &out.economy {
+        tables.extend(economy_outputs(scenario, economy, rec, &mut summary));
+    }
     Ok((tables, summary))
 }

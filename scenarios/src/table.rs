@@ -2,6 +2,9 @@
 
 use sim_core::OutputDigest;
 
+/// A named column extractor: output column name and how to read it from a record.
+pub(crate) type Field<R, T> = (&'static str, fn(&R) -> T);
+
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnData {

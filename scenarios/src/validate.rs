@@ -8,6 +8,8 @@ use crate::raw::{Mode, RawScenario};
 
 /// The longest horizon a run accepts (about 2,700 years).
 pub const MAX_HORIZON_DAYS: u64 = 1_000_000;
+/// The longest horizon of the chain modes (every block is simulated): 10 years.
+pub const MAX_CHAIN_HORIZON_DAYS: u64 = 3_650;
 /// The largest seed (TOML's integer range).
 pub const MAX_SEED: u64 = i64::MAX as u64;
 /// The most Monte Carlo seeds per sweep point.
@@ -46,6 +48,10 @@ pub struct Outputs {
     pub daily: bool,
     /// Per-node totals.
     pub nodes: bool,
+    /// Keep every N-th block (0 = none).
+    pub blocks_every: u64,
+    /// Contracts' validator records and events.
+    pub contracts: bool,
     /// Per-term election results.
     pub elections: bool,
 }
@@ -63,8 +69,12 @@ pub struct Scenario {
     pub mode: Mode,
     /// Supply, vesting and emission.
     pub supply: SupplyParams,
-    /// The economy (economy modes only).
+    /// The economy (economy and coupled modes).
     pub economy: Option<economics::economy::EconomyConfig>,
+    /// Consensus (chain modes).
+    pub consensus: Option<consensus_model::ConsensusConfig>,
+    /// The contracts (chain modes).
+    pub contracts: Option<crate::chain::ContractsSetup>,
     /// What to write.
     pub outputs: Outputs,
 }
@@ -145,13 +155,31 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Issue> {
         validate_sweep_shape(sweep)?;
     }
     let economy = match run.mode {
-        Mode::Schedule => None,
-        Mode::Economy => Some(crate::economy::to_engine(
+        Mode::Schedule | Mode::Consensus => None,
+        Mode::Economy | Mode::Coupled => Some(crate::economy::to_engine(
             &raw.economy,
             &supply_params,
             run.seed,
             run.horizon_days,
         )?),
+    };
+    let (consensus, contracts) = match run.mode {
+        Mode::Schedule | Mode::Economy => (None, None),
+        Mode::Consensus | Mode::Coupled => {
+            if run.horizon_days > MAX_CHAIN_HORIZON_DAYS {
+                return Err(Issue::new(
+                    ErrorKind::OutOfRange,
+                    "run.horizon_days",
+                    format!("{} days of full consensus", run.horizon_days),
+                    &format!(
+                        "chain modes simulate every block: at most {MAX_CHAIN_HORIZON_DAYS} days (use mode = \"economy\" for longer horizons)"
+                    ),
+                ));
+            }
+            let c = crate::chain::consensus_to_engine(&raw.consensus)?;
+            let k = crate::chain::contracts_to_engine(&raw.contracts, &raw.consensus)?;
+            (Some(c), Some(k))
+        }
     };
     Ok(Scenario {
         name: run.name.clone(),
@@ -160,9 +188,13 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Issue> {
         mode: run.mode,
         supply: supply_params,
         economy,
+        consensus,
+        contracts,
         outputs: Outputs {
             daily: raw.outputs.daily,
             nodes: raw.outputs.nodes,
+            blocks_every: raw.outputs.blocks_every,
+            contracts: raw.outputs.contracts,
             elections: raw.outputs.elections,
         },
     })

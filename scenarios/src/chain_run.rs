@@ -1,0 +1,336 @@
+//! Running the chain: consensus with the system contracts (`mode = "consensus"`), optionally
+//! coupled with the economy on one timeline (`mode = "coupled"`): each day of the economy is
+//! settled in the first executed block at or after its boundary (a halted chain delays it and
+//! the delay is reported), and vote handling fees join that block's fees, so they reach the
+//! validators through the contracts' fee split.
+//!
+//! Known limit of the coupling: the contracts keep their own exact ledger of stakes, incomes and
+//! staker balances (checked for conservation at the end of the run); it is not yet reconciled
+//! into the economy's 500M buckets, where vote fees stay in `unwithdrawn_income`.
+
+use consensus_model::contracts::{
+    ContractEvent, ContractsError, DrivenContracts, ValidatorStatus, VecRecorder as ContractLog,
+};
+use consensus_model::record::{BlockRecord, DayStats, Recorder, ReorgRecord};
+use consensus_model::{
+    BlockContext, ConsensusConfig, ConsensusSim, ValidatorId, ValidatorSetSource,
+};
+use economics::economy::{Economy, EconomyError, VecRecorder as EconomyLog};
+use sim_core::{Amount, SimTime};
+
+use crate::chain::{ContractsSetup, build_contracts};
+use crate::table::{ColumnData, Field, Table};
+
+/// Most contract events and epoch records kept for the output tables.
+pub const MAX_CONTRACT_RECORDS: usize = 2_000_000;
+/// Most block rows kept (sampled with `outputs.blocks_every`).
+pub const MAX_BLOCK_ROWS: usize = 2_000_000;
+
+/// A failure of the coupled source.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainSourceError {
+    /// The contracts refused the block or broke an invariant.
+    #[error(transparent)]
+    Contracts(#[from] ContractsError),
+    /// The economy stopped.
+    #[error(transparent)]
+    Economy(#[from] EconomyError),
+    /// Amount overflow.
+    #[error(transparent)]
+    Amount(#[from] sim_core::AmountError),
+}
+
+/// The contracts, and optionally the economy, driven block by block by consensus.
+pub struct ChainSource {
+    /// Contracts with behaviours.
+    pub contracts: DrivenContracts<ContractLog>,
+    /// The economy and its outputs, in coupled mode.
+    pub economy: Option<(Economy, EconomyLog)>,
+    /// Days to settle.
+    pub horizon_days: u64,
+}
+
+impl ValidatorSetSource for ChainSource {
+    type Error = ChainSourceError;
+
+    fn end_block(
+        &mut self,
+        block: &BlockContext<'_>,
+    ) -> Result<Option<Vec<ValidatorId>>, ChainSourceError> {
+        let mut fees = block.fees;
+        if let Some((economy, log)) = &mut self.economy {
+            while economy.next_day() < self.horizon_days
+                && block.time >= SimTime::from_day(economy.next_day() + 1)
+            {
+                let day = economy.next_day();
+                economy.settle_day(day, block.time, log)?;
+            }
+            fees = fees.checked_add(economy.take_vote_fees())?;
+        }
+        let ctx = BlockContext { fees, ..*block };
+        Ok(self.contracts.end_block(&ctx)?)
+    }
+}
+
+/// Collects chain observables: daily statistics and (sampled) blocks; reorg depths are counted.
+#[derive(Debug, Default)]
+pub struct ChainLog {
+    /// Finalised days.
+    pub days: Vec<DayStats>,
+    /// Sampled blocks.
+    pub blocks: Vec<BlockRecord>,
+    /// Keep every this many sealed blocks (0 = none).
+    pub blocks_every: u64,
+    /// Blocks sealed so far.
+    pub sealed: u64,
+    /// Reorganisations by depth (index = depth, capped at the last bucket).
+    pub reorg_depths: Vec<u64>,
+}
+
+impl Recorder for ChainLog {
+    fn block(&mut self, block: &BlockRecord) {
+        if self.blocks_every > 0
+            && self.sealed.is_multiple_of(self.blocks_every)
+            && self.blocks.len() < MAX_BLOCK_ROWS
+        {
+            self.blocks.push(*block);
+        }
+        self.sealed += 1;
+    }
+    fn reorg(&mut self, reorg: &ReorgRecord) {
+        let depth = usize::try_from(reorg.depth).unwrap_or(usize::MAX).min(63);
+        if self.reorg_depths.len() <= depth {
+            self.reorg_depths.resize(depth + 1, 0);
+        }
+        self.reorg_depths[depth] += 1;
+    }
+    fn day(&mut self, day: &DayStats) {
+        self.days.push(*day);
+    }
+}
+
+/// A chain run's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainRunError {
+    /// Consensus stopped (including a failure of the contracts or the economy).
+    #[error(transparent)]
+    Consensus(#[from] consensus_model::ConsensusError),
+    /// The contracts could not be built.
+    #[error(transparent)]
+    Contracts(#[from] ContractsError),
+    /// The contracts' money was not conserved.
+    #[error("contracts ledger: {0}")]
+    Conservation(String),
+}
+
+/// What a chain run produced.
+pub struct ChainOutput {
+    /// Chain observables.
+    pub log: ChainLog,
+    /// Contracts, driver and their log.
+    pub contracts: DrivenContracts<ContractLog>,
+    /// The economy and its outputs (coupled mode).
+    pub economy: Option<(Economy, EconomyLog)>,
+    /// Consensus summary.
+    pub summary: consensus_model::Summary,
+}
+
+/// Runs consensus with the contracts (and the economy, if given) for `horizon_days`.
+pub fn run_chain(
+    consensus: &ConsensusConfig,
+    setup: &ContractsSetup,
+    economy: Option<Economy>,
+    seed: u64,
+    horizon_days: u64,
+    blocks_every: u64,
+) -> Result<ChainOutput, ChainRunError> {
+    let contracts = build_contracts(setup, seed, MAX_CONTRACT_RECORDS)?;
+    let source = ChainSource {
+        contracts,
+        economy: economy.map(|e| (e, EconomyLog::default())),
+        horizon_days,
+    };
+    let log = ChainLog {
+        blocks_every,
+        ..ChainLog::default()
+    };
+    let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
+    // One extra minute lets the first block after the last boundary settle the last day.
+    sim.run_until(SimTime::from_day(horizon_days).saturating_add_ms(60_000))?;
+    let (mut log, source, summary) = sim.finish();
+    log.days.retain(|d| d.day < horizon_days);
+    source
+        .contracts
+        .contracts
+        .check_conservation()
+        .map_err(|e| ChainRunError::Conservation(e.to_string()))?;
+    Ok(ChainOutput {
+        log,
+        contracts: source.contracts,
+        economy: source.economy,
+        summary,
+    })
+}
+
+/// The chain's daily table.
+pub fn chain_daily_table(days: &[DayStats]) -> Table {
+    let mut t = Table::new("chain_daily");
+    let cols: [Field<DayStats, u64>; 10] = [
+        ("day", |d| d.day),
+        ("canonical_blocks", |d| d.canonical_blocks),
+        ("in_turn", |d| d.in_turn),
+        ("out_of_turn", |d| d.out_of_turn),
+        ("missed_turns", |d| d.missed_turns),
+        ("sealed_blocks", |d| d.sealed_blocks),
+        ("fork_heights", |d| d.fork_heights),
+        ("reorgs", |d| d.reorgs),
+        ("deepest_reorg", |d| d.deepest_reorg),
+        ("longest_gap_ms", |d| d.longest_gap_ms),
+    ];
+    for (name, get) in cols {
+        t.push(name, ColumnData::U64(days.iter().map(get).collect()));
+    }
+    t.push(
+        "halted",
+        ColumnData::Bool(days.iter().map(|d| d.halted).collect()),
+    );
+    t
+}
+
+/// Sampled blocks.
+pub fn blocks_table(blocks: &[BlockRecord]) -> Table {
+    let mut t = Table::new("blocks");
+    t.push(
+        "height",
+        ColumnData::U64(blocks.iter().map(|b| b.height).collect()),
+    );
+    t.push(
+        "time_ms",
+        ColumnData::U64(blocks.iter().map(|b| b.time.as_ms()).collect()),
+    );
+    t.push(
+        "sealed_at_ms",
+        ColumnData::U64(blocks.iter().map(|b| b.sealed_at.as_ms()).collect()),
+    );
+    t.push(
+        "producer",
+        ColumnData::U64(blocks.iter().map(|b| u64::from(b.producer.0)).collect()),
+    );
+    t.push(
+        "block_id",
+        ColumnData::U64(blocks.iter().map(|b| u64::from(b.id.0)).collect()),
+    );
+    t.push(
+        "parent_id",
+        ColumnData::U64(blocks.iter().map(|b| u64::from(b.parent.0)).collect()),
+    );
+    t.push(
+        "difficulty",
+        ColumnData::U64(blocks.iter().map(|b| u64::from(b.difficulty)).collect()),
+    );
+    t.push(
+        "total_difficulty",
+        ColumnData::U64(blocks.iter().map(|b| b.total_difficulty).collect()),
+    );
+    t.push(
+        "in_turn",
+        ColumnData::Bool(blocks.iter().map(|b| b.in_turn).collect()),
+    );
+    t
+}
+
+fn status_name(s: ValidatorStatus) -> &'static str {
+    match s {
+        ValidatorStatus::Created => "created",
+        ValidatorStatus::Staked => "staked",
+        ValidatorStatus::Unstaked => "unstaked",
+        ValidatorStatus::Jailed => "jailed",
+    }
+}
+
+/// Per validator per epoch records of the contracts.
+pub fn validators_table(log: &ContractLog) -> Table {
+    let e = &log.epochs;
+    let mut t = Table::new("validators");
+    t.push(
+        "height",
+        ColumnData::U64(e.iter().map(|r| r.height).collect()),
+    );
+    t.push(
+        "time_ms",
+        ColumnData::U64(e.iter().map(|r| r.time.as_ms()).collect()),
+    );
+    t.push(
+        "validator",
+        ColumnData::U64(e.iter().map(|r| u64::from(r.validator.0)).collect()),
+    );
+    t.push(
+        "status",
+        ColumnData::Str(e.iter().map(|r| status_name(r.status).to_owned()).collect()),
+    );
+    t.push(
+        "active_next",
+        ColumnData::Bool(e.iter().map(|r| r.active_next).collect()),
+    );
+    t.push(
+        "missed",
+        ColumnData::U64(e.iter().map(|r| u64::from(r.missed)).collect()),
+    );
+    t.push(
+        "punishments_total",
+        ColumnData::U64(e.iter().map(|r| r.punishments_total).collect()),
+    );
+    t.push(
+        "jailings_total",
+        ColumnData::U64(e.iter().map(|r| r.jailings_total).collect()),
+    );
+    let amounts: [Field<consensus_model::contracts::EpochRecord, Amount>; 5] = [
+        ("stake_wei", |r| r.stake_wei),
+        ("income_wei", |r| r.income_wei),
+        ("earned_total_wei", |r| r.earned_total_wei),
+        ("confiscated_total_wei", |r| r.confiscated_total_wei),
+        ("withdrawn_total_wei", |r| r.withdrawn_total_wei),
+    ];
+    for (name, get) in amounts {
+        t.push(
+            name,
+            ColumnData::U128(e.iter().map(|r| get(r).wei()).collect()),
+        );
+    }
+    t
+}
+
+/// The contracts' event log: height, time, kind and the event as JSON.
+pub fn events_table(log: &ContractLog) -> Table {
+    let kind = |e: &ContractEvent| {
+        let json = serde_json::to_value(e).unwrap_or(serde_json::Value::Null);
+        match json {
+            serde_json::Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
+            serde_json::Value::String(s) => s,
+            _ => String::new(),
+        }
+    };
+    let mut t = Table::new("events");
+    t.push(
+        "height",
+        ColumnData::U64(log.events.iter().map(|(h, _, _)| *h).collect()),
+    );
+    t.push(
+        "time_ms",
+        ColumnData::U64(log.events.iter().map(|(_, time, _)| time.as_ms()).collect()),
+    );
+    t.push(
+        "kind",
+        ColumnData::Str(log.events.iter().map(|(_, _, e)| kind(e)).collect()),
+    );
+    t.push(
+        "detail",
+        ColumnData::Str(
+            log.events
+                .iter()
+                .map(|(_, _, e)| serde_json::to_string(e).unwrap_or_default())
+                .collect(),
+        ),
+    );
+    t
+}
