@@ -483,6 +483,7 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
         manifests.push((rdir, rm));
     }
     let mut quantiles: Option<Table> = None;
+    let mut skipped: Vec<u64> = Vec::new();
     let mut start = 0;
     while start < manifests.len() {
         let point = manifests[start].1.point_index;
@@ -517,13 +518,20 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
             .collect();
         if !runs.is_empty() {
             let q = daily_quantiles(&runs)?;
-            quantiles = Some(match quantiles {
-                None => q,
-                Some(acc) => append_rows(acc, q).map_err(|message| ReportError::Bad {
-                    path: dir.to_path_buf(),
-                    message,
-                })?,
-            });
+            quantiles = match quantiles {
+                None => Some(q),
+                Some(acc) if same_columns(&acc, &q) => {
+                    Some(append_rows(acc, q).map_err(|message| ReportError::Bad {
+                        path: dir.to_path_buf(),
+                        message,
+                    })?)
+                }
+                Some(acc) => {
+                    // A swept parameter changed the daily columns: keep the sweep usable.
+                    skipped.push(point);
+                    Some(acc)
+                }
+            };
         }
         start = end;
     }
@@ -563,6 +571,12 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
     body.push_str(
         "<p>Fan charts: per parameter point and day, the band spans the p5 and p95 and the line is the p50 of the runs (nearest rank: the k-th smallest with k = ⌈p·n/100⌉, exact integers).</p>\n",
     );
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            body,
+            "<p>Points {skipped:?} have other daily columns than point 0; they are not in {QUANTILES}.</p>"
+        );
+    }
     body.push_str(&charts_html(&rendered));
     body.push_str(&files_html(dir));
     write_bytes(
@@ -609,6 +623,13 @@ fn summary_html(summary: &Table) -> String {
         );
     }
     s
+}
+
+fn same_columns(a: &Table, b: &Table) -> bool {
+    a.columns.len() == b.columns.len()
+        && a.columns.iter().zip(&b.columns).all(|(x, y)| {
+            x.name == y.name && std::mem::discriminant(&x.data) == std::mem::discriminant(&y.data)
+        })
 }
 
 /// `b`'s rows appended to `a` (same column names and types).
