@@ -534,6 +534,7 @@ pub fn to_engine(
                 RawSink::Burn => ForfeitSink::Burn,
                 RawSink::MiningPool => ForfeitSink::MiningPool,
             },
+            ..PenaltyConfig::default()
         },
         pre_election: match raw.pre_election {
             RawPreElection::BurnAll => PreElectionRule::BurnAll,
@@ -554,6 +555,7 @@ pub fn to_engine(
             vote_unit: c.vote_unit.0,
             vote_fee: c.vote_fee.0,
             require_votes_to_win: c.require_votes_to_win,
+            ..CampaignConfig::default()
         },
         adoption: raw.adoption.to_engine(),
         invariant_check_interval_days: raw.invariant_check_interval_days,
