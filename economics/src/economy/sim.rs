@@ -138,6 +138,10 @@ pub struct Economy {
     events_handled: u64,
     next_day: u64,
     pledged_count: u32,
+    /// Σ standardised power of pledged nodes (Σeff of a day without outages, per second).
+    pledged_power: u128,
+    /// Pledged nodes with non-zero power.
+    pledged_nonzero: u32,
     down_set: BTreeSet<u32>,
     touched: Vec<u32>,
     join_order: Vec<u32>,
@@ -280,6 +284,8 @@ impl Economy {
             events_handled: 0,
             next_day: 0,
             pledged_count: 0,
+            pledged_power: 0,
+            pledged_nonzero: 0,
             down_set: BTreeSet::new(),
             touched: Vec::new(),
             join_order,
@@ -605,7 +611,7 @@ impl Economy {
                     self.take_from_pledge(i, all)?;
                 }
                 if self.nodes.status[i] == NodeStatus::Pledged {
-                    self.pledged_count -= 1;
+                    self.unpledged(i);
                 }
                 self.nodes.status[i] = NodeStatus::Gone;
                 Ok(())
@@ -642,7 +648,7 @@ impl Economy {
             let all = self.nodes.pledge[i];
             self.take_from_pledge(i, all)?;
             self.nodes.status[i] = NodeStatus::Gone;
-            self.pledged_count -= 1;
+            self.unpledged(i);
         }
         self.nodes.down_since_ms[i] = now;
         self.nodes.up_at_ms[i] = end_ms;
@@ -725,9 +731,27 @@ impl Economy {
         };
         if clear {
             self.nodes.status[i] = NodeStatus::Cleared;
-            self.pledged_count -= 1;
+            self.unpledged(i);
         }
         Ok(())
+    }
+
+    /// Node `i`'s effective power today: standardised power × whole seconds online, if pledged.
+    #[inline]
+    fn node_eff(&self, i: usize) -> u128 {
+        if self.nodes.status[i] == NodeStatus::Pledged {
+            let online_s = (MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000;
+            u128::from(self.nodes.std_power[i]) * u128::from(online_s)
+        } else {
+            0
+        }
+    }
+
+    /// Bookkeeping of a node leaving the pledged state (its status is set by the caller).
+    fn unpledged(&mut self, i: usize) {
+        self.pledged_count -= 1;
+        self.pledged_power -= u128::from(self.nodes.std_power[i]);
+        self.pledged_nonzero -= u32::from(self.nodes.std_power[i] > 0);
     }
 
     /// Removes `amount` from node `i`'s pledge into the forfeit sink.
@@ -771,6 +795,8 @@ impl Economy {
         let b = (end % self.expiry_buckets.len() as u64) as usize;
         self.expiry_buckets[b].push(i as u32);
         self.pledged_count += 1;
+        self.pledged_power += u128::from(self.nodes.std_power[i]);
+        self.pledged_nonzero += u32::from(self.nodes.std_power[i] > 0);
         Ok(true)
     }
 
@@ -804,7 +830,7 @@ impl Economy {
             match self.nodes.status[i] {
                 NodeStatus::Pledged => {
                     self.return_pledge(i)?;
-                    self.pledged_count -= 1;
+                    self.unpledged(i);
                     match self.cfg.repledge {
                         RepledgePolicy::Immediately => {
                             if !self.try_pledge(i, day)? {
@@ -1141,6 +1167,8 @@ impl Economy {
             window,
             class,
             offline_ms_today,
+            status,
+            std_power,
             ..
         } = &mut self.nodes;
         let w = *window;
@@ -1148,7 +1176,14 @@ impl Economy {
         let models = &self.adoption_models;
         let memo = &mut self.memo[..];
         let class_memo = &mut self.class_memo[..];
-        for (i, &e) in self.eff.iter().enumerate() {
+        for (i, slot_eff) in self.eff.iter_mut().enumerate() {
+            let e = if status[i] == NodeStatus::Pledged {
+                let online_s = (MS_PER_DAY - offline_ms_today[i]) / 1_000;
+                u128::from(std_power[i]) * u128::from(online_s)
+            } else {
+                0
+            };
+            *slot_eff = e;
             if e == 0 {
                 continue;
             }
@@ -1264,22 +1299,37 @@ impl Economy {
             .before_first_term(day, self.cfg.pre_election_ends_at_voting_open);
         let rule = self.cfg.pre_election;
 
-        // Effective power.
+        // Effective power: Σ power of pledged nodes × 86,400 s, corrected for the nodes with
+        // offline time today (the touched list), so no pass over all nodes is needed here.
         let n = self.nodes.len();
-        let mut sum_eff: u128 = 0;
-        let mut active = 0u32;
-        for i in 0..n {
-            let e = if self.nodes.status[i] == NodeStatus::Pledged {
-                let online_s = (MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000;
-                u128::from(self.nodes.std_power[i]) * u128::from(online_s)
-            } else {
-                0
-            };
-            self.eff[i] = e;
-            active += u32::from(e > 0);
+        let full_day_s = u128::from(MS_PER_DAY / 1_000);
+        let mut sum_eff = self
+            .pledged_power
+            .checked_mul(full_day_s)
+            .ok_or(AmountError::Overflow(self.pledged_power, "*", full_day_s))?;
+        let mut active = self.pledged_nonzero;
+        for &node in &self.touched {
+            let i = node as usize;
+            if self.nodes.status[i] != NodeStatus::Pledged {
+                continue;
+            }
+            let online_s = (MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000;
+            let missing = u128::from(self.nodes.std_power[i]) * (full_day_s - u128::from(online_s));
             sum_eff = sum_eff
-                .checked_add(e)
-                .ok_or(AmountError::Overflow(sum_eff, "+", e))?;
+                .checked_sub(missing)
+                .ok_or_else(|| inv(day, "effective power below zero"))?;
+            active -= u32::from(online_s == 0 && self.nodes.std_power[i] > 0);
+        }
+        #[cfg(debug_assertions)]
+        {
+            let (mut check, mut check_active) = (0u128, 0u32);
+            for i in 0..n {
+                let e = self.node_eff(i);
+                check += e;
+                check_active += u32::from(e > 0);
+            }
+            debug_assert_eq!(check, sum_eff, "incremental effective power");
+            debug_assert_eq!(check_active, active, "active nodes");
         }
 
         let mut row = DayRow {
@@ -1295,7 +1345,9 @@ impl Economy {
         if burn_all {
             row.burned_pre_election = basic.checked_add(stability)?;
             for i in 0..n {
-                if self.eff[i] > 0 {
+                let e = self.node_eff(i);
+                self.eff[i] = e;
+                if e > 0 {
                     self.nodes.push_reference(i, Amount::ZERO);
                 }
             }
@@ -1314,6 +1366,9 @@ impl Economy {
                 row.stability_paid = Amount::from_wei(stab_sum);
                 paid_to_accounts = row.basic_paid.checked_add(row.stability_paid)?;
             }
+        } else {
+            // Nobody earns today: every effective power is zero.
+            self.eff.fill(0);
         }
 
         // Super-node extra and election rewards (only within a term, never before the first).
