@@ -4,9 +4,10 @@
 
 use economics::SupplyParams;
 use economics::economy::{
-    AdoptionModel, CampaignConfig, ClearingRule, EconomyConfig, FailureModel, ForfeitSink,
-    MS_PER_HOUR, NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind,
-    PowerWeight, PreElectionRule, RepledgePolicy, SplitBps, VoterSpec, VoterStrategy,
+    AdoptionModel, CampaignConfig, CandidateRanking, ClearingRule, EconomyConfig, ExtraRule,
+    FailureModel, ForfeitSink, MS_PER_HOUR, NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis,
+    PledgeRounding, PowerKind, PowerWeight, PreElectionRule, RepledgePolicy, SplitBps, VoterSpec,
+    VoterStrategy,
 };
 use serde::{Deserialize, Serialize};
 use sim_core::{Amount, Domain, RandomStream, Streams};
@@ -117,6 +118,10 @@ pub struct RawEconomy {
     pub repledge: RawRepledge,
     /// Before the first super-node term: `burn_all` (default), `burn_would_be_paid`, `pay_normally`.
     pub pre_election: RawPreElection,
+    /// Pre-election rule ends when the first voting opens instead of when the first term starts.
+    pub pre_election_ends_at_voting_open: bool,
+    /// Super-node extra to `every_elected` (default, online or not) or `active_only`.
+    pub super_node_extra: RawExtraRule,
     /// Default daily adoption rate of every node.
     pub adoption: RawAdoption,
     /// Check the SPEC §7 invariant every N days (1 = every day).
@@ -145,6 +150,8 @@ impl Default for RawEconomy {
             pledge_rounding: RawPledgeRounding::ProRataCeil,
             repledge: RawRepledge::Immediately,
             pre_election: RawPreElection::BurnAll,
+            pre_election_ends_at_voting_open: d.pre_election_ends_at_voting_open,
+            super_node_extra: RawExtraRule::EveryElected,
             adoption: RawAdoption::Constant { bps: 10_000 },
             invariant_check_interval_days: d.invariant_check_interval_days,
             penalties: RawPenalties::default(),
@@ -221,6 +228,24 @@ pub enum RawPreElection {
     PayNormally,
 }
 
+/// Which super nodes receive the extra reward.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawExtraRule {
+    EveryElected,
+    ActiveOnly,
+}
+
+/// Candidate ranking when voting opens.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawCandidateRanking {
+    StandardisedPower,
+    PreviousDayEffectivePower,
+}
+
 /// Adoption rate model (basis points, 0..=10,000).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -292,6 +317,10 @@ pub struct RawPenalties {
     pub reference_window_days: u32,
     /// Short but unreported outages cost one forfeit (true).
     pub unreported_short_outage_forfeits: bool,
+    /// The reference reward also counts super-node rewards (false).
+    pub reference_includes_super_node_rewards: bool,
+    /// Any outage forfeits the whole pledge (the paper's 5.5 item 4 read strictly; false).
+    pub any_outage_forfeits_whole_pledge: bool,
     /// `top_up_or_clear` (default), `clear_when_exhausted`, `clear_below_requirement`.
     pub clearing: RawClearing,
     /// `burn` (default) or `mining_pool`.
@@ -308,6 +337,8 @@ impl Default for RawPenalties {
             forfeit_days: p.forfeit_days,
             reference_window_days: p.reference_window_days,
             unreported_short_outage_forfeits: p.unreported_short_outage_forfeits,
+            reference_includes_super_node_rewards: p.reference_includes_super_node_rewards,
+            any_outage_forfeits_whole_pledge: p.any_outage_forfeits_whole_pledge,
             clearing: RawClearing::TopUpOrClear,
             sink: RawSink::Burn,
         }
@@ -344,6 +375,11 @@ pub struct RawCampaign {
     pub vote_fee: RawAmount,
     /// Candidates without votes cannot win.
     pub require_votes_to_win: bool,
+    /// Candidates ranked by `standardised_power` (default) or `previous_day_effective_power`.
+    pub ranking: RawCandidateRanking,
+    /// Open the first campaign on this day instead of at the node threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_campaign_day: Option<u64>,
 }
 
 impl Default for RawCampaign {
@@ -363,6 +399,8 @@ impl Default for RawCampaign {
             vote_unit: RawAmount(c.vote_unit),
             vote_fee: RawAmount(c.vote_fee),
             require_votes_to_win: c.require_votes_to_win,
+            ranking: RawCandidateRanking::StandardisedPower,
+            first_campaign_day: c.first_campaign_day,
         }
     }
 }
@@ -525,6 +563,8 @@ pub fn to_engine(
             forfeit_days: p.forfeit_days,
             reference_window_days: p.reference_window_days,
             unreported_short_outage_forfeits: p.unreported_short_outage_forfeits,
+            reference_includes_super_node_rewards: p.reference_includes_super_node_rewards,
+            any_outage_forfeits_whole_pledge: p.any_outage_forfeits_whole_pledge,
             clearing: match p.clearing {
                 RawClearing::TopUpOrClear => ClearingRule::TopUpOrClear,
                 RawClearing::ClearWhenExhausted => ClearingRule::ClearWhenExhausted,
@@ -534,7 +574,6 @@ pub fn to_engine(
                 RawSink::Burn => ForfeitSink::Burn,
                 RawSink::MiningPool => ForfeitSink::MiningPool,
             },
-            ..PenaltyConfig::default()
         },
         pre_election: match raw.pre_election {
             RawPreElection::BurnAll => PreElectionRule::BurnAll,
@@ -555,7 +594,18 @@ pub fn to_engine(
             vote_unit: c.vote_unit.0,
             vote_fee: c.vote_fee.0,
             require_votes_to_win: c.require_votes_to_win,
-            ..CampaignConfig::default()
+            ranking: match c.ranking {
+                RawCandidateRanking::StandardisedPower => CandidateRanking::StandardisedPower,
+                RawCandidateRanking::PreviousDayEffectivePower => {
+                    CandidateRanking::PreviousDayEffectivePower
+                }
+            },
+            first_campaign_day: c.first_campaign_day,
+        },
+        pre_election_ends_at_voting_open: raw.pre_election_ends_at_voting_open,
+        super_node_extra: match raw.super_node_extra {
+            RawExtraRule::EveryElected => ExtraRule::EveryElected,
+            RawExtraRule::ActiveOnly => ExtraRule::ActiveOnly,
         },
         adoption: raw.adoption.to_engine(),
         invariant_check_interval_days: raw.invariant_check_interval_days,
