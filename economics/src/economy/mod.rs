@@ -13,8 +13,9 @@
 //! (outage start, random failure, repair, penalty checkpoint, exit, attack) sit in a sim-core
 //! `EventQueue` and run in (time, seq) order up to each day's end; then the day is settled;
 //! then the boundary work of the next day runs in this order: pledge terms ending (lump
-//! return, re-pledge), joins, retries of unpledged nodes, vote releases, term end, voting
-//! close (election), campaign opening check, the day's votes. Boundary work of day `d` is
+//! return, re-pledge), joins, retries of unpledged nodes, term end, voting close (election),
+//! vote releases (after the close, so a 0-day release delay pays at the close), campaign
+//! opening check, the day's votes. Boundary work of day `d` is
 //! counted in day `d`'s row. With a delayed settlement, node events are still cut at the day's
 //! end, and the boundary work happens logically at the boundary. Node events at exactly a
 //! boundary instant belong to the day starting there and run after that boundary's work (a

@@ -440,6 +440,17 @@ impl Economy {
         self.campaign.first_term_start
     }
 
+    /// Read-only view of the scheduled vote releases not yet paid (SPEC §5.5), as
+    /// `(release day, voter, amount)` in ascending release day (scheduling order within a
+    /// day). With the open voting's votes they make up the locked-votes bucket; used by the
+    /// protocol invariant suite (`economics/tests/invariants.rs`).
+    pub fn pending_vote_releases(&self) -> impl Iterator<Item = (u64, u32, Amount)> + '_ {
+        self.campaign
+            .releases
+            .iter()
+            .flat_map(|(&day, list)| list.iter().map(move |&(v, a)| (day, v, a)))
+    }
+
     /// Vote handling fees collected since the last call: the chain layer passes them to the
     /// validators (economy-only mode leaves them in the unwithdrawn-income bucket).
     pub fn take_vote_fees(&mut self) -> Amount {
@@ -885,15 +896,6 @@ impl Economy {
         day: u64,
         recorder: &mut dyn EconomyRecorder,
     ) -> Result<(), EconomyError> {
-        if let Some(list) = self.campaign.releases.remove(&day) {
-            for (v, amount) in list {
-                let acct = self.voter_base + v as usize;
-                self.liquid[acct] = self.liquid[acct].checked_add(amount)?;
-                self.ledger
-                    .transfer(Bucket::LockedVotes, Bucket::Liquid, amount)?;
-                self.pending.votes_released = self.pending.votes_released.checked_add(amount)?;
-            }
-        }
         if self
             .campaign
             .term
@@ -910,6 +912,17 @@ impl Economy {
             .is_some_and(|v| v.open_day + c.voting_days <= day)
         {
             self.close_voting(day, recorder)?;
+        }
+        // Vote releases due today, after the close so that a release delay of 0 days (due on
+        // the closing day itself) is paid at once instead of staying locked for ever.
+        if let Some(list) = self.campaign.releases.remove(&day) {
+            for (v, amount) in list {
+                let acct = self.voter_base + v as usize;
+                self.liquid[acct] = self.liquid[acct].checked_add(amount)?;
+                self.ledger
+                    .transfer(Bucket::LockedVotes, Bucket::Liquid, amount)?;
+                self.pending.votes_released = self.pending.votes_released.checked_add(amount)?;
+            }
         }
         if self.campaign.voting.is_none() {
             let open = if self.campaign.started {
