@@ -444,6 +444,8 @@ struct Checker {
     // Election.
     first_voting_open: Option<u64>,
     prev_term_end: Option<u64>,
+    /// Whether a voting period was open after the previous step.
+    voting_was_open: bool,
     /// (first day, first day after, winners) of every term with winners.
     terms_seen: Vec<(u64, u64, u32)>,
     // Vote locks.
@@ -470,6 +472,7 @@ impl Checker {
             forfeits_to_pool_cumulative: Amount::ZERO,
             first_voting_open: None,
             prev_term_end: None,
+            voting_was_open: false,
             terms_seen: Vec::new(),
             prev_balance: cfg.voters.iter().map(|v| v.endowment).collect(),
             prev_reward: vec![Amount::ZERO; n_voters],
@@ -766,7 +769,7 @@ impl Checker {
     }
 
     /// SPEC §5.2, §5.4: at most `max_candidates` candidates and `seats` super nodes; the
-    /// candidates are pledged nodes in rank order; the winners are the top `seats` by votes
+    /// candidates are the top pledged nodes online at the opening, in rank order; the winners are the top `seats` by votes
     /// (ties: more power, then lower id); terms follow the voting and each other as configured.
     fn election(
         &mut self,
@@ -786,6 +789,37 @@ impl Checker {
             if self.first_voting_open.is_none() {
                 self.first_voting_open = Some(boundary);
             }
+            // A voting opened at this boundary (none was open, or one just closed): the
+            // candidates are the top `max_candidates` pledged nodes online now (SPEC §5.2).
+            if !self.voting_was_open || !terms.is_empty() {
+                let mut eligible = Vec::new();
+                for i in 0..e.node_count() {
+                    let t = e.node_totals(i).ok_or_else(|| fail("node"))?;
+                    if t.status == NodeStatus::Pledged && e.node_online(i) == Some(true) {
+                        let spec = &self.cfg.nodes[i];
+                        let power = self.cfg.standardised_power(spec.kind, spec.raw_power);
+                        eligible.push((std::cmp::Reverse(power), i as u32));
+                    }
+                }
+                eligible.sort_unstable();
+                prop_assert_eq!(
+                    cands.len(),
+                    eligible.len().min(c.max_candidates as usize),
+                    "candidate count at the opening of day {}",
+                    boundary
+                );
+                for id in cands {
+                    prop_assert!(
+                        eligible.iter().any(|(_, i)| i == id),
+                        "candidate {} not pledged and online at the opening",
+                        id
+                    );
+                }
+                if c.ranking == CandidateRanking::StandardisedPower {
+                    let top: Vec<u32> = eligible.iter().take(cands.len()).map(|x| x.1).collect();
+                    prop_assert_eq!(cands, &top[..], "candidates are the most powerful");
+                }
+            }
             for &id in cands {
                 let t = e
                     .node_totals(id as usize)
@@ -798,6 +832,7 @@ impl Checker {
                 );
             }
         }
+        self.voting_was_open = e.open_candidates().is_some();
         let on = e.super_nodes_on(boundary);
         prop_assert!(on.len() <= c.seats as usize, "{} super nodes", on.len());
         if let Some(r) = row {
@@ -1382,4 +1417,28 @@ fn zero_day_release_delays_pay_at_the_close() {
     assert_eq!(e.ledger().balance(Bucket::LockedVotes), Amount::ZERO);
     e.run_ideal(8, &mut rec).expect("runs");
     assert_eq!(rec.days[7].votes_released, Amount::from_dcc(200));
+}
+
+/// The read-only `node_online` accessor follows a scheduled outage (down from its start, up
+/// after it) and knows no node beyond the population.
+#[test]
+fn node_online_accessor_follows_outages() {
+    let mut cfg = seed_sensitive(1);
+    for n in &mut cfg.nodes {
+        n.failure = FailureModel::default();
+    }
+    cfg.nodes[0].outages = vec![ScheduledOutage {
+        start_ms: DAY_MS / 2,
+        duration_ms: DAY_MS,
+        reported: true,
+    }];
+    let mut e = Economy::new(cfg).expect("valid");
+    let mut rec = VecRecorder::default();
+    assert_eq!(e.node_online(0), Some(true));
+    e.run_ideal(1, &mut rec).expect("runs");
+    assert_eq!(e.node_online(0), Some(false));
+    assert_eq!(e.node_online(1), Some(true));
+    e.run_ideal(2, &mut rec).expect("runs");
+    assert_eq!(e.node_online(0), Some(true));
+    assert_eq!(e.node_online(12), None);
 }

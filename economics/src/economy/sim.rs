@@ -451,6 +451,13 @@ impl Economy {
             .flat_map(|(&day, list)| list.iter().map(move |&(v, a)| (day, v, a)))
     }
 
+    /// Read-only: whether node `i` is online now (`None` for an unknown node). With
+    /// [`Economy::node_totals`] it tells which nodes were eligible candidates at a voting
+    /// opening (SPEC §5.2: pledged and online); used by the protocol invariant suite.
+    pub fn node_online(&self, i: usize) -> Option<bool> {
+        (i < self.nodes.len()).then(|| !self.nodes.is_down(i))
+    }
+
     /// Vote handling fees collected since the last call: the chain layer passes them to the
     /// validators (economy-only mode leaves them in the unwithdrawn-income bucket).
     pub fn take_vote_fees(&mut self) -> Amount {
