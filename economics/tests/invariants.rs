@@ -549,6 +549,25 @@ impl Checker {
         );
         // Boundary work never burns: the ledger after it still holds the row's total.
         prop_assert_eq!(burned, r.burned_total);
+        // Every wei in exactly one place: agents' balances are the liquid bucket, the nodes'
+        // pledges the pledge bucket, collected vote fees the unwithdrawn-income bucket.
+        let n_ops = self.cfg.operators.len();
+        let accounts = sum(std::iter::once(Some(e.foundation_balance()))
+            .chain((0..n_ops).map(|o| e.operator_balance(o)))
+            .chain((0..self.cfg.voters.len()).map(|v| e.voter_balance(v)))
+            .map(|a| a.unwrap_or(Amount::from_wei(u128::MAX))))?;
+        prop_assert_eq!(
+            accounts,
+            l.balance(Bucket::Liquid),
+            "accounts vs liquid bucket"
+        );
+        let pledges = sum((0..e.node_count()).map(|i| {
+            e.node_totals(i)
+                .map_or(Amount::from_wei(u128::MAX), |t| t.pledge)
+        }))?;
+        prop_assert_eq!(pledges, l.balance(Bucket::NodePledges), "pledges vs bucket");
+        prop_assert_eq!(e.vote_fees_total(), l.balance(Bucket::UnwithdrawnIncome));
+        prop_assert_eq!(l.balance(Bucket::ValidatorStake), Amount::ZERO);
         self.prev_burned = r.burned_total;
         Ok(())
     }
@@ -1157,11 +1176,18 @@ fn run_checked(sc: &Scenario, family: Family) -> Result<VecRecorder, TestCaseErr
     Ok(rec)
 }
 
+/// `cases` per property, unless `PROPTEST_CASES` is set (a deeper run: proptest's default
+/// configuration reads it).
 fn config(cases: u32) -> ProptestConfig {
+    let base = ProptestConfig::default();
     ProptestConfig {
-        cases,
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            base.cases
+        } else {
+            cases
+        },
         max_shrink_iters: 2_000,
-        ..ProptestConfig::default()
+        ..base
     }
 }
 
