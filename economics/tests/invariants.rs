@@ -164,9 +164,10 @@ fn arb_adoption() -> impl Strategy<Value = AdoptionModel> {
     ]
 }
 
-/// Campaign: either SPEC's 33 seats / 100 candidates or a small random campaign; random
-/// voting and term lengths (contiguous or with a gap), release delays, vote unit, fee, tie
-/// and ranking rules; the threshold is at most the node count so that it can open.
+/// Campaign: either SPEC's 33 seats / 100 candidates or a small random campaign; SPEC's or
+/// random voting and term lengths (contiguous or with a gap) and release delays (0 days
+/// included); random vote unit, fee, tie and ranking rules; the threshold is at most the node
+/// count so that it can open.
 fn arb_campaign(nodes: u32, horizon_days: u64) -> impl Strategy<Value = CampaignConfig> {
     (
         prop_oneof![
@@ -174,10 +175,12 @@ fn arb_campaign(nodes: u32, horizon_days: u64) -> impl Strategy<Value = Campaign
             (1u32..=8, 0u32..=12).prop_map(|(s, x)| (s, s + x))
         ],
         1u32..=nodes.max(1),
-        1u64..=7,
-        0u64..=40,
+        prop_oneof![Just((7u64, 53u64)), (1u64..=7, 0u64..=40)],
         any::<bool>(),
-        (0u64..=10, 0u64..=40, 0u64..=30),
+        prop_oneof![
+            Just((7u64, 30u64, 30u64)),
+            (0u64..=10, 0u64..=40, 0u64..=30)
+        ],
         prop_oneof![
             Just(Amount::from_dcc(1)),
             Just(Amount::from_wei(1)),
@@ -192,8 +195,7 @@ fn arb_campaign(nodes: u32, horizon_days: u64) -> impl Strategy<Value = Campaign
             move |(
                 (seats, max_candidates),
                 threshold,
-                voting_days,
-                term_extra,
+                (voting_days, term_extra),
                 contiguous,
                 (loser, first, second_extra),
                 vote_unit,
