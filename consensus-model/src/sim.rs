@@ -194,6 +194,9 @@ struct Node {
     /// The last [`SEEN_RING`] distinct blocks received (a block received again is ignored).
     seen: [u32; SEEN_RING],
     seen_next: u32,
+    /// Heaviest block received while online or sealed here: (total difficulty, lowest height
+    /// at that difficulty). Read-only observable for the fork-choice invariant (SPEC §2.5).
+    best_received: (u64, Height),
     /// When the node last went down (valid while `down > 0`).
     down_since_ms: u64,
     /// Completed downtime.
@@ -657,6 +660,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         }
         self.nodes[node].head = id;
         self.nodes[node].sealed += 1;
+        note_received(&mut self.nodes[node].best_received, block.td, height);
         self.broadcast(node, id, q)?;
         self.schedule_attempt(node, q.now());
         Ok(())
@@ -692,6 +696,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             return Ok(());
         }
         let b = &self.blocks[block];
+        note_received(&mut n.best_received, b.td, b.height);
         let h = &self.blocks[n.head];
         // A head only ever moves to a heavier block or an equal-TD lower one, so a block seen
         // before can only matter again in the equal-TD, equal-height coin case: remember the
@@ -1017,6 +1022,14 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 }
 
+/// Folds a received block's (total difficulty, height) into a node's heaviest-received pair:
+/// larger TD wins; at equal TD the lower height is kept.
+fn note_received(best: &mut (u64, Height), td: u64, height: Height) {
+    if td > best.0 || (td == best.0 && height < best.1) {
+        *best = (td, height);
+    }
+}
+
 /// A consensus run: build with [`ConsensusSim::new`], advance with [`ConsensusSim::run_until`]
 /// or [`ConsensusSim::run_blocks`], inspect with [`ConsensusSim::summary`], end with
 /// [`ConsensusSim::finish`].
@@ -1093,6 +1106,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
                 attempt_time_ms: 0,
                 seen: [0; SEEN_RING],
                 seen_next: 0,
+                best_received: (0, 0),
                 down_since_ms: 0,
                 downtime_ms: 0,
                 sealed: 0,
@@ -1283,6 +1297,14 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
     /// The head of node `node`, if it exists.
     pub fn node_head(&self, node: usize) -> Option<BlockId> {
         self.world.nodes.get(node).map(|n| BlockId(n.head))
+    }
+
+    /// The heaviest block node `node` has received (delivered while it was online) or sealed
+    /// itself, as (total difficulty, lowest height among such blocks at that total difficulty);
+    /// `(0, 0)` (genesis) before any. Read-only; the fork-choice invariant of SPEC §2.5 says the
+    /// node's head is never lighter than it, and at equal weight never higher.
+    pub fn node_best_received(&self, node: usize) -> Option<(u64, Height)> {
+        self.world.nodes.get(node).map(|n| n.best_received)
     }
 
     /// True if node `node` is currently online.
