@@ -75,6 +75,13 @@
 //!   SPEC §7 is checked every day: ledger buckets sum to 500M, Σ accounts = liquid bucket,
 //!   Σ node pledges = pledge bucket, pending vote locks = locked-votes bucket, vote fees =
 //!   unwithdrawn-income bucket; a break stops the run with [`EconomyError::Invariant`].
+//! - Coupled mode ([`Economy::attach_chain`], [`Economy::sync_chain`]): the chain's system
+//!   contracts hold part of the 500M as a [`ChainHoldings`] snapshot (liquid, stake, income,
+//!   burned). Their genesis balances and stakes, and users' fees, are paid by the
+//!   foundation/market account; vote fees taken by the chain leave the economy-side count at
+//!   the next sync. The daily check then reads: Σ accounts + chain liquid = liquid bucket,
+//!   chain stake = validator-stake bucket, economy-side vote fees + chain income =
+//!   unwithdrawn-income bucket, chain burns ≤ burned bucket.
 
 mod campaign;
 pub mod config;
@@ -83,6 +90,8 @@ mod nodes;
 pub mod record;
 pub mod sim;
 
+#[cfg(test)]
+mod chain_tests;
 #[cfg(test)]
 mod tests;
 
@@ -93,7 +102,7 @@ pub use config::{
     RepledgePolicy, ScheduledOutage, SplitBps, VoterSpec, VoterStrategy,
 };
 pub use record::{
-    CandidateResult, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder, TermResult,
-    VecRecorder,
+    CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder,
+    TermResult, VecRecorder,
 };
 pub use sim::{Economy, EconomyError, FOUNDATION_ACCOUNT};

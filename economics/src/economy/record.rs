@@ -68,6 +68,31 @@ pub struct DayRow {
     pub effective_power: u128,
     /// Super nodes in office this day.
     pub super_nodes: u32,
+    /// Coupled mode: what the chain's system contracts held at settlement, by SPEC §7 bucket
+    /// (already included in `circulating`, `locked_validator_stake`, `unwithdrawn_income` and
+    /// `burned_total`); `None` without an attached chain.
+    pub chain: Option<ChainHoldings>,
+}
+
+/// What the chain's system contracts hold of the 500M, by SPEC §7 bucket (coupled mode; see
+/// [`super::Economy::attach_chain`] and [`super::Economy::sync_chain`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChainHoldings {
+    /// Liquid: account balances plus validators' withdrawn income (`Liquid` bucket).
+    pub liquid: Amount,
+    /// Validator stake, bonded or unbonding (`ValidatorStake` bucket).
+    pub stake: Amount,
+    /// Validators' unwithdrawn income, undistributed and pending fees (`UnwithdrawnIncome`).
+    pub income: Amount,
+    /// Confiscated income burned (`Burned`).
+    pub burned: Amount,
+}
+
+impl ChainHoldings {
+    /// Sum of the four buckets.
+    pub fn total(&self) -> Result<Amount, sim_core::AmountError> {
+        Amount::checked_sum([self.liquid, self.stake, self.income, self.burned])
+    }
 }
 
 /// One candidate of a campaign.

@@ -24,7 +24,9 @@ use super::config::{
 };
 use super::divide::DivU64;
 use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms};
-use super::record::{CandidateResult, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult};
+use super::record::{
+    CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult,
+};
 use crate::ledger::{Bucket, LedgerError, SupplyLedger};
 
 /// Account index of the foundation/market account: it holds every liquid wei that no agent
@@ -78,6 +80,19 @@ pub enum EconomyError {
         /// Available.
         available: Amount,
     },
+    /// The foundation/market account cannot pay what the chain needs (genesis balances and
+    /// stakes at [`Economy::attach_chain`], users' fees at [`Economy::sync_chain`]).
+    #[error("the chain needs {needed} from the foundation/market account, which holds {available}")]
+    ChainFunding {
+        /// Needed.
+        needed: Amount,
+        /// Available.
+        available: Amount,
+    },
+    /// A chain attached twice, synced without being attached, or reporting holdings that do
+    /// not follow from what was paid into it.
+    #[error("chain coupling: {0}")]
+    Chain(String),
     /// The SPEC §7 invariant (or an internal one) broke: the run stops.
     #[error("accounting invariant broken on day {day}: {detail}")]
     Invariant {
@@ -125,6 +140,19 @@ struct Pending {
     votes_released: Amount,
 }
 
+/// The chain attached in coupled mode: its holdings as of the last sync, and the vote fees
+/// handed to it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ChainLink {
+    pub(super) holdings: ChainHoldings,
+    /// Vote fees taken by the chain layer since the last sync (still counted economy-side).
+    fees_in_transit: Amount,
+    /// Vote fees synced into the chain's holdings (no longer counted economy-side).
+    fees_to_chain: Amount,
+    /// Genesis funding plus fees paid by the market account, since attaching.
+    paid_by_market: Amount,
+}
+
 /// The compute-power economy and super-node campaign.
 #[derive(Debug)]
 pub struct Economy {
@@ -159,6 +187,7 @@ pub struct Economy {
     class_memo: Vec<(u64, (u128, u128, u128))>,
     operator_base: usize,
     voter_base: usize,
+    pub(super) chain: Option<ChainLink>,
 }
 
 /// `floor((q·D + r)·x / D) = q·x + floor(r·x / D)`; `None` on overflow (the caller falls back
@@ -303,6 +332,7 @@ impl Economy {
             class_memo: vec![(0, (0, 0, 0)); class_count],
             operator_base: 1,
             voter_base: 1 + n_ops,
+            chain: None,
             cfg,
         };
         if econ.cfg.pledge_lock_days > 100_000 {
@@ -459,9 +489,155 @@ impl Economy {
     }
 
     /// Vote handling fees collected since the last call: the chain layer passes them to the
-    /// validators (economy-only mode leaves them in the unwithdrawn-income bucket).
+    /// validators (economy-only mode leaves them in the unwithdrawn-income bucket). With an
+    /// attached chain they stay counted economy-side until the next [`Economy::sync_chain`],
+    /// which expects them in the chain's holdings.
     pub fn take_vote_fees(&mut self) -> Amount {
-        std::mem::take(&mut self.fees_untaken)
+        let taken = std::mem::take(&mut self.fees_untaken);
+        if let Some(link) = &mut self.chain {
+            // Bounded by `fees_total`, itself bounded by the supply: cannot saturate (and a
+            // saturated value would fail the next sync's check).
+            link.fees_in_transit =
+                Amount::from_wei(link.fees_in_transit.wei().saturating_add(taken.wei()));
+        }
+        taken
+    }
+
+    /// Coupled mode: funds the chain's genesis from the foundation/market account and makes
+    /// its holdings part of the SPEC §7 accounts. `genesis.liquid` stays in the `Liquid`
+    /// bucket (now held by the chain), `genesis.stake` moves to `ValidatorStake` and
+    /// `genesis.income` to `UnwithdrawnIncome`; `genesis.burned` must be zero. Fails with
+    /// [`EconomyError::ChainFunding`] (nothing changed) if the account cannot pay.
+    pub fn attach_chain(&mut self, genesis: ChainHoldings) -> Result<(), EconomyError> {
+        if self.chain.is_some() {
+            return Err(EconomyError::Chain("a chain is already attached".into()));
+        }
+        if !genesis.burned.is_zero() {
+            return Err(EconomyError::Chain(format!(
+                "genesis holdings cannot include burned coins ({} wei)",
+                genesis.burned.wei()
+            )));
+        }
+        let needed = genesis.total()?;
+        let available = self.liquid[FOUNDATION_ACCOUNT];
+        if needed > available {
+            return Err(EconomyError::ChainFunding { needed, available });
+        }
+        self.liquid[FOUNDATION_ACCOUNT] = available.checked_sub(needed)?;
+        self.ledger
+            .transfer(Bucket::Liquid, Bucket::ValidatorStake, genesis.stake)?;
+        self.ledger
+            .transfer(Bucket::Liquid, Bucket::UnwithdrawnIncome, genesis.income)?;
+        self.chain = Some(ChainLink {
+            holdings: genesis,
+            paid_by_market: needed,
+            ..ChainLink::default()
+        });
+        self.check_invariant(self.next_day)
+    }
+
+    /// Coupled mode: records the chain's new `holdings` after it received the vote fees taken
+    /// since the last sync and `inflow_from_market` (users' fees, paid now by the
+    /// foundation/market account). Checks that the holdings grew by exactly those two amounts
+    /// and that burns never shrink, then moves the differences between the SPEC §7 buckets.
+    /// Call it at least before every settlement so each day boundary is exact.
+    pub fn sync_chain(
+        &mut self,
+        holdings: ChainHoldings,
+        inflow_from_market: Amount,
+    ) -> Result<(), EconomyError> {
+        let Some(link) = self.chain else {
+            return Err(EconomyError::Chain(
+                "sync_chain without attach_chain".into(),
+            ));
+        };
+        let old = link.holdings;
+        let fees = link.fees_in_transit;
+        let expected = Amount::checked_sum([old.total()?, fees, inflow_from_market])?;
+        let got = holdings.total()?;
+        if got != expected {
+            return Err(inv(
+                self.next_day,
+                format!(
+                    "chain holds {} wei, but held {} wei and received {} wei of vote fees and \
+                     {} wei from the market",
+                    got.wei(),
+                    old.total()?.wei(),
+                    fees.wei(),
+                    inflow_from_market.wei()
+                ),
+            ));
+        }
+        if holdings.burned < old.burned {
+            return Err(inv(self.next_day, "the chain's burned total went down"));
+        }
+        let available = self.liquid[FOUNDATION_ACCOUNT];
+        if inflow_from_market > available {
+            return Err(EconomyError::ChainFunding {
+                needed: inflow_from_market,
+                available,
+            });
+        }
+        // Per bucket: the chain's new share minus its old share and what it received from
+        // that bucket (market fees were liquid, vote fees unwithdrawn income).
+        let moves = [
+            (
+                Bucket::Liquid,
+                holdings.liquid,
+                old.liquid.checked_add(inflow_from_market)?,
+            ),
+            (Bucket::ValidatorStake, holdings.stake, old.stake),
+            (
+                Bucket::UnwithdrawnIncome,
+                holdings.income,
+                old.income.checked_add(fees)?,
+            ),
+            (Bucket::Burned, holdings.burned, old.burned),
+        ];
+        let mut sources: Vec<(Bucket, Amount)> = Vec::with_capacity(4);
+        let mut sinks: Vec<(Bucket, Amount)> = Vec::with_capacity(4);
+        for (bucket, new, old) in moves {
+            if new > old {
+                sinks.push((bucket, new.checked_sub(old)?));
+            } else if old > new {
+                sources.push((bucket, old.checked_sub(new)?));
+            }
+        }
+        self.liquid[FOUNDATION_ACCOUNT] = available.checked_sub(inflow_from_market)?;
+        // Gains equal losses (checked above), so the greedy matching settles every wei.
+        let mut k = 0;
+        for (from, mut left) in sources {
+            while !left.is_zero() {
+                let Some(sink) = sinks.get_mut(k) else {
+                    return Err(inv(self.next_day, "chain bucket moves do not balance"));
+                };
+                let m = left.min(sink.1);
+                self.ledger.transfer(from, sink.0, m)?;
+                left = left.checked_sub(m)?;
+                sink.1 = sink.1.checked_sub(m)?;
+                if sink.1.is_zero() {
+                    k += 1;
+                }
+            }
+        }
+        self.chain = Some(ChainLink {
+            holdings,
+            fees_in_transit: Amount::ZERO,
+            fees_to_chain: link.fees_to_chain.checked_add(fees)?,
+            paid_by_market: link.paid_by_market.checked_add(inflow_from_market)?,
+        });
+        Ok(())
+    }
+
+    /// Coupled mode: the chain's holdings as of the last sync (`None` without a chain).
+    pub fn chain_holdings(&self) -> Option<ChainHoldings> {
+        self.chain.map(|c| c.holdings)
+    }
+
+    /// Coupled mode: what the foundation/market account paid into the chain (genesis funding
+    /// plus users' fees) and the vote fees synced into it, since attaching.
+    pub fn chain_funding(&self) -> Option<(Amount, Amount)> {
+        self.chain.map(|c| (c.paid_by_market, c.fees_to_chain))
     }
 
     /// All vote handling fees ever collected.
@@ -1495,6 +1671,7 @@ impl Economy {
         row.unwithdrawn_income = self.ledger.balance(Bucket::UnwithdrawnIncome);
         row.burned_total = self.ledger.balance(Bucket::Burned);
         row.total_supply = self.ledger.total_supply();
+        row.chain = self.chain_holdings();
         Ok(row)
     }
 
@@ -1517,11 +1694,25 @@ impl Economy {
         if let Some(v) = &self.campaign.voting {
             votes = votes.checked_add(Amount::checked_sum(v.log.iter().map(|&(_, _, a)| a))?)?;
         }
+        // Coupled mode: the chain's holdings are part of the liquid, stake and income buckets,
+        // and vote fees synced into the chain are counted there, not economy-side.
+        let link = self.chain.unwrap_or_default();
+        let chain = link.holdings;
+        let fees_here = self.fees_total.checked_sub(link.fees_to_chain)?;
         let checks = [
-            ("liquid accounts", liquid, Bucket::Liquid),
+            (
+                "liquid accounts (with the chain's)",
+                liquid.checked_add(chain.liquid)?,
+                Bucket::Liquid,
+            ),
+            ("chain validator stake", chain.stake, Bucket::ValidatorStake),
             ("node pledges", pledges, Bucket::NodePledges),
             ("locked votes", votes, Bucket::LockedVotes),
-            ("vote fees", self.fees_total, Bucket::UnwithdrawnIncome),
+            (
+                "vote fees (with the chain's income)",
+                fees_here.checked_add(chain.income)?,
+                Bucket::UnwithdrawnIncome,
+            ),
         ];
         for (what, agents, bucket) in checks {
             let b = self.ledger.balance(bucket);
@@ -1536,6 +1727,17 @@ impl Economy {
                     ),
                 ));
             }
+        }
+        let burned = self.ledger.balance(Bucket::Burned);
+        if chain.burned > burned {
+            return Err(inv(
+                day,
+                format!(
+                    "the chain burned {} wei, the burned bucket holds {} wei",
+                    chain.burned.wei(),
+                    burned.wei()
+                ),
+            ));
         }
         Ok(())
     }
