@@ -4,9 +4,24 @@
 //! the delay is reported), and vote handling fees join that block's fees, so they reach the
 //! validators through the contracts' fee split.
 //!
-//! Known limit of the coupling: the contracts keep their own exact ledger of stakes, incomes and
-//! staker balances (checked for conservation at the end of the run); it is not yet reconciled
-//! into the economy's 500M buckets, where vote fees stay in `unwithdrawn_income`.
+//! One 500M ledger in coupled mode (SPEC §7 across economy and contracts):
+//! - Genesis: the contracts' genesis balances and stakes are paid by the economy's
+//!   foundation/market account ([`Economy::attach_chain`]; a run whose account cannot pay stops
+//!   before the first block). Stakes land in `validator_stake`, balances stay `liquid`.
+//! - Before every settlement (and once at the end of the run) the contracts' [`Accounting`] is
+//!   mapped to SPEC §7 buckets by [`chain_holdings`] (liquid accounts + withdrawn income →
+//!   liquid; bonded + unbonding → validator stake; unwithdrawn income + undistributed + pending
+//!   fees → unwithdrawn income; confiscation burns → burned) and synced into the economy
+//!   ([`Economy::sync_chain`]). The money that entered the contracts since the last sync
+//!   (growth of their `expected_total`: inflows minus debits) is the vote fees handed over plus
+//!   the users' fees (fee model and engine fees), which the market account pays. The economy
+//!   checks that the holdings grew by exactly that, so every wei is traced.
+//! - Each settled day the economy's invariant check includes the chain's holdings, and
+//!   [`ChainSource::settled`] keeps the contracts' accounting at each settlement for
+//!   inspection (the daily row's `chain` field is the economy's copy).
+
+use consensus_model::contracts::Accounting;
+use economics::economy::ChainHoldings;
 
 use consensus_model::contracts::{
     ContractEvent, ContractsError, DrivenContracts, ValidatorStatus, VecRecorder as ContractLog,
@@ -38,6 +53,25 @@ pub enum ChainSourceError {
     /// Amount overflow.
     #[error(transparent)]
     Amount(#[from] sim_core::AmountError),
+    /// The contracts and the economy disagree about the chain's money.
+    #[error("coupling: {0}")]
+    Coupling(String),
+}
+
+/// The SPEC §7 buckets of the contracts' accounting: liquid accounts and withdrawn income are
+/// liquid; bonded and unbonding stake are validator stake; unwithdrawn income, undistributed
+/// and pending fees are unwithdrawn income; confiscation burns are burned.
+pub fn chain_holdings(acc: &Accounting) -> Result<ChainHoldings, sim_core::AmountError> {
+    Ok(ChainHoldings {
+        liquid: acc.liquid_wei.checked_add(acc.withdrawn_income_wei)?,
+        stake: acc.bonded_wei.checked_add(acc.unbonding_wei)?,
+        income: Amount::checked_sum([
+            acc.unwithdrawn_income_wei,
+            acc.undistributed_wei,
+            acc.pending_fees_wei,
+        ])?,
+        burned: acc.burned_wei,
+    })
 }
 
 /// The contracts, and optionally the economy, driven block by block by consensus.
@@ -48,6 +82,54 @@ pub struct ChainSource {
     pub economy: Option<(Economy, EconomyLog)>,
     /// Days to settle.
     pub horizon_days: u64,
+    /// Coupled mode: the contracts' accounting at each settlement, `(day, accounting)`.
+    pub settled: Vec<(u64, Accounting)>,
+    /// Coupled mode: the contracts' `expected_total` at the last sync.
+    pub synced_expected: Amount,
+    /// Coupled mode: vote fees handed to the contracts since the last sync.
+    pub vote_fees_unsynced: Amount,
+}
+
+impl ChainSource {
+    /// Coupled mode: the contracts' genesis, paid by the economy's market account.
+    fn attach(&mut self) -> Result<(), ChainSourceError> {
+        let contracts = &self.contracts.contracts;
+        let genesis = chain_holdings(&contracts.accounting()?)?;
+        self.synced_expected = contracts.expected_total()?;
+        if let Some((economy, _)) = &mut self.economy {
+            economy.attach_chain(genesis)?;
+        }
+        Ok(())
+    }
+
+    /// Coupled mode: syncs the contracts' holdings into the economy; the money that entered
+    /// them since the last sync, minus the vote fees handed over, was paid by users (market).
+    fn sync(&mut self) -> Result<(), ChainSourceError> {
+        let Some((economy, _)) = &mut self.economy else {
+            return Ok(());
+        };
+        let contracts = &self.contracts.contracts;
+        let expected = contracts.expected_total()?;
+        let entered = expected.checked_sub(self.synced_expected).map_err(|_| {
+            ChainSourceError::Coupling(format!(
+                "the contracts' money shrank from {} to {} wei (debits have no destination \
+                 in coupled mode)",
+                self.synced_expected.wei(),
+                expected.wei()
+            ))
+        })?;
+        let from_market = entered.checked_sub(self.vote_fees_unsynced).map_err(|_| {
+            ChainSourceError::Coupling(format!(
+                "{} wei entered the contracts, less than the {} wei of vote fees handed over",
+                entered.wei(),
+                self.vote_fees_unsynced.wei()
+            ))
+        })?;
+        economy.sync_chain(chain_holdings(&contracts.accounting()?)?, from_market)?;
+        self.synced_expected = expected;
+        self.vote_fees_unsynced = Amount::ZERO;
+        Ok(())
+    }
 }
 
 impl ValidatorSetSource for ChainSource {
@@ -58,14 +140,33 @@ impl ValidatorSetSource for ChainSource {
         block: &BlockContext<'_>,
     ) -> Result<Option<Vec<ValidatorId>>, ChainSourceError> {
         let mut fees = block.fees;
-        if let Some((economy, log)) = &mut self.economy {
-            while economy.next_day() < self.horizon_days
-                && block.time >= SimTime::from_day(economy.next_day() + 1)
-            {
-                let day = economy.next_day();
-                economy.settle_day(day, block.time, log)?;
+        let horizon_days = self.horizon_days;
+        let due = |e: &Economy| {
+            e.next_day() < horizon_days && block.time >= SimTime::from_day(e.next_day() + 1)
+        };
+        if self.economy.as_ref().is_some_and(|(e, _)| due(e)) {
+            // Exact at the boundary: the contracts' state after the previous block.
+            self.sync()?;
+            let accounting = self.contracts.contracts.accounting()?;
+            let holdings = chain_holdings(&accounting)?;
+            if let Some((economy, log)) = &mut self.economy {
+                while due(economy) {
+                    let day = economy.next_day();
+                    if economy.chain_holdings() != Some(holdings) {
+                        return Err(ChainSourceError::Coupling(format!(
+                            "day {day}: the economy recorded {:?}, the contracts hold {holdings:?}",
+                            economy.chain_holdings()
+                        )));
+                    }
+                    economy.settle_day(day, block.time, log)?;
+                    self.settled.push((day, accounting));
+                }
             }
-            fees = fees.checked_add(economy.take_vote_fees())?;
+        }
+        if let Some((economy, _)) = &mut self.economy {
+            let vote_fees = economy.take_vote_fees();
+            self.vote_fees_unsynced = self.vote_fees_unsynced.checked_add(vote_fees)?;
+            fees = fees.checked_add(vote_fees)?;
         }
         let ctx = BlockContext { fees, ..*block };
         Ok(self.contracts.end_block(&ctx)?)
@@ -121,6 +222,9 @@ pub enum ChainRunError {
     /// The contracts' money was not conserved.
     #[error("contracts ledger: {0}")]
     Conservation(String),
+    /// Coupled mode: funding the contracts' genesis or the final reconciliation failed.
+    #[error(transparent)]
+    Coupling(#[from] ChainSourceError),
 }
 
 /// What a chain run produced.
@@ -133,6 +237,8 @@ pub struct ChainOutput {
     pub economy: Option<(Economy, EconomyLog)>,
     /// Consensus summary.
     pub summary: consensus_model::Summary,
+    /// Coupled mode: the contracts' accounting at each settlement, `(day, accounting)`.
+    pub settled: Vec<(u64, Accounting)>,
 }
 
 /// Runs consensus with the contracts (and the economy, if given) for `horizon_days`.
@@ -145,11 +251,17 @@ pub fn run_chain(
     blocks_every: u64,
 ) -> Result<ChainOutput, ChainRunError> {
     let contracts = build_contracts(setup, seed, MAX_CONTRACT_RECORDS)?;
-    let source = ChainSource {
+    let mut source = ChainSource {
         contracts,
         economy: economy.map(|e| (e, EconomyLog::default())),
         horizon_days,
+        settled: Vec::new(),
+        synced_expected: Amount::ZERO,
+        vote_fees_unsynced: Amount::ZERO,
     };
+    if source.economy.is_some() {
+        source.attach()?;
+    }
     let log = ChainLog {
         blocks_every,
         ..ChainLog::default()
@@ -157,18 +269,26 @@ pub fn run_chain(
     let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
     // One extra minute lets the first block after the last boundary settle the last day.
     sim.run_until(SimTime::from_day(horizon_days).saturating_add_ms(60_000))?;
-    let (mut log, source, summary) = sim.finish();
+    let (mut log, mut source, summary) = sim.finish();
     log.days.retain(|d| d.day < horizon_days);
     source
         .contracts
         .contracts
         .check_conservation()
         .map_err(|e| ChainRunError::Conservation(e.to_string()))?;
+    // Coupled mode: reconcile the blocks after the last settlement too.
+    source.sync()?;
+    if let Some((economy, _)) = &source.economy {
+        economy
+            .check_invariant(economy.next_day())
+            .map_err(ChainSourceError::from)?;
+    }
     Ok(ChainOutput {
         log,
         contracts: source.contracts,
         economy: source.economy,
         summary,
+        settled: source.settled,
     })
 }
 
