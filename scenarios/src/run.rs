@@ -437,7 +437,33 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
         ColumnData::U64(vec![out.contracts.refused_total]),
     );
     if let Some((economy, rec)) = &out.economy {
-        tables.extend(economy_outputs(scenario, economy, rec, &mut summary));
+        let mut economy_tables = economy_outputs(scenario, economy, rec, &mut summary);
+        // Coupled mode: the chain's share of the SPEC §7 buckets (already included in the
+        // bucket columns) and what funded it.
+        if let Some(daily) = economy_tables.iter_mut().find(|t| t.name == "daily") {
+            let chain: [Field<DayRow, sim_core::Amount>; 4] = [
+                ("chain_liquid_wei", |r| r.chain.unwrap_or_default().liquid),
+                ("chain_stake_wei", |r| r.chain.unwrap_or_default().stake),
+                ("chain_income_wei", |r| r.chain.unwrap_or_default().income),
+                ("chain_burned_wei", |r| r.chain.unwrap_or_default().burned),
+            ];
+            for (name, get) in chain {
+                daily.push(
+                    name,
+                    ColumnData::U128(rec.days.iter().map(|r| get(r).wei()).collect()),
+                );
+            }
+        }
+        tables.extend(economy_tables);
+        let (paid_by_market, vote_fees_in) = economy.chain_funding().unwrap_or_default();
+        summary.push(
+            "chain_paid_by_market_wei",
+            ColumnData::U128(vec![paid_by_market.wei()]),
+        );
+        summary.push(
+            "chain_vote_fees_in_wei",
+            ColumnData::U128(vec![vote_fees_in.wei()]),
+        );
     }
     Ok((tables, summary))
 }

@@ -186,3 +186,28 @@ fn unpayable_genesis_is_a_clear_error() {
     };
     assert!(err.to_string().contains("the chain needs"), "{err}");
 }
+
+/// The coupled run's outputs show the chain's share of the buckets and what funded it.
+#[test]
+fn coupled_outputs_report_the_chain_share() {
+    let doc = scenarios::load::parse_document(Path::new("coupled-ledger.toml"), SCENARIO.into())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = scenarios::load_document(&doc)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let out = scenarios::run(&s).unwrap_or_else(|e| panic!("{e}"));
+    let col = |t: &scenarios::Table, name: &str| -> Vec<u128> {
+        match t.columns.iter().find(|c| c.name == name).map(|c| &c.data) {
+            Some(scenarios::ColumnData::U128(v)) => v.clone(),
+            _ => panic!("column {name} missing"),
+        }
+    };
+    let daily = out.tables.iter().find(|t| t.name == "daily").unwrap();
+    assert_eq!(
+        col(daily, "chain_stake_wei"),
+        col(daily, "locked_validator_stake_wei")
+    );
+    assert!(col(daily, "chain_liquid_wei").iter().all(|&x| x > 0));
+    assert!(col(&out.summary, "chain_paid_by_market_wei")[0] > 0);
+    assert!(col(&out.summary, "chain_vote_fees_in_wei")[0] > 0);
+}
