@@ -186,10 +186,14 @@ fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
                 see(x, total);
             }
         }
-        ChartKind::Histogram(bins) => bins.iter().for_each(|&(lo, hi, c)| {
-            see(lo, c as f64);
-            see(hi, 0.0);
-        }),
+        ChartKind::Histogram(bins) => {
+            // From 0 (or below) to one bin past the last, so a single bin is not the whole plot.
+            see(0.0, 0.0);
+            bins.iter().for_each(|&(lo, hi, c)| {
+                see(lo, c as f64);
+                see(hi + (hi - lo), 0.0);
+            });
+        }
         ChartKind::Fan(bands) => {
             bands
                 .iter()
@@ -292,7 +296,11 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             let col = color(0);
             chart
                 .draw_series(bins.iter().map(|&(lo, hi, n)| {
-                    Rectangle::new([(lo, 0.0), (hi, n as f64)], col.mix(0.8).filled())
+                    let gap = (hi - lo) * 0.04;
+                    Rectangle::new(
+                        [(lo + gap, 0.0), (hi - gap, n as f64)],
+                        col.mix(0.8).filled(),
+                    )
                 }))
                 .map_err(e)?;
         }

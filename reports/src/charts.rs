@@ -16,8 +16,9 @@
 //! - blocks per day (`chain_daily`): `canonical_blocks`, `in_turn`, `out_of_turn`, `missed_turns`;
 //! - block intervals (`blocks`): `interval_ms`, else `time_ms` minus the parent's (`block_id`,
 //!   `parent_id`), else successive `time_ms` differences;
-//! - forks and reorgs: `depth` of a `reorgs` table (histogram), else `deepest_reorg`,
-//!   `reorgs`, `fork_heights` of `chain_daily` (or `daily`);
+//! - forks and reorgs: a depth histogram from `depth` of a `reorgs` table (one row per reorg)
+//!   or `depth`, `reorgs` of a `reorg_depths` table (counts per depth); per day `reorgs`,
+//!   `fork_heights` and `deepest_reorg` of `chain_daily` (or `daily`);
 //! - Monte Carlo fans (`daily_quantiles`): every `<col>_p5/_p50/_p95` triple, one band per point.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -388,38 +389,81 @@ fn block_intervals(blocks: &Table) -> Option<Chart> {
     Some(c)
 }
 
-fn forks(tables: &[Table]) -> Option<Chart> {
-    if let Some(r) = tables.iter().find(|t| t.name == "reorgs")
+fn forks(tables: &[Table]) -> Vec<Chart> {
+    let mut out = Vec::new();
+    let find = |n: &str| tables.iter().find(|t| t.name == n);
+    if let Some(r) = find("reorgs")
         && let Some(d) = ints(r, "depth")
     {
-        return Some(histogram(
+        out.push(histogram(
             "reorg_depth",
             "Reorganisation depth",
             "depth (blocks)",
             &d,
             1,
         ));
+    } else if let Some(r) = find("reorg_depths")
+        && let (Some(d), Some(n)) = (ints(r, "depth"), ints(r, "reorgs"))
+    {
+        // Already a histogram: reorgs per depth.
+        let bins: Vec<(f64, f64, u64)> = d
+            .iter()
+            .zip(&n)
+            .filter(|(_, n)| **n > 0)
+            .map(|(&d, &n)| {
+                (
+                    d as f64,
+                    d as f64 + 1.0,
+                    u64::try_from(n).unwrap_or(u64::MAX),
+                )
+            })
+            .collect();
+        if !bins.is_empty() {
+            let mut c = chart(
+                "reorg_depth",
+                "Reorganisation depth (all nodes)",
+                "depth (blocks)".into(),
+                "reorganisations",
+                ChartKind::Histogram(bins),
+            );
+            c.y_format = NumberFormat::Si;
+            out.push(c);
+        }
     }
-    let daily = tables
-        .iter()
-        .find(|t| t.name == "chain_daily" && has(t, "reorgs"))
-        .or_else(|| tables.iter().find(|t| t.name == "daily"))?;
-    let (x, xl) = day_axis(daily)?;
-    let s: Vec<Series> = ["deepest_reorg", "reorgs", "fork_heights"]
-        .into_iter()
-        .filter_map(|n| series(daily, &x, n, label(n)))
-        .collect();
-    (!s.is_empty()).then(|| {
-        let mut c = chart(
+    let Some(daily) = find("chain_daily")
+        .filter(|t| has(t, "reorgs"))
+        .or_else(|| find("daily"))
+    else {
+        return out;
+    };
+    let Some((x, xl)) = day_axis(daily) else {
+        return out;
+    };
+    for (id, title, cols, unit) in [
+        (
             "forks_reorgs",
             "Forks and reorganisations per day",
-            xl,
-            "count / depth (blocks)",
-            ChartKind::Lines(s),
-        );
-        c.y_format = NumberFormat::Integer;
-        c
-    })
+            ["reorgs", "fork_heights"].as_slice(),
+            "count",
+        ),
+        (
+            "deepest_reorg",
+            "Deepest reorganisation per day",
+            ["deepest_reorg"].as_slice(),
+            "depth (blocks)",
+        ),
+    ] {
+        let s: Vec<Series> = cols
+            .iter()
+            .filter_map(|n| series(daily, &x, n, label(n)))
+            .collect();
+        if !s.is_empty() {
+            let mut c = chart(id, title, xl.clone(), unit, ChartKind::Lines(s));
+            c.y_format = NumberFormat::Integer;
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Elected and newly elected super nodes per term from a long `elections` table (one row per

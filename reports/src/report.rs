@@ -324,13 +324,14 @@ fn scenario_name(m: &RunManifest) -> String {
 }
 
 /// Tables charts read whole (one row per day, term, candidate or validator epoch).
-const CHARTED_TABLES: [&str; 6] = [
+const CHARTED_TABLES: [&str; 7] = [
     "daily",
     "chain_daily",
     "elections",
     "validators",
     "epochs",
     "reorgs",
+    "reorg_depths",
 ];
 /// Columns of the `blocks` table the block-interval chart reads.
 const BLOCK_COLUMNS: [&str; 4] = ["block_id", "parent_id", "time_ms", "interval_ms"];
