@@ -28,7 +28,8 @@ use crate::quantile::{QuantileError, RunDaily, daily_quantiles};
 pub const INDEX: &str = "index.html";
 /// Charts folder name.
 pub const CHARTS: &str = "charts";
-/// The sweep's per-day quantile table stem.
+/// The sweep's per-day quantile table stem for `daily` (other per-day tables `<name>_daily` get
+/// `<name>_daily_quantiles`).
 pub const QUANTILES: &str = "daily_quantiles";
 /// The most rows of the summary shown in a sweep page (all are in summary.csv).
 pub const MAX_SUMMARY_ROWS_SHOWN: usize = 200;
@@ -437,8 +438,9 @@ fn summary_typed(t: &Table) -> Table {
 }
 
 /// Writes the sweep products of `dir` (a sweep directory whose `summary.csv` and `manifest.json`
-/// exist): `summary.parquet`, `daily_quantiles.csv` and `.parquet` (per point and day, p5/p50/p95
-/// of every numeric daily column), fan charts, and `index.html`.
+/// exist): `summary.parquet`, `<table>_quantiles.csv` and `.parquet` for `daily` and every
+/// `<name>_daily` table (per point and day, p5/p50/p95 of every numeric column), summary and
+/// fan charts, and `index.html`.
 pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
     let mpath = dir.join(MANIFEST);
     let text = fs::read_to_string(&mpath).map_err(|source| ReportError::Io {
@@ -483,71 +485,32 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
             })?;
         manifests.push((rdir, rm));
     }
-    let mut quantiles: Option<Table> = None;
-    let mut skipped: Vec<u64> = Vec::new();
-    let mut start = 0;
-    while start < manifests.len() {
-        let point = manifests[start].1.point_index;
-        let end = start
-            + manifests[start..]
-                .iter()
-                .take_while(|(_, r)| r.point_index == point)
-                .count();
-        let mut dailies = Vec::new();
-        let mut cells = 0_usize;
-        for (rdir, rm) in &manifests[start..end] {
-            if let Some(t) = load_table(rdir, "daily")? {
-                cells = cells.saturating_add(t.rows().saturating_mul(t.columns.len()));
-                if cells > MAX_POINT_CELLS {
-                    return Err(ReportError::Bad {
-                        path: rdir.clone(),
-                        message: format!(
-                            "daily tables of point {point} exceed {MAX_POINT_CELLS} cells"
-                        ),
-                    });
-                }
-                dailies.push((rm.run_index, t));
-            }
-        }
-        let runs: Vec<RunDaily<'_>> = dailies
-            .iter()
-            .map(|(run, t)| RunDaily {
-                run: *run,
-                point,
-                daily: t,
-            })
-            .collect();
-        if !runs.is_empty() {
-            let q = daily_quantiles(&runs)?;
-            quantiles = match quantiles {
-                None => Some(q),
-                Some(acc) if same_columns(&acc, &q) => {
-                    Some(append_rows(acc, q).map_err(|message| ReportError::Bad {
-                        path: dir.to_path_buf(),
-                        message,
-                    })?)
-                }
-                Some(acc) => {
-                    // A swept parameter changed the daily columns: keep the sweep usable.
-                    skipped.push(point);
-                    Some(acc)
-                }
-            };
-        }
-        start = end;
-    }
     let mut charts = summary_charts(&summary, &m.parameters);
-    if let Some(q) = &quantiles {
+    let mut skipped: Vec<(String, u64)> = Vec::new();
+    for stem in daily_stems(&manifests) {
+        let (quantiles, skip) = sweep_quantiles(dir, &manifests, &stem)?;
+        skipped.extend(skip.into_iter().map(|p| (stem.clone(), p)));
+        let Some(mut q) = quantiles else {
+            continue;
+        };
+        q.name = format!("{stem}_quantiles");
         let mut csv = Vec::new();
-        let qcsv = dir.join(format!("{QUANTILES}.csv"));
-        write_table_csv(&mut csv, q).map_err(|source| ReportError::Io {
+        let qcsv = dir.join(format!("{}.csv", q.name));
+        write_table_csv(&mut csv, &q).map_err(|source| ReportError::Io {
             path: qcsv.clone(),
             source,
         })?;
         write_bytes(&qcsv, &csv)?;
-        write_frames(dir, std::slice::from_ref(q))?;
+        write_frames(dir, std::slice::from_ref(&q))?;
         let label = |p: u64| point_label(&manifests, p);
-        charts.extend(fan_charts(q, label));
+        let mut fans = fan_charts(&q, label);
+        if stem != "daily" {
+            for c in &mut fans {
+                c.id = c.id.replacen("fan_", &format!("fan_{stem}_"), 1);
+                c.title = format!("{stem}: {}", c.title);
+            }
+        }
+        charts.extend(fans);
     }
     let rendered = write_charts(dir, charts)?;
 
@@ -572,10 +535,12 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
     body.push_str(
         "<p>Fan charts: per parameter point and day, the band spans the p5 and p95 and the line is the p50 of the runs (nearest rank: the k-th smallest with k = ⌈p·n/100⌉, exact integers).</p>\n",
     );
-    if !skipped.is_empty() {
+    for (stem, point) in &skipped {
         let _ = writeln!(
             body,
-            "<p>Points {skipped:?} have other daily columns than point 0; they are not in {QUANTILES}.</p>"
+            "<p>Point {point} has other <code>{}</code> columns than the first point; it is not in {}_quantiles.</p>",
+            html_escape(stem),
+            html_escape(stem)
         );
     }
     body.push_str(&charts_html(&rendered));
@@ -584,6 +549,82 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
         &dir.join(INDEX),
         page(&format!("dcfs-sim sweep: {name}"), &body).as_bytes(),
     )
+}
+
+/// Per-day tables of the runs (`daily` and `<name>_daily`, with a `day` column), from the
+/// first run's manifest, in name order.
+fn daily_stems(manifests: &[(PathBuf, RunManifest)]) -> Vec<String> {
+    manifests.first().map_or_else(Vec::new, |(_, m)| {
+        m.files
+            .keys()
+            .filter_map(|f| f.strip_suffix(".csv"))
+            .filter(|s| *s == "daily" || s.ends_with("_daily"))
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+/// Quantiles of table `stem` over the runs of each point (runs of a point are contiguous in
+/// index order); points whose columns differ from the first point's are returned apart.
+fn sweep_quantiles(
+    dir: &Path,
+    manifests: &[(PathBuf, RunManifest)],
+    stem: &str,
+) -> Result<(Option<Table>, Vec<u64>), ReportError> {
+    let mut quantiles: Option<Table> = None;
+    let mut skipped = Vec::new();
+    let mut start = 0;
+    while start < manifests.len() {
+        let point = manifests[start].1.point_index;
+        let end = start
+            + manifests[start..]
+                .iter()
+                .take_while(|(_, r)| r.point_index == point)
+                .count();
+        let mut tables = Vec::new();
+        let mut cells = 0_usize;
+        for (rdir, rm) in &manifests[start..end] {
+            if let Some(t) = load_table(rdir, stem)? {
+                cells = cells.saturating_add(t.rows().saturating_mul(t.columns.len()));
+                if cells > MAX_POINT_CELLS {
+                    return Err(ReportError::Bad {
+                        path: rdir.clone(),
+                        message: format!(
+                            "{stem} tables of point {point} exceed {MAX_POINT_CELLS} cells"
+                        ),
+                    });
+                }
+                tables.push((rm.run_index, t));
+            }
+        }
+        let runs: Vec<RunDaily<'_>> = tables
+            .iter()
+            .map(|(run, t)| RunDaily {
+                run: *run,
+                point,
+                daily: t,
+            })
+            .collect();
+        if !runs.is_empty() {
+            let q = daily_quantiles(&runs)?;
+            quantiles = match quantiles {
+                None => Some(q),
+                Some(acc) if same_columns(&acc, &q) => {
+                    Some(append_rows(acc, q).map_err(|message| ReportError::Bad {
+                        path: dir.to_path_buf(),
+                        message,
+                    })?)
+                }
+                Some(acc) => {
+                    // A swept parameter changed the columns: keep the sweep usable.
+                    skipped.push(point);
+                    Some(acc)
+                }
+            };
+        }
+        start = end;
+    }
+    Ok((quantiles, skipped))
 }
 
 fn point_label(manifests: &[(PathBuf, RunManifest)], p: u64) -> String {
