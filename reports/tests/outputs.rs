@@ -125,12 +125,18 @@ fn synthetic(run: u64, days: u64) -> RunOutput {
         ),
     );
     daily.push("n", ColumnData::U64(vec![run; days as usize]));
+    let mut chain = Table::new("chain_daily");
+    chain.push("day", ColumnData::U64((0..days).collect()));
+    chain.push(
+        "reorgs",
+        ColumnData::U64((0..days).map(|d| d * 10 + run % 4).collect()),
+    );
     let mut summary = Table::new("summary");
     summary.push("final_wei", ColumnData::U128(vec![u128::from(run) * 7]));
     let mut d = sim_core::OutputDigest::new();
     daily.digest_into(&mut d);
     RunOutput {
-        tables: vec![daily],
+        tables: vec![chain, daily],
         summary,
         digest: d.finish(),
     }
@@ -169,6 +175,7 @@ fn sweep_quantiles_are_exact_and_order_independent() {
         "summary.parquet",
         "daily_quantiles.csv",
         "daily_quantiles.parquet",
+        "chain_daily_quantiles.parquet",
         "index.html",
     ] {
         assert_eq!(
@@ -218,8 +225,31 @@ fn sweep_quantiles_are_exact_and_order_independent() {
     let fan = fs::read_to_string(dir.join("a/charts/fan_x_wei.svg")).unwrap();
     assert_svg(&fan);
     assert_png(&fs::read(dir.join("a/charts/fan_x_wei.png")).unwrap());
+    // Other per-day tables get their own quantiles: reorgs on day d are 10·d + (run % 4).
+    let cq = read_parquet_table(
+        &dir.join("a/chain_daily_quantiles.parquet"),
+        "chain_daily_quantiles",
+    )
+    .unwrap();
+    let reorgs_p95 = cq.columns.iter().find(|c| c.name == "reorgs_p95").unwrap();
+    assert_eq!(
+        reorgs_p95.data,
+        ColumnData::U64((0..5).chain(0..6).map(|d| 10 * d + 3).collect())
+    );
+    assert_svg(&fs::read_to_string(dir.join("a/charts/fan_chain_daily_reorgs.svg")).unwrap());
     let html = fs::read_to_string(dir.join("a/index.html")).unwrap();
     assert!(html.contains("x across Monte Carlo runs"));
     assert!(html.contains("horizon_days=5"));
+    assert!(html.contains("chain_daily: reorgs across Monte Carlo runs"));
+    // `dcfs-sim report` on the sweep directory re-renders the same page and quantiles.
+    fs::remove_dir_all(dir.join("a/charts")).unwrap();
+    fs::remove_file(dir.join("a/index.html")).unwrap();
+    fs::remove_file(dir.join("a/daily_quantiles.csv")).unwrap();
+    render_report(&dir.join("a")).unwrap();
+    assert_eq!(fs::read_to_string(dir.join("a/index.html")).unwrap(), html);
+    assert_eq!(
+        fs::read(dir.join("a/daily_quantiles.csv")).unwrap(),
+        fs::read(dir.join("b/daily_quantiles.csv")).unwrap()
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
