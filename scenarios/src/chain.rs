@@ -7,9 +7,10 @@ use consensus_model::config::{
     TieBreak, Topology,
 };
 use consensus_model::contracts::{
-    AccountId, AdminPlan, Confiscation, ContractDriver, ContractsConfig, DrivenContracts, FeeModel,
-    FeeSource, FeeSplit, GenesisValidator, MinStakeRule, ProposerRule, RandomStaker, RankingRule,
-    StakerPlan, SystemContracts, VecRecorder, VoterPolicy,
+    AccountId, AdminPlan, Confiscation, ContractDriver, ContractEvent, ContractRecorder,
+    ContractsConfig, DrivenContracts, EpochRecord, FeeModel, FeeSource, FeeSplit, GenesisValidator,
+    MinStakeRule, ProposerRule, RandomStaker, RankingRule, StakerPlan, SystemContracts,
+    VecRecorder, VoterPolicy,
 };
 use consensus_model::{MAX_ACTIVE_VALIDATORS, ValidatorId};
 use serde::{Deserialize, Serialize};
@@ -680,18 +681,9 @@ pub fn contracts_to_engine(
             owner: AccountId(id),
         })
         .collect();
-    let own = raw
-        .validator_endowment
-        .0
-        .checked_add(raw.genesis_stake.0)
-        .map_err(|e| {
-            issue(
-                ErrorKind::OutOfRange,
-                "contracts.genesis_stake",
-                e.to_string(),
-                "a smaller amount",
-            )
-        })?;
+    // The genesis stake is bonded by the contracts at genesis on top of the owner's liquid
+    // endowment (it is not debited from it), so the own account holds just the endowment.
+    let own = raw.validator_endowment.0;
     let mut balances: Vec<(AccountId, Amount)> = vec![(ADMIN_ACCOUNT, Amount::from_dcc(1_000))];
     balances.extend((1..=n).map(|id| (AccountId(id), own)));
     let mut stakers = Vec::new();
@@ -797,7 +789,7 @@ pub fn contracts_to_engine(
         fees,
     };
     // Build once so that every contract rule is checked before anything runs.
-    build_contracts(&setup, 0, 1).map_err(|e| {
+    build_contracts(&setup, 0, 1, false).map_err(|e| {
         issue(
             ErrorKind::CrossField,
             "contracts",
@@ -808,18 +800,56 @@ pub fn contracts_to_engine(
     Ok(setup)
 }
 
+/// The contracts' log as the scenario keeps it: every event and epoch record, except that the
+/// per-block `FeesDistributed` events (one per block, the bulk of a long run) are only counted
+/// and summed unless `keep_fee_events` — per-validator income is in the epoch records anyway —
+/// so memory does not grow with every block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContractLog {
+    /// Kept events and epoch records.
+    pub inner: VecRecorder,
+    /// Keep `FeesDistributed` events too.
+    pub keep_fee_events: bool,
+    /// Fee distributions seen (kept or not).
+    pub fee_distributions: u64,
+    /// Fees distributed in them.
+    pub fees_distributed: Amount,
+}
+
+impl ContractRecorder for ContractLog {
+    fn on_event(&mut self, height: u64, time: SimTime, event: &ContractEvent) {
+        if let ContractEvent::FeesDistributed { total, .. } = event {
+            self.fee_distributions += 1;
+            self.fees_distributed = self
+                .fees_distributed
+                .checked_add(*total)
+                .unwrap_or(Amount::from_wei(u128::MAX));
+            if !self.keep_fee_events {
+                return;
+            }
+        }
+        self.inner.on_event(height, time, event);
+    }
+
+    fn on_epoch_record(&mut self, record: &EpochRecord) {
+        self.inner.on_epoch_record(record);
+    }
+}
+
 /// Builds the contracts with their behaviours for a run with `seed`.
 pub fn build_contracts(
     setup: &ContractsSetup,
     seed: u64,
     max_events: usize,
-) -> Result<DrivenContracts<VecRecorder>, consensus_model::contracts::ContractsError> {
-    let contracts = SystemContracts::new(
-        setup.config.clone(),
-        &setup.genesis,
-        &setup.balances,
-        VecRecorder::new(max_events),
-    )?;
+    keep_fee_events: bool,
+) -> Result<DrivenContracts<ContractLog>, consensus_model::contracts::ContractsError> {
+    let log = ContractLog {
+        inner: VecRecorder::new(max_events),
+        keep_fee_events,
+        ..ContractLog::default()
+    };
+    let contracts =
+        SystemContracts::new(setup.config.clone(), &setup.genesis, &setup.balances, log)?;
     let streams = Streams::new(seed);
     let mut driver = ContractDriver::new(streams, setup.tx_fee);
     for (account, plan) in &setup.stakers {

@@ -23,9 +23,7 @@
 use consensus_model::contracts::Accounting;
 use economics::economy::ChainHoldings;
 
-use consensus_model::contracts::{
-    ContractEvent, ContractsError, DrivenContracts, ValidatorStatus, VecRecorder as ContractLog,
-};
+use consensus_model::contracts::{ContractEvent, ContractsError, DrivenContracts, ValidatorStatus};
 use consensus_model::record::{BlockRecord, DayStats, Recorder, ReorgRecord};
 use consensus_model::{
     BlockContext, ConsensusConfig, ConsensusSim, ValidatorId, ValidatorSetSource,
@@ -33,7 +31,7 @@ use consensus_model::{
 use economics::economy::{Economy, EconomyError, VecRecorder as EconomyLog};
 use sim_core::{Amount, SimTime};
 
-use crate::chain::{ContractsSetup, build_contracts};
+use crate::chain::{ContractLog, ContractsSetup, build_contracts};
 use crate::table::{ColumnData, Field, Table};
 
 /// Most contract events and epoch records kept for the output tables.
@@ -249,8 +247,9 @@ pub fn run_chain(
     seed: u64,
     horizon_days: u64,
     blocks_every: u64,
+    keep_fee_events: bool,
 ) -> Result<ChainOutput, ChainRunError> {
-    let contracts = build_contracts(setup, seed, MAX_CONTRACT_RECORDS)?;
+    let contracts = build_contracts(setup, seed, MAX_CONTRACT_RECORDS, keep_fee_events)?;
     let mut source = ChainSource {
         contracts,
         economy: economy.map(|e| (e, EconomyLog::default())),
@@ -370,7 +369,7 @@ fn status_name(s: ValidatorStatus) -> &'static str {
 
 /// Per validator per epoch records of the contracts.
 pub fn validators_table(log: &ContractLog) -> Table {
-    let e = &log.epochs;
+    let e = &log.inner.epochs;
     let mut t = Table::new("validators");
     t.push(
         "height",
@@ -433,20 +432,27 @@ pub fn events_table(log: &ContractLog) -> Table {
     let mut t = Table::new("events");
     t.push(
         "height",
-        ColumnData::U64(log.events.iter().map(|(h, _, _)| *h).collect()),
+        ColumnData::U64(log.inner.events.iter().map(|(h, _, _)| *h).collect()),
     );
     t.push(
         "time_ms",
-        ColumnData::U64(log.events.iter().map(|(_, time, _)| time.as_ms()).collect()),
+        ColumnData::U64(
+            log.inner
+                .events
+                .iter()
+                .map(|(_, time, _)| time.as_ms())
+                .collect(),
+        ),
     );
     t.push(
         "kind",
-        ColumnData::Str(log.events.iter().map(|(_, _, e)| kind(e)).collect()),
+        ColumnData::Str(log.inner.events.iter().map(|(_, _, e)| kind(e)).collect()),
     );
     t.push(
         "detail",
         ColumnData::Str(
-            log.events
+            log.inner
+                .events
                 .iter()
                 .map(|(_, _, e)| serde_json::to_string(e).unwrap_or_default())
                 .collect(),

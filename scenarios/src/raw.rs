@@ -196,6 +196,10 @@ pub struct RawOutputs {
     /// Write the contracts' per-epoch validator records and event log (chain modes).
     #[serde(default = "yes")]
     pub contracts: bool,
+    /// Keep the per-block fee distribution events in the event log (one per block; off by
+    /// default so memory does not grow with every block — income is in the epoch records).
+    #[serde(default)]
+    pub fee_events: bool,
     /// Write per-term election results (economy modes).
     #[serde(default = "yes")]
     pub elections: bool,
@@ -208,6 +212,7 @@ impl Default for RawOutputs {
             nodes: true,
             blocks_every: 0,
             contracts: true,
+            fee_events: false,
             elections: true,
         }
     }

@@ -373,6 +373,7 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
         scenario.seed,
         scenario.horizon_days,
         scenario.outputs.blocks_every,
+        scenario.outputs.fee_events,
     )?;
     let mut tables = vec![chain_daily_table(&out.log.days)];
     if scenario.outputs.blocks_every > 0 {
@@ -430,7 +431,15 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
     );
     summary.push(
         "contract_events_dropped",
-        ColumnData::U64(vec![clog.dropped]),
+        ColumnData::U64(vec![clog.inner.dropped]),
+    );
+    summary.push(
+        "fee_distributions",
+        ColumnData::U64(vec![clog.fee_distributions]),
+    );
+    summary.push(
+        "fees_distributed_wei",
+        ColumnData::U128(vec![clog.fees_distributed.wei()]),
     );
     summary.push(
         "txs_refused",

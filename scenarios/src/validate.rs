@@ -52,6 +52,8 @@ pub struct Outputs {
     pub blocks_every: u64,
     /// Contracts' validator records and events.
     pub contracts: bool,
+    /// Keep per-block fee distribution events.
+    pub fee_events: bool,
     /// Per-term election results.
     pub elections: bool,
 }
@@ -195,6 +197,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario, Issue> {
             nodes: raw.outputs.nodes,
             blocks_every: raw.outputs.blocks_every,
             contracts: raw.outputs.contracts,
+            fee_events: raw.outputs.fee_events,
             elections: raw.outputs.elections,
         },
     })

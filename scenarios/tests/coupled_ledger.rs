@@ -81,6 +81,7 @@ fn coupled_run_keeps_one_500m_ledger_every_day() {
         s.seed,
         s.horizon_days,
         0,
+        false,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let (economy, rec) = out.economy.as_ref().unwrap();
@@ -156,7 +157,7 @@ fn coupled_run_keeps_one_500m_ledger_every_day() {
     assert!(chain.stake > Amount::from_dcc(500));
     assert!(!chain.burned.is_zero());
     let log = contracts.recorder();
-    let has = |f: fn(&ContractEvent) -> bool| log.events.iter().any(|(_, _, e)| f(e));
+    let has = |f: fn(&ContractEvent) -> bool| log.inner.events.iter().any(|(_, _, e)| f(e));
     assert!(has(|e| matches!(e, ContractEvent::ProposalPassed { .. })));
     assert!(has(|e| matches!(e, ContractEvent::Punished { .. })));
     assert!(has(|e| matches!(e, ContractEvent::StakeWithdrawn { .. })));
