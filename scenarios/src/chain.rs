@@ -31,15 +31,6 @@ pub const ADMIN_ACCOUNT: AccountId = AccountId(0);
 /// Stakers are accounts `FIRST_STAKER_ACCOUNT..`; validators' own accounts are their ids.
 pub const FIRST_STAKER_ACCOUNT: u32 = 1_000_000;
 
-fn issue(kind: ErrorKind, path: &str, message: String, help: &str) -> Issue {
-    Issue {
-        kind,
-        key_path: path.to_owned(),
-        message,
-        help: Some(help.to_owned()),
-    }
-}
-
 /// `[consensus]`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -434,7 +425,7 @@ fn default_amount_max() -> RawAmount {
 pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue> {
     let p = "consensus";
     if !(1..=MAX_VALIDATOR_NODES).contains(&raw.validators) {
-        return Err(issue(
+        return Err(Issue::new(
             ErrorKind::OutOfRange,
             "consensus.validators",
             format!("{} validators", raw.validators),
@@ -445,7 +436,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
         || raw.genesis_validators as usize > MAX_ACTIVE_VALIDATORS
         || raw.genesis_validators > raw.validators
     {
-        return Err(issue(
+        return Err(Issue::new(
             ErrorKind::CrossField,
             "consensus.genesis_validators",
             format!(
@@ -456,7 +447,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
         ));
     }
     if raw.full_nodes > MAX_FULL_NODES {
-        return Err(issue(
+        return Err(Issue::new(
             ErrorKind::OutOfRange,
             "consensus.full_nodes",
             format!("{}", raw.full_nodes),
@@ -467,7 +458,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
         if (1..=raw.validators).contains(&id) {
             Ok(ValidatorId(id))
         } else {
-            Err(issue(
+            Err(Issue::new(
                 ErrorKind::CrossField,
                 path,
                 format!("validator {id} does not exist"),
@@ -477,7 +468,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
     };
     // Defaults for the genesis set, then every declared validator node (ids 1..=validators).
     let mut cfg = ConsensusConfig::with_validators(raw.genesis_validators).map_err(|e| {
-        issue(
+        Issue::new(
             ErrorKind::OutOfRange,
             p,
             e.to_string(),
@@ -546,7 +537,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
             (Some(v), None) => NodeRef::Validator(validator(&format!("{path}.validator"), v)?),
             (None, Some(f)) if f < raw.full_nodes => NodeRef::Full(f),
             (None, Some(f)) => {
-                return Err(issue(
+                return Err(Issue::new(
                     ErrorKind::CrossField,
                     &format!("{path}.full_node"),
                     format!("full node {f} does not exist"),
@@ -554,7 +545,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
                 ));
             }
             _ => {
-                return Err(issue(
+                return Err(Issue::new(
                     ErrorKind::MissingKey,
                     &path,
                     "give exactly one of `validator` or `full_node`".into(),
@@ -564,7 +555,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
         };
         let end = o.end_s.map_or(SimTime::MAX, SimTime::from_secs);
         if end <= SimTime::from_secs(o.start_s) {
-            return Err(issue(
+            return Err(Issue::new(
                 ErrorKind::CrossField,
                 &format!("{path}.end_s"),
                 "ends before it starts".into(),
@@ -600,7 +591,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
         });
     }
     cfg.validate().map_err(|e| {
-        issue(
+        Issue::new(
             ErrorKind::CrossField,
             p,
             e.to_string(),
@@ -693,7 +684,7 @@ pub fn contracts_to_engine(
         .map(|g| g.count)
         .fold(0, u64::saturating_add);
     if total > MAX_STAKERS {
-        return Err(issue(
+        return Err(Issue::new(
             ErrorKind::OutOfRange,
             "contracts.staker_groups",
             format!("{total} stakers"),
@@ -709,7 +700,7 @@ pub fn contracts_to_engine(
             let mut t = Vec::new();
             for &v in &group.targets {
                 if !(1..=n).contains(&v) {
-                    return Err(issue(
+                    return Err(Issue::new(
                         ErrorKind::CrossField,
                         &format!("{path}.targets"),
                         format!("validator {v} does not exist"),
@@ -721,7 +712,7 @@ pub fn contracts_to_engine(
             t
         };
         if group.period_blocks == 0 || group.amount_min.0 > group.amount_max.0 {
-            return Err(issue(
+            return Err(Issue::new(
                 ErrorKind::OutOfRange,
                 &path,
                 "need period_blocks ≥ 1 and amount_min ≤ amount_max".into(),
@@ -751,7 +742,7 @@ pub fn contracts_to_engine(
     };
     for (i, prop) in raw.admin_proposals.iter().enumerate() {
         if !(1..=n).contains(&prop.validator) {
-            return Err(issue(
+            return Err(Issue::new(
                 ErrorKind::CrossField,
                 &format!("contracts.admin_proposals[{i}].validator"),
                 format!("validator {} does not exist", prop.validator),
@@ -790,7 +781,7 @@ pub fn contracts_to_engine(
     };
     // Build once so that every contract rule is checked before anything runs.
     build_contracts(&setup, 0, 1, false).map_err(|e| {
-        issue(
+        Issue::new(
             ErrorKind::CrossField,
             "contracts",
             e.to_string(),

@@ -56,7 +56,7 @@ impl IntDist {
             IntDist::Constant(_) => Ok(()),
             IntDist::Drawn(Dist::Uniform { low, high }) if low <= high => Ok(()),
             IntDist::Drawn(Dist::LogUniform { low, high }) if low >= 1 && low <= high => Ok(()),
-            _ => Err(issue(
+            _ => Err(Issue::new(
                 ErrorKind::OutOfRange,
                 path,
                 "need low ≤ high (and low ≥ 1 for log_uniform)".into(),
@@ -82,15 +82,6 @@ impl IntDist {
                 rng.in_range(octave_low, octave_high)
             }
         }
-    }
-}
-
-fn issue(kind: ErrorKind, path: &str, message: String, help: &str) -> Issue {
-    Issue {
-        kind,
-        key_path: path.to_owned(),
-        message,
-        help: Some(help.to_owned()),
     }
 }
 
@@ -514,7 +505,7 @@ pub fn to_engine(
 ) -> Result<EconomyConfig, Issue> {
     let ratio = |path: &str, r: [u64; 2]| {
         if r[1] == 0 {
-            Err(issue(
+            Err(Issue::new(
                 ErrorKind::OutOfRange,
                 path,
                 "denominator is 0".into(),
@@ -626,7 +617,7 @@ pub fn to_engine(
         ("economy.voter_groups", total_voters),
     ] {
         if n > MAX_AGENTS {
-            return Err(issue(
+            return Err(Issue::new(
                 ErrorKind::OutOfRange,
                 what,
                 format!("{n} agents in all"),
@@ -646,7 +637,7 @@ pub fn to_engine(
             ("attack_bps", group.attack_bps),
         ] {
             if bps > 10_000 {
-                return Err(issue(
+                return Err(Issue::new(
                     ErrorKind::OutOfRange,
                     &format!("{path}.{name}"),
                     format!("{bps} bps"),
@@ -690,7 +681,7 @@ pub fn to_engine(
             .endowment_dcc
             .check(&format!("{path}.endowment_dcc"))?;
         if group.vote_bps > 10_000 {
-            return Err(issue(
+            return Err(Issue::new(
                 ErrorKind::OutOfRange,
                 &format!("{path}.vote_bps"),
                 format!("{} bps", group.vote_bps),
@@ -720,7 +711,7 @@ pub fn to_engine(
             }
             economics::economy::ConfigError::Limit { .. } => "economy".to_owned(),
         };
-        issue(
+        Issue::new(
             ErrorKind::OutOfRange,
             &field,
             e.to_string(),

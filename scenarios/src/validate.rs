@@ -31,7 +31,8 @@ pub struct Issue {
 }
 
 impl Issue {
-    fn new(kind: ErrorKind, key_path: &str, message: String, help: &str) -> Self {
+    /// An issue at `key_path` with a hint of what is allowed.
+    pub(crate) fn new(kind: ErrorKind, key_path: &str, message: String, help: &str) -> Self {
         Issue {
             kind,
             key_path: key_path.to_owned(),
