@@ -236,6 +236,102 @@ struct MemoSlot {
     shares: (u128, u128, u128),
 }
 
+/// The day's constants of the per-node share formulas (SPEC §4.3–4.4).
+struct DayShares {
+    b: u128,
+    s: u128,
+    sum_eff: u128,
+    den_a: u128,
+    fast: Option<DivU64>,
+    by_bps: Option<DivU64>,
+    qb: u128,
+    rb: u128,
+    qs: u128,
+    rs: u128,
+}
+
+impl DayShares {
+    fn new(b: u128, s: u128, sum_eff: u128) -> Result<Self, EconomyError> {
+        let den_a = sum_eff
+            .checked_mul(10_000)
+            .ok_or(AmountError::Overflow(sum_eff, "*", 10_000))?;
+        if sum_eff == 0 {
+            return Err(AmountError::DivisionByZero.into());
+        }
+        Ok(DayShares {
+            b,
+            s,
+            sum_eff,
+            den_a,
+            // Fast exact path (Σeff fits u64): C·x/D = q·x + (r·x)/D with C = q·D + r, the
+            // division by D through a reciprocal, and floor(S·e·a/(D·10⁴)) computed as
+            // floor(floor(S·e·a/D)/10⁴) (nested floors of positive integers compose).
+            fast: u64::try_from(sum_eff).ok().and_then(DivU64::new),
+            by_bps: DivU64::new(10_000),
+            qb: b / sum_eff,
+            rb: b % sum_eff,
+            qs: s / sum_eff,
+            rs: s % sum_eff,
+        })
+    }
+
+    /// (basic, stability before adoption, stability) of a node with effective power `e`,
+    /// `ea = e·a` and adoption `a` bps.
+    #[inline(never)]
+    fn compute(&self, e: u128, ea: u128, a: u32) -> Result<(u128, u128, u128), EconomyError> {
+        let quick = match (self.fast, self.by_bps) {
+            (Some(dv), Some(dbps)) => share(self.qb, self.rb, e, &dv).and_then(|bi| {
+                let full = share(self.qs, self.rs, e, &dv)?;
+                let si = if a >= 10_000 {
+                    full
+                } else {
+                    dbps.div(share(self.qs, self.rs, ea, &dv)?)
+                };
+                Some((bi, full, si))
+            }),
+            _ => None,
+        };
+        Ok(match quick {
+            Some(t) => t,
+            None => {
+                let full = mul_div_floor(self.s, e, self.sum_eff)?;
+                let si = if a >= 10_000 {
+                    full
+                } else {
+                    mul_div_floor(self.s, ea, self.den_a)?
+                };
+                (mul_div_floor(self.b, e, self.sum_eff)?, full, si)
+            }
+        })
+    }
+
+    /// [`DayShares::compute`] through the day's direct-mapped memo keyed by (eff, adoption).
+    #[inline(never)]
+    fn memoised(
+        &self,
+        memo: &mut [MemoSlot],
+        stamp: u64,
+        e: u128,
+        a: u32,
+    ) -> Result<(u128, u128, u128), EconomyError> {
+        let h = ((e as u64) ^ (u64::from(a) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let Some(slot) = memo.get_mut((h >> (64 - MEMO_BITS)) as usize) else {
+            return self.compute(e, e * u128::from(a), a);
+        };
+        if slot.stamp == stamp && slot.eff == e && slot.adoption == a {
+            return Ok(slot.shares);
+        }
+        let shares = self.compute(e, e * u128::from(a), a)?;
+        *slot = MemoSlot {
+            stamp,
+            eff: e,
+            adoption: a,
+            shares,
+        };
+        Ok(shares)
+    }
+}
+
 /// [`sim_core::split_into`] with the reciprocal fast path when `Σw` fits `u64`: the same
 /// floored shares and remainder, without a hardware division per recipient.
 fn split_fast(total: Amount, weights: &[u128], out: &mut [Amount]) -> Result<Amount, AmountError> {
@@ -1338,16 +1434,7 @@ impl Economy {
         sum_eff: u128,
         burn_instead: bool,
     ) -> Result<(u128, u128, u128), EconomyError> {
-        let den_a = sum_eff
-            .checked_mul(10_000)
-            .ok_or(AmountError::Overflow(sum_eff, "*", 10_000))?;
-        // Fast exact path (Σeff fits u64): C·x/D = q·x + (r·x)/D with C = q·D + r, the
-        // division by D through a reciprocal, and floor(S·e·a/(D·10⁴)) computed as
-        // floor(floor(S·e·a/D)/10⁴) (nested floors of positive integers compose).
-        let fast = u64::try_from(sum_eff).ok().and_then(DivU64::new);
-        let by_bps = DivU64::new(10_000);
-        let (qb, rb) = (b / sum_eff, b % sum_eff);
-        let (qs, rs) = (s / sum_eff, s % sum_eff);
+        let ctx = DayShares::new(b, s, sum_eff)?;
         let stamp = day + 1;
         let (mut basic_sum, mut full_sum, mut stab_sum) = (0u128, 0u128, 0u128);
         let Nodes {
@@ -1368,83 +1455,68 @@ impl Economy {
             ..
         } = &mut self.nodes;
         let w = *window;
+        let n = self.eff.len();
+        // Slices of exactly `n` so that the per-node indexing below needs no bounds checks.
+        let eff = &mut self.eff[..n];
+        let operator = &operator[..n];
+        let basic_total = &mut basic_total[..n];
+        let stability_total = &mut stability_total[..n];
+        let ring_pos = &mut ring_pos[..n];
+        let ring_len = &mut ring_len[..n];
+        let adoption_const = &adoption_const[..n];
+        let adoption_model = &adoption_model[..n];
+        let adoption_stream = &mut adoption_stream[..n];
+        let class = &class[..n];
+        let offline_ms_today = &offline_ms_today[..n];
+        let status = &status[..n];
+        let std_power = &std_power[..n];
+        let ring = &mut ring[..n * w];
         let liquid = &mut self.liquid[self.operator_base..];
         let models = &self.adoption_models;
         let memo = &mut self.memo[..];
         let class_memo = &mut self.class_memo[..];
-        for (i, slot_eff) in self.eff.iter_mut().enumerate() {
-            let e = if status[i] == NodeStatus::Pledged {
-                let online_s = (MS_PER_DAY - offline_ms_today[i]) / 1_000;
-                u128::from(std_power[i]) * u128::from(online_s)
-            } else {
-                0
-            };
-            *slot_eff = e;
-            if e == 0 {
+        let full_day_s = u128::from(MS_PER_DAY / 1_000);
+        for i in 0..n {
+            if status[i] != NodeStatus::Pledged {
+                eff[i] = 0;
                 continue;
             }
-            let a = match adoption_const[i] {
-                u32::MAX => adoption_from_model(
-                    &models[adoption_model[i] as usize],
-                    adoption_stream[i].as_mut(),
-                    day,
-                ),
-                c => c,
-            };
-            let ea = e * u128::from(a);
-            let compute = |e: u128, ea: u128, a: u32| -> Result<(u128, u128, u128), EconomyError> {
-                let quick = match (fast, by_bps) {
-                    (Some(dv), Some(dbps)) => share(qb, rb, e, &dv).and_then(|bi| {
-                        let full = share(qs, rs, e, &dv)?;
-                        let si = if a >= 10_000 {
-                            full
-                        } else {
-                            dbps.div(share(qs, rs, ea, &dv)?)
-                        };
-                        Some((bi, full, si))
-                    }),
-                    _ => None,
-                };
-                Ok(match quick {
-                    Some(t) => t,
-                    None => {
-                        let full = mul_div_floor(s, e, sum_eff)?;
-                        let si = if a >= 10_000 {
-                            full
-                        } else {
-                            mul_div_floor(s, ea, den_a)?
-                        };
-                        (mul_div_floor(b, e, sum_eff)?, full, si)
-                    }
-                })
-            };
+            let off = offline_ms_today[i];
             let c = class[i];
-            let (bi, full, si) = if c != NO_CLASS && offline_ms_today[i] == 0 {
+            let (e, (bi, full, si)) = if off == 0 && c != NO_CLASS {
                 // Fully online with a constant adoption: the node's class shares (same
                 // eff = power × 86,400 s and same adoption), computed once a day.
+                let e = u128::from(std_power[i]) * full_day_s;
+                if e == 0 {
+                    eff[i] = 0;
+                    continue;
+                }
                 let m = &mut class_memo[c as usize];
                 if m.0 != stamp {
-                    *m = (stamp, compute(e, ea, a)?);
+                    let a = adoption_const[i];
+                    *m = (stamp, ctx.compute(e, e * u128::from(a), a)?);
                 }
-                m.1
+                (e, m.1)
             } else {
+                let online_s = (MS_PER_DAY - off) / 1_000;
+                let e = u128::from(std_power[i]) * u128::from(online_s);
+                if e == 0 {
+                    eff[i] = 0;
+                    continue;
+                }
+                let a = match adoption_const[i] {
+                    u32::MAX => adoption_from_model(
+                        &models[adoption_model[i] as usize],
+                        adoption_stream[i].as_mut(),
+                        day,
+                    ),
+                    c => c,
+                };
                 // Others with the same (eff, adoption) get the same shares too: a small
                 // direct-mapped memo of the day.
-                let h = ((e as u64) ^ (u64::from(a) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let slot = &mut memo[(h >> (64 - MEMO_BITS)) as usize];
-                if slot.stamp == stamp && slot.eff == e && slot.adoption == a {
-                    slot.shares
-                } else {
-                    let shares = compute(e, ea, a)?;
-                    *slot = MemoSlot {
-                        stamp,
-                        eff: e,
-                        adoption: a,
-                        shares,
-                    };
-                    shares
-                }
+                (e, ctx.memoised(memo, stamp, e, a)?)
             };
+            eff[i] = e;
             debug_assert!(si <= full && bi <= b && full <= s);
             basic_sum += bi;
             full_sum += full;
