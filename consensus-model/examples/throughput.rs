@@ -1,19 +1,20 @@
 //! Runs the consensus bench scenario (21 validators, latency uniform 50–300 ms, ~1% random
 //! downtime) for a number of simulated days and prints the blocks sealed. Time it with
 //! `perf stat` or `time` to get blocks per CPU second on a loaded machine:
-//! `cargo run --release -p consensus-model --example throughput -- 30`.
+//! `cargo run --release -p consensus-model --example throughput -- 30`. A second argument
+//! `digest` also prints the SHA-256 of the block trace (a quick exactness check of engine
+//! changes; it costs a hash per block, so leave it off when measuring).
 
 use consensus_model::{
-    ConsensusConfig, ConsensusError, ConsensusSim, CountingRecorder, CrashRepair, Latency,
-    StaticSet,
+    ConsensusConfig, ConsensusError, ConsensusSim, CountingRecorder, CrashRepair, DigestRecorder,
+    Latency, Recorder, StaticSet,
 };
 use sim_core::SimTime;
 
-fn main() -> Result<(), ConsensusError> {
-    let days: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(30);
+fn run<R: Recorder>(
+    days: u64,
+    recorder: R,
+) -> Result<(R, consensus_model::Summary), ConsensusError> {
     let mut c = ConsensusConfig::with_validators(21)?;
     c.latency = Latency::Uniform {
         min_ms: 50,
@@ -24,16 +25,36 @@ fn main() -> Result<(), ConsensusError> {
         mttr_ms: 600_000,
     });
     let set = StaticSet(c.genesis_set.clone());
-    let mut sim = ConsensusSim::new(c, 2026, set, CountingRecorder::default())?;
+    let mut sim = ConsensusSim::new(c, 2026, set, recorder)?;
     sim.run_until(SimTime::from_day(days))?;
     let (rec, _, summary) = sim.finish();
+    Ok((rec, summary))
+}
+
+fn main() -> Result<(), ConsensusError> {
+    let days: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(30);
+    let digest = std::env::args().nth(2).is_some_and(|a| a == "digest");
+    let (rec, summary, hash) = if digest {
+        let ((rec, d), summary) = run(days, (CountingRecorder::default(), DigestRecorder::new()))?;
+        (rec, summary, Some(d.finish()))
+    } else {
+        let (rec, summary) = run(days, CountingRecorder::default())?;
+        (rec, summary, None)
+    };
     println!(
-        "days {days} blocks_sealed {} canonical {} fork_heights {} reorgs {} halted_days {}",
+        "days {days} blocks_sealed {} canonical {} fork_heights {} reorgs {} halted_days {} events {}",
         summary.blocks_sealed,
         summary.canonical_height,
         summary.fork_heights,
         rec.reorgs,
         rec.halted_days,
+        summary.events,
     );
+    if let Some(h) = hash {
+        println!("digest {h:?}");
+    }
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! A calendar (bucket) event queue with exactly sim-core's ordering: ascending time, ties in
 //! insertion order. Events less than one ring span (default 1,024 ms) ahead go to per-ms FIFO
-//! buckets found through a bitmap; later events wait in a (time, seq) heap and are compared by
-//! (time, seq) at every pop, so the order is identical to `sim_core::EventQueue`'s.
+//! buckets found through a bitmap; later events wait in a (time, seq) heap, so the order is
+//! identical to `sim_core::EventQueue`'s. Ring entries need no sequence number: a bucket is FIFO,
+//! and a heap event at time t was scheduled while `now < t − span`, strictly before any ring
+//! event at t (scheduled while `now ≥ t − span`, and `now` never goes back), so at equal times
+//! the heap goes first.
 //!
 //! It exists for speed: block propagation schedules dozens of events per block a few hundred
 //! ms ahead, where a bucket push/pop is O(1) and a binary heap is not.
@@ -40,7 +43,7 @@ pub struct BucketQueue<E: Copy> {
     now: u64,
     next_seq: u64,
     mask: u64,
-    buckets: Vec<Vec<(u64, E)>>,
+    buckets: Vec<Vec<E>>,
     heads: Vec<u32>,
     bits: Vec<u64>,
     ring_len: usize,
@@ -112,7 +115,7 @@ impl<E: Copy> BucketQueue<E> {
         self.next_seq += 1;
         if t - self.now <= self.mask {
             let b = (t & self.mask) as usize;
-            self.buckets[b].push((seq, event));
+            self.buckets[b].push(event);
             self.bits[b >> 6] |= 1 << (b & 63);
             self.ring_len += 1;
             self.ring_min = self.ring_min.min(t);
@@ -145,37 +148,31 @@ impl<E: Copy> BucketQueue<E> {
     }
 
     /// Removes the next event in (time, seq) order and moves `now` to its time.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let far_key = self.far.peek().map(|f| f.key);
-        let ring_key = (self.ring_len > 0).then(|| {
-            let b = (self.ring_min & self.mask) as usize;
-            let (seq, _) = self.buckets[b][self.heads[b] as usize];
-            (u128::from(self.ring_min) << 64) | u128::from(seq)
-        });
-        let take_far = match (ring_key, far_key) {
-            (None, None) => return None,
-            (Some(r), Some(f)) => f < r,
-            (None, Some(_)) => true,
-            (Some(_), None) => false,
-        };
-        if take_far {
-            let Far { key, event } = self.far.pop()?;
-            self.now = (key >> 64) as u64;
+        // At equal times the heap goes first (see the module docs), so the ring's head is taken
+        // only when it is strictly earlier than the heap's.
+        let far_ms = self.far.peek().map_or(u64::MAX, |f| (f.key >> 64) as u64);
+        if self.ring_len > 0 && (self.ring_min < far_ms || self.far.is_empty()) {
+            let t = self.ring_min;
+            let b = (t & self.mask) as usize;
+            let bucket = &mut self.buckets[b];
+            let head = self.heads[b] as usize;
+            let event = bucket[head];
+            self.ring_len -= 1;
+            self.now = t;
+            if head + 1 == bucket.len() {
+                bucket.clear();
+                self.heads[b] = 0;
+                self.bits[b >> 6] &= !(1 << (b & 63));
+                self.ring_min = self.scan_from(t);
+            } else {
+                self.heads[b] = (head + 1) as u32;
+            }
             return Some((self.now(), event));
         }
-        let t = self.ring_min;
-        let b = (t & self.mask) as usize;
-        let (_, event) = self.buckets[b][self.heads[b] as usize];
-        self.heads[b] += 1;
-        self.ring_len -= 1;
-        self.now = t;
-        if self.heads[b] as usize == self.buckets[b].len() {
-            self.buckets[b].clear();
-            self.heads[b] = 0;
-            self.bits[b >> 6] &= !(1 << (b & 63));
-            self.ring_min = self.scan_from(t);
-        }
+        let Far { key, event } = self.far.pop()?;
+        self.now = (key >> 64) as u64;
         Some((self.now(), event))
     }
 
@@ -239,6 +236,21 @@ mod tests {
             }
             prop_assert!(a.pop().is_none());
         }
+    }
+
+    /// A heap event and a later-scheduled ring event at the same time pop heap first.
+    #[test]
+    fn equal_time_far_before_ring() {
+        let mut q: BucketQueue<u8> = BucketQueue::new(10, 6);
+        q.schedule_at(SimTime::from_ms(100), 1).unwrap();
+        q.schedule_at(SimTime::from_ms(50), 0).unwrap();
+        assert_eq!(q.pop(), Some((SimTime::from_ms(50), 0)));
+        q.schedule_at(SimTime::from_ms(100), 2).unwrap();
+        q.schedule_at(SimTime::from_ms(u64::MAX), 3).unwrap();
+        assert_eq!(q.pop(), Some((SimTime::from_ms(100), 1)));
+        assert_eq!(q.pop(), Some((SimTime::from_ms(100), 2)));
+        assert_eq!(q.pop(), Some((SimTime::from_ms(u64::MAX), 3)));
+        assert_eq!(q.pop(), None);
     }
 
     #[test]
