@@ -129,15 +129,25 @@ impl<E: Copy> BucketQueue<E> {
     }
 
     /// Schedules `event` `delay_ms` after now.
+    #[inline(always)]
     pub fn schedule_in(&mut self, delay_ms: u64, event: E) -> Result<(), ScheduleError> {
-        let at = self
-            .now
-            .checked_add(delay_ms)
-            .ok_or(ScheduleError::TimeOverflow {
+        let Some(t) = self.now.checked_add(delay_ms) else {
+            return Err(ScheduleError::TimeOverflow {
                 now: self.now(),
                 delay_ms,
-            })?;
-        self.schedule_at(SimTime::from_ms(at), event)
+            });
+        };
+        if delay_ms <= self.mask && self.len() < self.max_pending {
+            // The ring case of `schedule_at`, without its re-checks (t ≥ now here).
+            self.next_seq += 1;
+            let b = (t & self.mask) as usize;
+            self.buckets[b].push(event);
+            self.bits[b >> 6] |= 1 << (b & 63);
+            self.ring_len += 1;
+            self.ring_min = self.ring_min.min(t);
+            return Ok(());
+        }
+        self.schedule_at(SimTime::from_ms(t), event)
     }
 
     /// Time of the next event (`u64::MAX` if none).

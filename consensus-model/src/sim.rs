@@ -457,6 +457,29 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 
     fn broadcast(&mut self, from: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
+        // Fast path of the common case (full mesh, no partition, uniform latency): the same
+        // draws and schedules in the same order as `send` to every other node, with the
+        // per-send dispatch hoisted out of the loop.
+        if self.adjacency.is_none()
+            && self.partition_groups.is_none()
+            && let Latency::Uniform { min_ms, max_ms } = self.cfg.latency
+        {
+            let count = self.nodes.len();
+            let rng = &mut self.nodes[from].latency_rng;
+            for to in 0..count {
+                if to != from {
+                    let ms = network::in_range(rng, min_ms, max_ms);
+                    q.schedule_in(
+                        ms,
+                        Event::Deliver {
+                            node: to as u32,
+                            block,
+                        },
+                    )?;
+                }
+            }
+            return Ok(());
+        }
         match self.adjacency.take() {
             None => {
                 for to in 0..self.nodes.len() {
