@@ -46,8 +46,9 @@ pub(crate) struct Nodes {
     pub class_count: usize,
     /// Flat `n × window` ring of daily basic+stability rewards over online days.
     pub ring: Vec<Amount>,
-    pub ring_pos: Vec<u8>,
-    pub ring_len: Vec<u8>,
+    /// Ring state per node, one byte (see [`ring_slot`]): `s < window` while filling (`s`
+    /// entries, next write at `s`); `window + p` once full (next write at `p`).
+    pub ring_state: Vec<u8>,
     pub basic_total: Vec<Amount>,
     pub stability_total: Vec<Amount>,
     pub extra_total: Vec<Amount>,
@@ -87,8 +88,7 @@ impl Nodes {
             class: Vec::with_capacity(n),
             class_count: 0,
             ring: vec![Amount::ZERO; n * window],
-            ring_pos: vec![0; n],
-            ring_len: vec![0; n],
+            ring_state: vec![0; n],
             basic_total: vec![Amount::ZERO; n],
             stability_total: vec![Amount::ZERO; n],
             extra_total: vec![Amount::ZERO; n],
@@ -169,18 +169,15 @@ impl Nodes {
     #[inline]
     pub fn push_reference(&mut self, i: usize, reward: Amount) {
         let w = self.window;
-        let pos = self.ring_pos[i] as usize;
-        self.ring[i * w + pos] = reward;
-        self.ring_pos[i] = ((pos + 1) % w) as u8;
-        if (self.ring_len[i] as usize) < w {
-            self.ring_len[i] += 1;
-        }
+        let st = self.ring_state[i];
+        self.ring[i * w + ring_slot(st, w)] = reward;
+        self.ring_state[i] = ring_next(st, w);
     }
 
     /// Adds `extra` to the entry pushed last (today's, for a node online today).
     pub fn add_to_last_reference(&mut self, i: usize, extra: Amount) {
         let w = self.window;
-        let last = (self.ring_pos[i] as usize + w - 1) % w;
+        let last = (ring_slot(self.ring_state[i], w) + w - 1) % w;
         let slot = &mut self.ring[i * w + last];
         *slot = Amount::from_wei(slot.wei().saturating_add(extra.wei()));
     }
@@ -188,7 +185,7 @@ impl Nodes {
     /// Mean daily basic+stability reward over the node's last `window` online days (floor; 0
     /// with no online day yet; fewer days average over what there is).
     pub fn reference_reward(&self, i: usize) -> Amount {
-        let len = self.ring_len[i] as usize;
+        let len = ring_len(self.ring_state[i], self.window);
         if len == 0 {
             return Amount::ZERO;
         }
@@ -199,6 +196,28 @@ impl Nodes {
             .fold(0u128, |acc, a| acc.saturating_add(a.wei()));
         Amount::from_wei(sum / len as u128)
     }
+}
+
+/// Next write position in a node's ring of `w` entries, from its state byte: while filling
+/// (`state < w`) the ring holds `state` entries and the next write is at `state`; once full
+/// the state is `w + pos`.
+#[inline(always)]
+pub(crate) fn ring_slot(state: u8, w: usize) -> usize {
+    let s = usize::from(state);
+    if s < w { s } else { s - w }
+}
+
+/// The state after one write (`w ≤ MAX_REFERENCE_WINDOW`, so `2w` fits `u8`).
+#[inline(always)]
+pub(crate) fn ring_next(state: u8, w: usize) -> u8 {
+    let s = usize::from(state) + 1;
+    (if s == 2 * w { w } else { s }) as u8
+}
+
+/// Number of entries held.
+#[inline(always)]
+pub(crate) fn ring_len(state: u8, w: usize) -> usize {
+    usize::from(state).min(w)
 }
 
 /// An exponential sample with the given mean, in whole ms (≥ 1): `-ln(U)·mean` with `U` in
@@ -212,5 +231,26 @@ pub(crate) fn exponential_ms(stream: &mut RandomStream, mean_ms: u64) -> u64 {
         u64::MAX / 4
     } else {
         (x as u64).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-byte ring state walks exactly like a (position, length) pair with
+    /// `pos = (pos + 1) % w` and `len = min(len + 1, w)`.
+    #[test]
+    fn ring_state_matches_position_and_length() {
+        for w in 1..=MAX_REFERENCE_WINDOW {
+            let (mut pos, mut len, mut st) = (0usize, 0usize, 0u8);
+            for _ in 0..5 * w + 3 {
+                assert_eq!(ring_slot(st, w), pos, "w {w}");
+                assert_eq!(ring_len(st, w), len, "w {w}");
+                st = ring_next(st, w);
+                pos = (pos + 1) % w;
+                len = (len + 1).min(w);
+            }
+        }
     }
 }

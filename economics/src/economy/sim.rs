@@ -23,7 +23,7 @@ use super::config::{
     ForfeitSink, PreElectionRule, RepledgePolicy, VoterStrategy,
 };
 use super::divide::DivU64;
-use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms};
+use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms, ring_next, ring_slot};
 use super::record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult,
 };
@@ -1442,8 +1442,7 @@ impl Economy {
             basic_total,
             stability_total,
             ring,
-            ring_pos,
-            ring_len,
+            ring_state,
             adoption_const,
             adoption_model,
             adoption_stream,
@@ -1461,8 +1460,7 @@ impl Economy {
         let operator = &operator[..n];
         let basic_total = &mut basic_total[..n];
         let stability_total = &mut stability_total[..n];
-        let ring_pos = &mut ring_pos[..n];
-        let ring_len = &mut ring_len[..n];
+        let ring_state = &mut ring_state[..n];
         let adoption_const = &adoption_const[..n];
         let adoption_model = &adoption_model[..n];
         let adoption_stream = &mut adoption_stream[..n];
@@ -1529,12 +1527,9 @@ impl Economy {
                 stability_total[i] = Amount::from_wei(stability_total[i].wei() + si);
             }
             // Reference ring (see `Nodes::push_reference`).
-            let pos = ring_pos[i] as usize;
-            ring[i * w + pos] = Amount::from_wei(total);
-            ring_pos[i] = if pos + 1 == w { 0 } else { (pos + 1) as u8 };
-            if (ring_len[i] as usize) < w {
-                ring_len[i] += 1;
-            }
+            let st = ring_state[i];
+            ring[i * w + ring_slot(st, w)] = Amount::from_wei(total);
+            ring_state[i] = ring_next(st, w);
         }
         Ok((basic_sum, full_sum, stab_sum))
     }
