@@ -26,16 +26,25 @@ seeds = 8
 "#;
 
 fn sweep(c: &mut Criterion) {
-    let doc = scenarios::load::parse_document(Path::new("bench.toml"), SWEEP.to_owned()).expect("valid");
+    let doc =
+        scenarios::load::parse_document(Path::new("bench.toml"), SWEEP.to_owned()).expect("valid");
     let base = scenarios::load_document(&doc).expect("valid");
     let plan = scenarios::SweepPlan::new(&doc, &base).expect("valid");
     let indices: Vec<u64> = (0..plan.len()).collect();
     let run = |i: u64| -> Result<sim_core::Digest, String> {
-        let loaded = plan.load_run(&doc, &plan.spec(i)).map_err(|e| e.to_string())?;
-        scenarios::run(&loaded.scenario).map(|o| o.digest).map_err(|e| e.to_string())
+        let loaded = plan
+            .load_run(&doc, &plan.spec(i))
+            .map_err(|e| e.to_string())?;
+        scenarios::run(&loaded.scenario)
+            .map(|o| o.digest)
+            .map_err(|e| e.to_string())
     };
     let one = scenarios::par_map_ordered(&indices, 1, run).expect("runs");
-    assert_eq!(one, scenarios::par_map_ordered(&indices, 2, run).expect("runs"), "thread count changed a result");
+    assert_eq!(
+        one,
+        scenarios::par_map_ordered(&indices, 2, run).expect("runs"),
+        "thread count changed a result"
+    );
     let mut group = c.benchmark_group("sweep_8_runs");
     group.sample_size(10);
     for threads in [1_usize, 2] {
