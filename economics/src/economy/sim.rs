@@ -184,7 +184,7 @@ pub struct Economy {
     eff: Vec<u128>,
     split_out: Vec<Amount>,
     memo: Vec<MemoSlot>,
-    class_memo: Vec<(u64, (u128, u128, u128))>,
+    class_memo: Vec<ClassMemo>,
     operator_base: usize,
     voter_base: usize,
     pub(super) chain: Option<ChainLink>,
@@ -332,6 +332,21 @@ impl DayShares {
     }
 }
 
+/// One settlement class's shares of a day (nodes fully online with the same standardised
+/// power and constant adoption), and how many nodes took them.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClassMemo {
+    /// `day + 1` of the day it belongs to (0 = never).
+    stamp: u64,
+    /// Nodes of the class paid today.
+    count: u128,
+    basic: u128,
+    full: u128,
+    stability: u128,
+    /// Reference-ring entry: basic + stability, or 0 when the day's shares are burned.
+    ring: u128,
+}
+
 /// [`sim_core::split_into`] with the reciprocal fast path when `Σw` fits `u64`: the same
 /// floored shares and remainder, without a hardware division per recipient.
 fn split_fast(total: Amount, weights: &[u128], out: &mut [Amount]) -> Result<Amount, AmountError> {
@@ -425,7 +440,7 @@ impl Economy {
             eff: vec![0; n],
             split_out: Vec::new(),
             memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
-            class_memo: vec![(0, (0, 0, 0)); class_count],
+            class_memo: vec![ClassMemo::default(); class_count],
             operator_base: 1,
             voter_base: 1 + n_ops,
             chain: None,
@@ -1481,40 +1496,60 @@ impl Economy {
             }
             let off = offline_ms_today[i];
             let c = class[i];
-            let (e, (bi, full, si)) = if off == 0 && c != NO_CLASS {
+            if off == 0 && c != NO_CLASS {
                 // Fully online with a constant adoption: the node's class shares (same
-                // eff = power × 86,400 s and same adoption), computed once a day.
-                let e = u128::from(std_power[i]) * full_day_s;
-                if e == 0 {
+                // eff = power × 86,400 s and same adoption), computed once a day; the day's
+                // sums are taken per class after the loop.
+                let power = std_power[i];
+                if power == 0 {
                     eff[i] = 0;
                     continue;
                 }
+                let e = u128::from(power) * full_day_s;
+                eff[i] = e;
                 let m = &mut class_memo[c as usize];
-                if m.0 != stamp {
+                if m.stamp != stamp {
                     let a = adoption_const[i];
-                    *m = (stamp, ctx.compute(e, e * u128::from(a), a)?);
+                    let (bi, full, si) = ctx.compute(e, e * u128::from(a), a)?;
+                    *m = ClassMemo {
+                        stamp,
+                        count: 0,
+                        basic: bi,
+                        full,
+                        stability: si,
+                        ring: if burn_instead { 0 } else { bi + si },
+                    };
                 }
-                (e, m.1)
-            } else {
-                let online_s = (MS_PER_DAY - off) / 1_000;
-                let e = u128::from(std_power[i]) * u128::from(online_s);
-                if e == 0 {
-                    eff[i] = 0;
-                    continue;
+                m.count += 1;
+                let m = *m;
+                if !burn_instead {
+                    let acct = operator[i] as usize;
+                    liquid[acct] = Amount::from_wei(liquid[acct].wei() + m.ring);
+                    basic_total[i] = Amount::from_wei(basic_total[i].wei() + m.basic);
+                    stability_total[i] = Amount::from_wei(stability_total[i].wei() + m.stability);
                 }
-                let a = match adoption_const[i] {
-                    u32::MAX => adoption_from_model(
-                        &models[adoption_model[i] as usize],
-                        adoption_stream[i].as_mut(),
-                        day,
-                    ),
-                    c => c,
-                };
-                // Others with the same (eff, adoption) get the same shares too: a small
-                // direct-mapped memo of the day.
-                (e, ctx.memoised(memo, stamp, e, a)?)
-            };
+                let st = ring_state[i];
+                ring[i * w + ring_slot(st, w)] = Amount::from_wei(m.ring);
+                ring_state[i] = ring_next(st, w);
+                continue;
+            }
+            let online_s = (MS_PER_DAY - off) / 1_000;
+            let e = u128::from(std_power[i]) * u128::from(online_s);
             eff[i] = e;
+            if e == 0 {
+                continue;
+            }
+            let a = match adoption_const[i] {
+                u32::MAX => adoption_from_model(
+                    &models[adoption_model[i] as usize],
+                    adoption_stream[i].as_mut(),
+                    day,
+                ),
+                c => c,
+            };
+            // Others with the same (eff, adoption) get the same shares too: a small
+            // direct-mapped memo of the day.
+            let (bi, full, si) = ctx.memoised(memo, stamp, e, a)?;
             debug_assert!(si <= full && bi <= b && full <= s);
             basic_sum += bi;
             full_sum += full;
@@ -1530,6 +1565,24 @@ impl Economy {
             let st = ring_state[i];
             ring[i * w + ring_slot(st, w)] = Amount::from_wei(total);
             ring_state[i] = ring_next(st, w);
+        }
+        // The classes' part of the sums: count × shares (each product is at most the
+        // category's total, so nothing overflows; checked anyway).
+        let of = |x: u128, k: u128| x.checked_mul(k).ok_or(AmountError::Overflow(x, "*", k));
+        for m in class_memo
+            .iter()
+            .filter(|m| m.stamp == stamp && m.count > 0)
+        {
+            debug_assert!(m.stability <= m.full && m.basic <= b && m.full <= s);
+            basic_sum = basic_sum
+                .checked_add(of(m.basic, m.count)?)
+                .ok_or_else(|| inv(day, "basic sum overflow"))?;
+            full_sum = full_sum
+                .checked_add(of(m.full, m.count)?)
+                .ok_or_else(|| inv(day, "stability sum overflow"))?;
+            stab_sum = stab_sum
+                .checked_add(of(m.stability, m.count)?)
+                .ok_or_else(|| inv(day, "stability sum overflow"))?;
         }
         Ok((basic_sum, full_sum, stab_sum))
     }
