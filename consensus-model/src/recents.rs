@@ -180,6 +180,20 @@ impl CompactRecents {
         zero(x_lo) | zero(x_hi)
     }
 
+    /// The signers below 64 that [`CompactRecents::blocks`] refuses under window `limit`, as a
+    /// bit mask (bit `v` set ⇔ `blocks(v, limit)`, for every `v < 64`).
+    #[inline]
+    pub fn blocked_mask64(&self, limit: u64) -> u64 {
+        let span = limit.saturating_sub(1).min(RECENT_SLOTS as u64) as usize;
+        let mut mask = 0u64;
+        for &v in &self.0[..span] {
+            if v < 64 {
+                mask |= 1 << v;
+            }
+        }
+        mask
+    }
+
     /// True if `v` appears anywhere in the map (the Punish exemption of SPEC §3.5 checks the
     /// parent snapshot's whole map, which covers the previous `L` heights).
     #[inline]
@@ -362,6 +376,16 @@ mod tests {
             let r = CompactRecents(slots);
             let span = (limit.saturating_sub(1) as usize).min(RECENT_SLOTS);
             prop_assert_eq!(r.blocks(v, limit), slots[..span].contains(&v));
+        }
+
+        /// The blocked mask agrees with `blocks` for every signer below 64.
+        #[test]
+        fn blocked_mask_matches_blocks(slots in proptest::array::uniform12(prop_oneof![0u8..70, Just(NO_SIGNER)]), limit in 0u64..16) {
+            let r = CompactRecents(slots);
+            let m = r.blocked_mask64(limit);
+            for v in 0u8..64 {
+                prop_assert_eq!(m >> v & 1 == 1, r.blocks(v, limit));
+            }
         }
 
         #[test]

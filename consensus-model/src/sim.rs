@@ -108,9 +108,14 @@ pub enum ConsensusError {
     },
 }
 
-/// A block as stored in the arena (48 bytes).
+/// A block as stored in the arena (56 bytes).
 #[derive(Debug, Clone, Copy)]
 struct Block {
+    /// Validator nodes that may seal on this block (in its child set and not recent signers),
+    /// bit per node index; valid only when there are at most 64 validator nodes
+    /// (`World::eligible_cached`), else 0. Computed once at sealing so the ~20 attempts
+    /// scheduled on each block test one bit.
+    eligible: u64,
     parent: u32,
     child_set: u32,
     height: u64,
@@ -341,6 +346,8 @@ struct World<S, R> {
     sets: Vec<ActiveSet>,
     set_index: BTreeMap<Vec<u8>, u32>,
     nodes: Vec<Node>,
+    /// True when there are at most 64 validator nodes, so `Block::eligible` is filled in.
+    eligible_cached: bool,
     /// Per validator node: `fire_ms << 1 | out_of_turn` of its pending attempt, or `u64::MAX`.
     fire_key: Vec<u64>,
     /// Cached (key, node) of the earliest attempt; `None` = recompute.
@@ -412,6 +419,16 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         });
         self.set_index.insert(members, i);
         Ok(i)
+    }
+
+    /// `Block::eligible` for a block with child set `set` and recents `recents`: the set's
+    /// members minus the signers `CompactRecents::blocks` refuses (0 when not cached).
+    fn eligible_mask(&self, set: u32, recents: &CompactRecents) -> u64 {
+        if !self.eligible_cached {
+            return 0;
+        }
+        let set = &self.sets[set as usize];
+        set.mask[0] & !recents.blocked_mask64(set.limit)
     }
 
     fn day_acc(&mut self, now: SimTime) -> &mut DayAcc {
@@ -540,7 +557,16 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             let head = &self.blocks[n.head];
             let set = &self.sets[head.child_set as usize];
             let me = node as u8;
-            if !set.contains(me) || head.recents.blocks(me, set.limit) {
+            let eligible = if self.eligible_cached {
+                debug_assert_eq!(
+                    head.eligible >> me & 1 == 1,
+                    set.contains(me) && !head.recents.blocks(me, set.limit)
+                );
+                head.eligible >> me & 1 == 1
+            } else {
+                set.contains(me) && !head.recents.blocks(me, set.limit)
+            };
+            if !eligible {
                 u64::MAX
             } else {
                 let in_turn = head.next_in_turn == me;
@@ -641,7 +667,9 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             is_epoch_block(height).then(|| (old_len, self.sets[child_set as usize].members.len()));
         let next_members = &self.sets[child_set as usize].members;
         let next_in_turn = next_members[((height + 1) % next_members.len() as u64) as usize];
+        let recents = parent.recents.child(me, limit, resize);
         let block = Block {
+            eligible: self.eligible_mask(child_set, &recents),
             parent: parent_id,
             child_set,
             height,
@@ -650,7 +678,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             producer: me,
             difficulty,
             next_in_turn,
-            recents: parent.recents.child(me, limit, resize),
+            recents,
         };
         let id = self.blocks.push(block);
         self.sealed_total += 1;
@@ -1155,6 +1183,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             sets: Vec::new(),
             set_index: BTreeMap::new(),
             nodes,
+            eligible_cached: v <= 64,
             fire_key: vec![u64::MAX; v],
             attempt_min: None,
             adjacency,
@@ -1180,7 +1209,9 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         };
         let genesis_set = world.cfg.genesis_set.clone();
         let set0 = world.intern_set(&genesis_set, 0)?;
+        let eligible = world.eligible_mask(set0, &CompactRecents::EMPTY);
         world.blocks.push(Block {
+            eligible,
             parent: 0,
             child_set: set0,
             height: 0,
