@@ -282,3 +282,21 @@ fn interrupted_sweep_resumes_without_recomputing_finished_runs() {
     assert!(out.join("runs/000004/manifest.json").exists());
     assert_eq!(fs::read(out.join("summary.csv")).unwrap(), reference);
 }
+
+#[test]
+fn report_rerenders_the_same_page_from_written_outputs() {
+    let dir = tmp("report");
+    let file = workspace().join("scenarios/examples/emissions-40y.toml");
+    let out = dir.join("run");
+    let o = run(bin().arg("run").arg(&file).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = fs::read(out.join("index.html")).unwrap();
+    assert!(String::from_utf8_lossy(&page).contains("<svg"));
+    fs::remove_file(out.join("index.html")).unwrap();
+    let o = run(bin().arg("report").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(fs::read(out.join("index.html")).unwrap(), page);
+    // A directory without outputs is refused, not a panic.
+    let o = run(bin().arg("report").arg(dir.join("missing")));
+    assert!(!o.status.success());
+}
