@@ -548,6 +548,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 
     /// Cancels `node`'s attempt and, if it may seal on its head, sets a new one.
+    #[inline(always)]
     fn schedule_attempt(&mut self, node: usize, now: SimTime) {
         let n = &mut self.nodes[node];
         n.generation = n.generation.wrapping_add(1);
