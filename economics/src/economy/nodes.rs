@@ -44,7 +44,9 @@ pub(crate) struct Nodes {
     pub class: Vec<u32>,
     /// Number of classes.
     pub class_count: usize,
-    /// Flat `n × window` ring of daily basic+stability rewards over online days.
+    /// Flat `window × n` ring of daily basic+stability rewards over online days, slot-major
+    /// (node `i`'s slot `k` at `k·n + i`): nodes writing the same slot on a day (all those
+    /// online since the same day) write neighbouring entries.
     pub ring: Vec<Amount>,
     /// Ring state per node, one byte (see [`ring_slot`]): `s < window` while filling (`s`
     /// entries, next write at `s`); `window + p` once full (next write at `p`).
@@ -170,7 +172,8 @@ impl Nodes {
     pub fn push_reference(&mut self, i: usize, reward: Amount) {
         let w = self.window;
         let st = self.ring_state[i];
-        self.ring[i * w + ring_slot(st, w)] = reward;
+        let n = self.len();
+        self.ring[ring_slot(st, w) * n + i] = reward;
         self.ring_state[i] = ring_next(st, w);
     }
 
@@ -178,7 +181,8 @@ impl Nodes {
     pub fn add_to_last_reference(&mut self, i: usize, extra: Amount) {
         let w = self.window;
         let last = (ring_slot(self.ring_state[i], w) + w - 1) % w;
-        let slot = &mut self.ring[i * w + last];
+        let n = self.len();
+        let slot = &mut self.ring[last * n + i];
         *slot = Amount::from_wei(slot.wei().saturating_add(extra.wei()));
     }
 
@@ -191,8 +195,9 @@ impl Nodes {
         }
         let w = self.window;
         // ≤ 16 rewards of < 2^124 wei each cannot overflow u128 in practice; saturate anyway.
-        let sum = self.ring[i * w..i * w + w]
-            .iter()
+        let n = self.len();
+        let sum = (0..w)
+            .filter_map(|k| self.ring.get(k * n + i))
             .fold(0u128, |acc, a| acc.saturating_add(a.wei()));
         Amount::from_wei(sum / len as u128)
     }

@@ -339,7 +339,7 @@ struct ClassMemo {
     /// `day + 1` of the day it belongs to (0 = never).
     stamp: u64,
     /// Nodes of the class paid today.
-    count: u128,
+    count: u64,
     basic: u128,
     full: u128,
     stability: u128,
@@ -1529,7 +1529,7 @@ impl Economy {
                     stability_total[i] = Amount::from_wei(stability_total[i].wei() + m.stability);
                 }
                 let st = ring_state[i];
-                ring[i * w + ring_slot(st, w)] = Amount::from_wei(m.ring);
+                ring[ring_slot(st, w) * n + i] = Amount::from_wei(m.ring);
                 ring_state[i] = ring_next(st, w);
                 continue;
             }
@@ -1563,7 +1563,7 @@ impl Economy {
             }
             // Reference ring (see `Nodes::push_reference`).
             let st = ring_state[i];
-            ring[i * w + ring_slot(st, w)] = Amount::from_wei(total);
+            ring[ring_slot(st, w) * n + i] = Amount::from_wei(total);
             ring_state[i] = ring_next(st, w);
         }
         // The classes' part of the sums: count × shares (each product is at most the
@@ -1574,14 +1574,15 @@ impl Economy {
             .filter(|m| m.stamp == stamp && m.count > 0)
         {
             debug_assert!(m.stability <= m.full && m.basic <= b && m.full <= s);
+            let k = u128::from(m.count);
             basic_sum = basic_sum
-                .checked_add(of(m.basic, m.count)?)
+                .checked_add(of(m.basic, k)?)
                 .ok_or_else(|| inv(day, "basic sum overflow"))?;
             full_sum = full_sum
-                .checked_add(of(m.full, m.count)?)
+                .checked_add(of(m.full, k)?)
                 .ok_or_else(|| inv(day, "stability sum overflow"))?;
             stab_sum = stab_sum
-                .checked_add(of(m.stability, m.count)?)
+                .checked_add(of(m.stability, k)?)
                 .ok_or_else(|| inv(day, "stability sum overflow"))?;
         }
         Ok((basic_sum, full_sum, stab_sum))
