@@ -181,7 +181,10 @@ pub struct Economy {
     fees_total: Amount,
     fees_untaken: Amount,
     pending: Pending,
-    eff: Vec<u128>,
+    /// Whole seconds online on the last settled day of each node whose effective power that
+    /// day was non-zero (else 0): its effective power is `std_power × eff_s` (4 bytes a node
+    /// instead of 16).
+    eff_s: Vec<u32>,
     split_out: Vec<Amount>,
     memo: Vec<MemoSlot>,
     class_memo: Vec<ClassMemo>,
@@ -222,6 +225,9 @@ fn adoption_from_model(model: &AdoptionModel, stream: Option<&mut RandomStream>,
         },
     }
 }
+
+/// Seconds in a day (`eff_s` of a node online all day).
+const FULL_DAY_S: u32 = (MS_PER_DAY / 1_000) as u32;
 
 /// log2 of the number of memo slots of the settlement loop.
 const MEMO_BITS: u32 = 10;
@@ -437,7 +443,7 @@ impl Economy {
             fees_total: Amount::ZERO,
             fees_untaken: Amount::ZERO,
             pending: Pending::default(),
-            eff: vec![0; n],
+            eff_s: vec![0; n],
             split_out: Vec::new(),
             memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
             class_memo: vec![ClassMemo::default(); class_count],
@@ -1259,7 +1265,7 @@ impl Economy {
         let key = |i: &u32| {
             let i = *i as usize;
             let rank = if by_eff {
-                self.eff[i]
+                u128::from(self.nodes.std_power[i]) * u128::from(self.eff_s[i])
             } else {
                 u128::from(self.nodes.std_power[i])
             };
@@ -1469,9 +1475,9 @@ impl Economy {
             ..
         } = &mut self.nodes;
         let w = *window;
-        let n = self.eff.len();
+        let n = self.eff_s.len();
         // Slices of exactly `n` so that the per-node indexing below needs no bounds checks.
-        let eff = &mut self.eff[..n];
+        let eff_s = &mut self.eff_s[..n];
         let operator = &operator[..n];
         let basic_total = &mut basic_total[..n];
         let stability_total = &mut stability_total[..n];
@@ -1491,7 +1497,7 @@ impl Economy {
         let full_day_s = u128::from(MS_PER_DAY / 1_000);
         for i in 0..n {
             if status[i] != NodeStatus::Pledged {
-                eff[i] = 0;
+                eff_s[i] = 0;
                 continue;
             }
             let off = offline_ms_today[i];
@@ -1502,11 +1508,11 @@ impl Economy {
                 // sums are taken per class after the loop.
                 let power = std_power[i];
                 if power == 0 {
-                    eff[i] = 0;
+                    eff_s[i] = 0;
                     continue;
                 }
                 let e = u128::from(power) * full_day_s;
-                eff[i] = e;
+                eff_s[i] = FULL_DAY_S;
                 let m = &mut class_memo[c as usize];
                 if m.stamp != stamp {
                     let a = adoption_const[i];
@@ -1535,10 +1541,11 @@ impl Economy {
             }
             let online_s = (MS_PER_DAY - off) / 1_000;
             let e = u128::from(std_power[i]) * u128::from(online_s);
-            eff[i] = e;
             if e == 0 {
+                eff_s[i] = 0;
                 continue;
             }
+            eff_s[i] = online_s as u32;
             let a = match adoption_const[i] {
                 u32::MAX => adoption_from_model(
                     &models[adoption_model[i] as usize],
@@ -1663,7 +1670,11 @@ impl Economy {
             row.burned_pre_election = basic.checked_add(stability)?;
             for i in 0..n {
                 let e = self.node_eff(i);
-                self.eff[i] = e;
+                self.eff_s[i] = if e > 0 {
+                    ((MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000) as u32
+                } else {
+                    0
+                };
                 if e > 0 {
                     self.nodes.push_reference(i, Amount::ZERO);
                 }
@@ -1685,7 +1696,7 @@ impl Economy {
             }
         } else {
             // Nobody earns today: every effective power is zero.
-            self.eff.fill(0);
+            self.eff_s.fill(0);
         }
 
         // Super-node extra and election rewards (only within a term, never before the first).
@@ -1703,14 +1714,14 @@ impl Economy {
                 && !burn_instead;
             for &w in &term.winners {
                 let i = w as usize;
-                if active_only && self.eff[i] == 0 {
+                if active_only && self.eff_s[i] == 0 {
                     continue;
                 }
                 let acct = self.operator_base + self.nodes.operator[i] as usize;
                 self.liquid[acct] = self.liquid[acct].checked_add(each)?;
                 self.nodes.extra_total[i] = self.nodes.extra_total[i].checked_add(each)?;
                 row.extra_paid = row.extra_paid.checked_add(each)?;
-                if with_sn_in_reference && self.eff[i] > 0 {
+                if with_sn_in_reference && self.eff_s[i] > 0 {
                     self.nodes.add_to_last_reference(i, each);
                 }
             }
@@ -1726,7 +1737,7 @@ impl Economy {
                 let acct = self.operator_base + self.nodes.operator[i] as usize;
                 self.liquid[acct] = self.liquid[acct].checked_add(share)?;
                 self.nodes.election_total[i] = self.nodes.election_total[i].checked_add(share)?;
-                if with_sn_in_reference && self.eff[i] > 0 {
+                if with_sn_in_reference && self.eff_s[i] > 0 {
                     self.nodes.add_to_last_reference(i, share);
                 }
             }
