@@ -350,8 +350,12 @@ struct World<S, R> {
     eligible_cached: bool,
     /// Per validator node: `fire_ms << 1 | out_of_turn` of its pending attempt, or `u64::MAX`.
     fire_key: Vec<u64>,
-    /// Cached (key, node) of the earliest attempt; `None` = recompute.
-    attempt_min: Option<(u64, u32)>,
+    /// A lexicographic lower bound on every validator's (key, node); it is the earliest
+    /// attempt itself when `attempt_min_exact`. A lower bound suffices while queued events come
+    /// before it, so the rescan of `fire_key` waits until an attempt could be next.
+    attempt_min: (u64, u32),
+    /// True when `attempt_min` is the earliest attempt, not only a lower bound.
+    attempt_min_exact: bool,
     adjacency: Option<Vec<Vec<u32>>>,
     per_height: Vec<u8>,
     best: u32,
@@ -516,26 +520,28 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         Ok(())
     }
 
-    /// Sets `node`'s attempt key and keeps the cached minimum exact.
+    /// Sets `node`'s attempt key and keeps `attempt_min` a lower bound (exact when it was, unless
+    /// the earliest attempt moved later).
     fn set_fire_key(&mut self, node: usize, key: u64) {
         let Some(slot) = self.fire_key.get_mut(node) else {
             return;
         };
         *slot = key;
-        if let Some((k, n)) = self.attempt_min {
-            if key < k || (key == k && (node as u32) < n) {
-                self.attempt_min = Some((key, node as u32));
-            } else if n as usize == node {
-                self.attempt_min = None;
-            }
+        let (k, n) = self.attempt_min;
+        if key < k || (key == k && (node as u32) < n) {
+            // Below a lower bound of all the others: the earliest attempt.
+            self.attempt_min = (key, node as u32);
+            self.attempt_min_exact = true;
+        } else if n as usize == node {
+            self.attempt_min_exact = false;
         }
     }
 
     /// The earliest pending attempt as (key, node); `u64::MAX` key if none. Ties: in turn
     /// first, then the lower node index.
     fn next_attempt(&mut self) -> (u64, u32) {
-        if let Some(m) = self.attempt_min {
-            return m;
+        if self.attempt_min_exact {
+            return self.attempt_min;
         }
         let mut best = (u64::MAX, 0u32);
         for (i, &k) in self.fire_key.iter().enumerate() {
@@ -543,8 +549,24 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
                 best = (k, i as u32);
             }
         }
-        self.attempt_min = Some(best);
+        debug_assert!(best >= self.attempt_min || best.0 == u64::MAX);
+        self.attempt_min = best;
+        self.attempt_min_exact = true;
         best
+    }
+
+    /// The earliest pending attempt if it could come before a queued event at `queue_ms`,
+    /// else a lower bound on it that is at least `queue_ms` (then the queue goes first either
+    /// way: at equal milliseconds queued events win).
+    #[inline(always)]
+    fn attempt_before(&mut self, queue_ms: u64) -> (u64, u32) {
+        let (k, n) = self.attempt_min;
+        let lb_ms = if k == u64::MAX { u64::MAX } else { k >> 1 };
+        if self.attempt_min_exact || lb_ms < queue_ms {
+            self.next_attempt()
+        } else {
+            (k, n)
+        }
     }
 
     /// Cancels `node`'s attempt and, if it may seal on its head, sets a new one.
@@ -1186,7 +1208,8 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             nodes,
             eligible_cached: v <= 64,
             fire_key: vec![u64::MAX; v],
-            attempt_min: None,
+            attempt_min: (0, 0),
+            attempt_min_exact: false,
             adjacency,
             per_height: vec![1],
             best: 0,
@@ -1269,7 +1292,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         let mut handled = 0u64;
         loop {
             let queue_ms = self.queue.peek_ms();
-            let (key, node) = self.world.next_attempt();
+            let (key, node) = self.world.attempt_before(queue_ms);
             let attempt_ms = if key == u64::MAX { u64::MAX } else { key >> 1 };
             let next_ms = queue_ms.min(attempt_ms);
             if next_ms >= end_ms {
