@@ -33,8 +33,9 @@ pub(crate) struct Nodes {
     pub outage_id: Vec<u32>,
     pub fail_gen: Vec<u32>,
     pub failure: Vec<FailureModel>,
-    /// Offline ms within the day being accumulated.
-    pub offline_ms_today: Vec<u64>,
+    /// Offline ms within the day being accumulated (≤ 86,400,000: `u32` halves the bytes
+    /// the settlement loop reads).
+    pub offline_ms_today: Vec<u32>,
     /// Constant adoption per node (bps) when its model is constant; else `u32::MAX`.
     pub adoption_const: Vec<u32>,
     /// Index into `adoption_models` for non-constant models.

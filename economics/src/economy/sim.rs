@@ -1003,7 +1003,9 @@ impl Economy {
         if self.nodes.offline_ms_today[i] == 0 {
             self.touched.push(i as u32);
         }
-        self.nodes.offline_ms_today[i] = (self.nodes.offline_ms_today[i] + ms).min(MS_PER_DAY);
+        // ≤ 86,400,000 ms: fits u32.
+        self.nodes.offline_ms_today[i] =
+            (u64::from(self.nodes.offline_ms_today[i]) + ms).min(MS_PER_DAY) as u32;
     }
 
     // ----- pledges and penalties -----
@@ -1051,7 +1053,7 @@ impl Economy {
     #[inline]
     fn node_eff(&self, i: usize) -> u128 {
         if self.nodes.status[i] == NodeStatus::Pledged {
-            let online_s = (MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000;
+            let online_s = (MS_PER_DAY - u64::from(self.nodes.offline_ms_today[i])) / 1_000;
             u128::from(self.nodes.std_power[i]) * u128::from(online_s)
         } else {
             0
@@ -1500,7 +1502,7 @@ impl Economy {
                 eff_s[i] = 0;
                 continue;
             }
-            let off = offline_ms_today[i];
+            let off = u64::from(offline_ms_today[i]);
             let c = class[i];
             if off == 0 && c != NO_CLASS {
                 // Fully online with a constant adoption: the node's class shares (same
@@ -1608,7 +1610,7 @@ impl Economy {
                     self.touched.push(node);
                 }
                 self.nodes.offline_ms_today[i] =
-                    (self.nodes.offline_ms_today[i] + ms).min(MS_PER_DAY);
+                    (u64::from(self.nodes.offline_ms_today[i]) + ms).min(MS_PER_DAY) as u32;
             }
         }
         let pool = self.ledger.balance(Bucket::MiningPool);
@@ -1637,7 +1639,7 @@ impl Economy {
             if self.nodes.status[i] != NodeStatus::Pledged {
                 continue;
             }
-            let online_s = (MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000;
+            let online_s = (MS_PER_DAY - u64::from(self.nodes.offline_ms_today[i])) / 1_000;
             let missing = u128::from(self.nodes.std_power[i]) * (full_day_s - u128::from(online_s));
             sum_eff = sum_eff
                 .checked_sub(missing)
@@ -1671,7 +1673,7 @@ impl Economy {
             for i in 0..n {
                 let e = self.node_eff(i);
                 self.eff_s[i] = if e > 0 {
-                    ((MS_PER_DAY - self.nodes.offline_ms_today[i]) / 1_000) as u32
+                    ((MS_PER_DAY - u64::from(self.nodes.offline_ms_today[i])) / 1_000) as u32
                 } else {
                     0
                 };
