@@ -50,6 +50,8 @@ pub struct BucketQueue<E: Copy> {
     /// Earliest time in the ring (`u64::MAX` if empty).
     ring_min: u64,
     far: BinaryHeap<Far<E>>,
+    /// Time of the heap's first event (`u64::MAX` if empty), kept in step with `far`.
+    far_min: u64,
     max_pending: usize,
 }
 
@@ -77,6 +79,7 @@ impl<E: Copy> BucketQueue<E> {
             ring_len: 0,
             ring_min: u64::MAX,
             far: BinaryHeap::new(),
+            far_min: u64::MAX,
             max_pending,
         }
     }
@@ -124,6 +127,7 @@ impl<E: Copy> BucketQueue<E> {
                 key: (u128::from(t) << 64) | u128::from(seq),
                 event,
             });
+            self.far_min = self.far_min.min(t);
         }
         Ok(())
     }
@@ -153,8 +157,11 @@ impl<E: Copy> BucketQueue<E> {
     /// Time of the next event (`u64::MAX` if none).
     #[inline]
     pub fn peek_ms(&self) -> u64 {
-        let far = self.far.peek().map_or(u64::MAX, |f| (f.key >> 64) as u64);
-        self.ring_min.min(far)
+        debug_assert_eq!(
+            self.far_min,
+            self.far.peek().map_or(u64::MAX, |f| (f.key >> 64) as u64)
+        );
+        self.ring_min.min(self.far_min)
     }
 
     /// Removes the next event in (time, seq) order and moves `now` to its time.
@@ -162,8 +169,7 @@ impl<E: Copy> BucketQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         // At equal times the heap goes first (see the module docs), so the ring's head is taken
         // only when it is strictly earlier than the heap's.
-        let far_ms = self.far.peek().map_or(u64::MAX, |f| (f.key >> 64) as u64);
-        if self.ring_len > 0 && (self.ring_min < far_ms || self.far.is_empty()) {
+        if self.ring_len > 0 && (self.ring_min < self.far_min || self.far.is_empty()) {
             let t = self.ring_min;
             let b = (t & self.mask) as usize;
             let bucket = &mut self.buckets[b];
@@ -182,6 +188,7 @@ impl<E: Copy> BucketQueue<E> {
             return Some((self.now(), event));
         }
         let Far { key, event } = self.far.pop()?;
+        self.far_min = self.far.peek().map_or(u64::MAX, |f| (f.key >> 64) as u64);
         self.now = (key >> 64) as u64;
         Some((self.now(), event))
     }
