@@ -186,6 +186,9 @@ pub struct Economy {
     /// instead of 16).
     eff_s: Vec<u32>,
     split_out: Vec<Amount>,
+    /// The voters' split of the last day paid: a pure function of (term, pot), reused while
+    /// both stay the same (the pot only changes at halvings and when capped by the pool).
+    voter_split: VoterSplit,
     memo: Vec<MemoSlot>,
     class_memo: Vec<ClassMemo>,
     operator_base: usize,
@@ -338,6 +341,16 @@ impl DayShares {
     }
 }
 
+/// A memoised [`split_fast`] of a term's voter pot over its voter weights.
+#[derive(Debug, Clone, Default)]
+struct VoterSplit {
+    /// `(term index, pot)` the shares belong to; `None` before the first split.
+    key: Option<(u32, Amount)>,
+    /// What the split left over.
+    left: Amount,
+    shares: Vec<Amount>,
+}
+
 /// One settlement class's shares of a day (nodes fully online with the same standardised
 /// power and constant adoption), and how many nodes took them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -445,6 +458,7 @@ impl Economy {
             pending: Pending::default(),
             eff_s: vec![0; n],
             split_out: Vec::new(),
+            voter_split: VoterSplit::default(),
             memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
             class_memo: vec![ClassMemo::default(); class_count],
             operator_base: 1,
@@ -1743,10 +1757,16 @@ impl Economy {
                     self.nodes.add_to_last_reference(i, share);
                 }
             }
-            let left = split_fast(voter_pot, &term.voter_weights, &mut self.split_out)?;
-            row.election_voters_paid = voter_pot.checked_sub(left)?;
-            for (k, &v) in term.voters.iter().enumerate() {
-                let share = self.split_out[k];
+            let vs = &mut self.voter_split;
+            if vs.key != Some((term.index, voter_pot)) {
+                vs.key = None;
+                vs.shares.clear();
+                vs.shares.resize(term.voter_weights.len(), Amount::ZERO);
+                vs.left = split_fast(voter_pot, &term.voter_weights, &mut vs.shares)?;
+                vs.key = Some((term.index, voter_pot));
+            }
+            row.election_voters_paid = voter_pot.checked_sub(vs.left)?;
+            for (&v, &share) in term.voters.iter().zip(&vs.shares) {
                 let acct = self.voter_base + v as usize;
                 self.liquid[acct] = self.liquid[acct].checked_add(share)?;
                 self.voter_rewards[v as usize] =
