@@ -59,12 +59,14 @@ pub struct RandomStream {
 
 impl RandomStream {
     /// The next raw 64-bit word.
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         self.rng.next_u64()
     }
 
     /// A uniform integer in `[0, bound)`, without modulo bias (Lemire's method with rejection).
     /// Returns 0 when `bound` is 0.
+    #[inline]
     pub fn below(&mut self, bound: u64) -> u64 {
         if bound == 0 {
             return 0;
@@ -81,6 +83,7 @@ impl RandomStream {
     }
 
     /// A uniform integer in `[low, high]` (inclusive); `low` if the range is empty.
+    #[inline]
     pub fn in_range(&mut self, low: u64, high: u64) -> u64 {
         if high <= low {
             return low;
@@ -92,6 +95,7 @@ impl RandomStream {
     }
 
     /// A fair coin.
+    #[inline]
     pub fn coin(&mut self) -> bool {
         self.next_u64() >> 63 == 1
     }
