@@ -74,3 +74,27 @@ fn golden_digest_of_the_economy() {
 
 const GOLDEN_SUPERNODE_BOOTSTRAP_120D: &str =
     "598b0dc1a73ace19d76eed749e866c83d51cefa8556c168117f793c53527a6a4";
+
+/// Digest of an example shortened to `days` (and `seed`, if given).
+fn digest_of(example: &str, days: i64, seed: Option<i64>) -> String {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+    let doc = scenarios::read_document(&file).unwrap();
+    let mut overrides = vec![("run.horizon_days".to_owned(), toml::Value::Integer(days))];
+    if let Some(s) = seed {
+        overrides.push(("run.seed".to_owned(), toml::Value::Integer(s)));
+    }
+    let loaded = scenarios::load_point(&doc, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}")).digest.to_string()
+}
+
+#[test]
+fn golden_digests_of_the_chain_modes() {
+    // Consensus with contracts (staking churn) and the coupled baseline, one simulated day each.
+    assert_eq!(digest_of("staking-churn.toml", 1, None), GOLDEN_STAKING_CHURN_1D);
+    assert_eq!(digest_of("baseline.toml", 1, None), GOLDEN_BASELINE_1D);
+    // A different seed changes the out-of-turn races and the stakers' draws.
+    assert_ne!(digest_of("staking-churn.toml", 1, Some(2)), GOLDEN_STAKING_CHURN_1D);
+}
+
+const GOLDEN_STAKING_CHURN_1D: &str = "11abe613e42296602a8929bfd3fac8343d03489bbf77ce751a85e8d3bce7b545";
+const GOLDEN_BASELINE_1D: &str = "4d9e48f32eb80842b02c16436eccfa6f0989898a2a17a68fd9234cf209f35bc8";
