@@ -77,24 +77,36 @@ const GOLDEN_SUPERNODE_BOOTSTRAP_120D: &str =
 
 /// Digest of an example shortened to `days` (and `seed`, if given).
 fn digest_of(example: &str, days: i64, seed: Option<i64>) -> String {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
     let doc = scenarios::read_document(&file).unwrap();
     let mut overrides = vec![("run.horizon_days".to_owned(), toml::Value::Integer(days))];
     if let Some(s) = seed {
         overrides.push(("run.seed".to_owned(), toml::Value::Integer(s)));
     }
     let loaded = scenarios::load_point(&doc, &overrides).unwrap_or_else(|e| panic!("{e}"));
-    scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}")).digest.to_string()
+    scenarios::run(&loaded.scenario)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .digest
+        .to_string()
 }
 
 #[test]
 fn golden_digests_of_the_chain_modes() {
     // Consensus with contracts (staking churn) and the coupled baseline, one simulated day each.
-    assert_eq!(digest_of("staking-churn.toml", 1, None), GOLDEN_STAKING_CHURN_1D);
+    assert_eq!(
+        digest_of("staking-churn.toml", 1, None),
+        GOLDEN_STAKING_CHURN_1D
+    );
     assert_eq!(digest_of("baseline.toml", 1, None), GOLDEN_BASELINE_1D);
     // A different seed changes the out-of-turn races and the stakers' draws.
-    assert_ne!(digest_of("staking-churn.toml", 1, Some(2)), GOLDEN_STAKING_CHURN_1D);
+    assert_ne!(
+        digest_of("staking-churn.toml", 1, Some(2)),
+        GOLDEN_STAKING_CHURN_1D
+    );
 }
 
-const GOLDEN_STAKING_CHURN_1D: &str = "11abe613e42296602a8929bfd3fac8343d03489bbf77ce751a85e8d3bce7b545";
+const GOLDEN_STAKING_CHURN_1D: &str =
+    "11abe613e42296602a8929bfd3fac8343d03489bbf77ce751a85e8d3bce7b545";
 const GOLDEN_BASELINE_1D: &str = "4d9e48f32eb80842b02c16436eccfa6f0989898a2a17a68fd9234cf209f35bc8";
