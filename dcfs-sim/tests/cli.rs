@@ -192,19 +192,22 @@ fn sweep_file(dir: &Path) -> PathBuf {
     file
 }
 
+/// Runs `dcfs-sim sweep FILE --out OUT EXTRA…` and asserts it succeeded.
+fn sweep_ok(file: &Path, out: &Path, extra: &[&str]) {
+    let o = run(bin()
+        .arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(extra));
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 #[test]
 fn sweep_is_thread_independent_and_shards_merge_to_the_same_bytes() {
     let dir = tmp("sweep");
     let file = sweep_file(&dir);
-    let sweep = |out: &str, extra: &[&str]| {
-        let o = run(bin()
-            .arg("sweep")
-            .arg(&file)
-            .arg("--out")
-            .arg(dir.join(out))
-            .args(extra));
-        assert!(o.status.success(), "{}", stderr(&o));
-    };
+    let sweep = |out: &str, extra: &[&str]| sweep_ok(&file, &dir.join(out), extra);
     sweep("t1", &["--threads", "1"]);
     sweep("t4", &["--threads", "4"]);
     for k in 0..3 {
@@ -262,8 +265,7 @@ fn interrupted_sweep_resumes_without_recomputing_finished_runs() {
     let dir = tmp("resume");
     let file = sweep_file(&dir);
     let out = dir.join("out");
-    let o = run(bin().arg("sweep").arg(&file).arg("--out").arg(&out));
-    assert!(o.status.success(), "{}", stderr(&o));
+    sweep_ok(&file, &out, &[]);
     let reference = fs::read(out.join("summary.csv")).unwrap();
     // Simulate an interruption: one run lost its manifest, another its whole folder, and a
     // finished run's table is marked so we can see it is not rewritten.
@@ -272,8 +274,7 @@ fn interrupted_sweep_resumes_without_recomputing_finished_runs() {
     fs::remove_file(out.join("summary.csv")).unwrap();
     let marker = out.join("runs/000000/daily.csv");
     fs::write(&marker, "kept").unwrap();
-    let o = run(bin().arg("sweep").arg(&file).arg("--out").arg(&out));
-    assert!(o.status.success(), "{}", stderr(&o));
+    sweep_ok(&file, &out, &[]);
     assert_eq!(
         fs::read_to_string(&marker).unwrap(),
         "kept",
@@ -317,15 +318,7 @@ fn random_sweep_is_thread_and_shard_independent() {
          [sweep]\nseeds = 3\n[sweep.grid]\n\"economy.campaign.seats\" = [5, 11]\n",
     )
     .unwrap();
-    let sweep = |out: &str, extra: &[&str]| {
-        let o = run(bin()
-            .arg("sweep")
-            .arg(&file)
-            .arg("--out")
-            .arg(dir.join(out))
-            .args(extra));
-        assert!(o.status.success(), "{}", stderr(&o));
-    };
+    let sweep = |out: &str, extra: &[&str]| sweep_ok(&file, &dir.join(out), extra);
     sweep("t1", &["--threads", "1"]);
     sweep("t3", &["--threads", "3"]);
     sweep("s0", &["--shard", "0/2"]);
