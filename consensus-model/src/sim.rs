@@ -1458,6 +1458,19 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         &self.world.source
     }
 
+    /// The recorder, mutably: for taking the observables recorded so far between
+    /// [`ConsensusSim::run_until`] calls (streaming outputs). The engine never reads it.
+    pub fn recorder_mut(&mut self) -> &mut R {
+        &mut self.world.recorder
+    }
+
+    /// The validator-set source, mutably: for taking outputs the source recorded so far between
+    /// [`ConsensusSim::run_until`] calls. Changing the source's state changes the simulation;
+    /// draining its logs does not.
+    pub fn source_mut(&mut self) -> &mut S {
+        &mut self.world.source
+    }
+
     /// Totals so far.
     pub fn summary(&self) -> Summary {
         let w = &self.world;

@@ -23,20 +23,24 @@
 use consensus_model::contracts::Accounting;
 use economics::economy::ChainHoldings;
 
-use consensus_model::contracts::{ContractEvent, ContractsError, DrivenContracts, ValidatorStatus};
+use consensus_model::contracts::{
+    ContractEvent, ContractsError, DrivenContracts, EpochRecord, ValidatorStatus,
+};
 use consensus_model::record::{BlockRecord, DayStats, Recorder, ReorgRecord};
 use consensus_model::{
     BlockContext, ConsensusConfig, ConsensusSim, ValidatorId, ValidatorSetSource,
 };
-use economics::economy::{Economy, EconomyError, VecRecorder as EconomyLog};
+use economics::economy::{DayRow, Economy, EconomyError, VecRecorder as EconomyLog};
 use sim_core::{Amount, SimTime};
 
 use crate::chain::{ContractLog, ContractsSetup, build_contracts};
 use crate::table::{ColumnData, Field, Table};
 
-/// Most contract events and epoch records kept for the output tables.
+/// Most contract events and most epoch records held between two takes of the records (a
+/// simulated day in [`crate::run`]; the whole run with [`run_chain`]); the rest are counted as
+/// dropped (`contract_events_dropped` in the summary).
 pub const MAX_CONTRACT_RECORDS: usize = 2_000_000;
-/// Most block rows kept (sampled with `outputs.blocks_every`).
+/// Most block rows held between two takes (sampled with `outputs.blocks_every`).
 pub const MAX_BLOCK_ROWS: usize = 2_000_000;
 
 /// A failure of the coupled source.
@@ -225,7 +229,7 @@ pub enum ChainRunError {
     Coupling(#[from] ChainSourceError),
 }
 
-/// What a chain run produced.
+/// What a chain run produced (what was not taken while it ran).
 pub struct ChainOutput {
     /// Chain observables.
     pub log: ChainLog,
@@ -237,58 +241,162 @@ pub struct ChainOutput {
     pub summary: consensus_model::Summary,
     /// Coupled mode: the contracts' accounting at each settlement, `(day, accounting)`.
     pub settled: Vec<(u64, Accounting)>,
+    /// Days to settle.
+    pub horizon_days: u64,
 }
 
-/// Runs consensus with the contracts (and the economy, if given) for `horizon_days`.
+/// Observables recorded since they were last taken (see [`ChainRun::take_records`]).
+#[derive(Debug, Default)]
+pub struct ChainRecords {
+    /// Finalised days before the horizon.
+    pub days: Vec<DayStats>,
+    /// Sampled blocks.
+    pub blocks: Vec<BlockRecord>,
+    /// The contracts' per-validator epoch records.
+    pub epochs: Vec<EpochRecord>,
+    /// The contracts' kept events with their height and time.
+    pub events: Vec<(u64, SimTime, ContractEvent)>,
+    /// Coupled mode: the economy's settled days.
+    pub economy_days: Vec<DayRow>,
+}
+
+/// Takes the contracts' records and, coupled, the economy's settled days.
+fn take_source(
+    contracts: &mut DrivenContracts<ContractLog>,
+    economy: Option<&mut (Economy, EconomyLog)>,
+    into: &mut ChainRecords,
+) {
+    let inner = &mut contracts.contracts.recorder_mut().inner;
+    into.epochs = std::mem::take(&mut inner.epochs);
+    into.events = std::mem::take(&mut inner.events);
+    into.economy_days = economy.map_or_else(Vec::new, |(_, rec)| std::mem::take(&mut rec.days));
+}
+
+/// Takes the finalised days before the horizon and the sampled blocks.
+fn take_log(log: &mut ChainLog, horizon_days: u64, into: &mut ChainRecords) {
+    into.days = std::mem::take(&mut log.days);
+    into.days.retain(|d| d.day < horizon_days);
+    into.blocks = std::mem::take(&mut log.blocks);
+}
+
+impl ChainOutput {
+    /// Takes the observables not taken while the run went (all of them after [`run_chain`]).
+    pub fn take_records(&mut self) -> ChainRecords {
+        let mut r = ChainRecords::default();
+        take_source(&mut self.contracts, self.economy.as_mut(), &mut r);
+        take_log(&mut self.log, self.horizon_days, &mut r);
+        r
+    }
+}
+
+/// A chain run in progress: advance it a day at a time and take its observables as it goes, so
+/// they never pile up ([`crate::run`] streams them out this way).
+pub struct ChainRun {
+    sim: ConsensusSim<ChainSource, ChainLog>,
+    horizon_days: u64,
+}
+
+impl ChainRun {
+    /// Builds consensus with the contracts (and the economy, if given) for `horizon_days`.
+    pub fn start(
+        consensus: &ConsensusConfig,
+        setup: &ContractsSetup,
+        economy: Option<Economy>,
+        seed: u64,
+        horizon_days: u64,
+        outputs: ChainOutputs,
+    ) -> Result<Self, ChainRunError> {
+        let contracts =
+            build_contracts(setup, seed, MAX_CONTRACT_RECORDS, outputs.keep_fee_events)?;
+        let mut source = ChainSource {
+            contracts,
+            economy: economy.map(|e| (e, EconomyLog::default())),
+            horizon_days,
+            settled: Vec::new(),
+            synced_expected: Amount::ZERO,
+            vote_fees_unsynced: Amount::ZERO,
+        };
+        if source.economy.is_some() {
+            source.attach()?;
+        }
+        let log = ChainLog {
+            blocks_every: outputs.blocks_every,
+            ..ChainLog::default()
+        };
+        let sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
+        Ok(ChainRun { sim, horizon_days })
+    }
+
+    /// Simulates up to the start of `day` (stepping does not change the simulation).
+    pub fn run_to_day(&mut self, day: u64) -> Result<(), ChainRunError> {
+        self.sim.run_until(SimTime::from_day(day))?;
+        Ok(())
+    }
+
+    /// Takes the observables recorded since the last call.
+    pub fn take_records(&mut self) -> ChainRecords {
+        let mut r = ChainRecords::default();
+        let source = self.sim.source_mut();
+        take_source(&mut source.contracts, source.economy.as_mut(), &mut r);
+        take_log(self.sim.recorder_mut(), self.horizon_days, &mut r);
+        r
+    }
+
+    /// Runs the last minute (the first block after the last boundary settles the last day),
+    /// finalises the days, checks the contracts' conservation and, coupled, reconciles the
+    /// chain's money with the economy once more.
+    pub fn finish(mut self) -> Result<ChainOutput, ChainRunError> {
+        let horizon_days = self.horizon_days;
+        self.sim
+            .run_until(SimTime::from_day(horizon_days).saturating_add_ms(60_000))?;
+        let (log, mut source, summary) = self.sim.finish();
+        source
+            .contracts
+            .contracts
+            .check_conservation()
+            .map_err(|e| ChainRunError::Conservation(e.to_string()))?;
+        // Coupled mode: reconcile the blocks after the last settlement too.
+        source.sync()?;
+        if let Some((economy, _)) = &source.economy {
+            economy
+                .check_invariant(economy.next_day())
+                .map_err(ChainSourceError::from)?;
+        }
+        Ok(ChainOutput {
+            log,
+            contracts: source.contracts,
+            economy: source.economy,
+            summary,
+            settled: source.settled,
+            horizon_days,
+        })
+    }
+}
+
+/// What a chain run records for its outputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChainOutputs {
+    /// Keep every this many sealed blocks (0 = none).
+    pub blocks_every: u64,
+    /// Keep the per-block `FeesDistributed` events.
+    pub keep_fee_events: bool,
+}
+
+/// Runs consensus with the contracts (and the economy, if given) for `horizon_days`, keeping
+/// every observable in memory (take them with [`ChainOutput::take_records`]).
 pub fn run_chain(
     consensus: &ConsensusConfig,
     setup: &ContractsSetup,
     economy: Option<Economy>,
     seed: u64,
     horizon_days: u64,
-    blocks_every: u64,
-    keep_fee_events: bool,
+    outputs: ChainOutputs,
 ) -> Result<ChainOutput, ChainRunError> {
-    let contracts = build_contracts(setup, seed, MAX_CONTRACT_RECORDS, keep_fee_events)?;
-    let mut source = ChainSource {
-        contracts,
-        economy: economy.map(|e| (e, EconomyLog::default())),
-        horizon_days,
-        settled: Vec::new(),
-        synced_expected: Amount::ZERO,
-        vote_fees_unsynced: Amount::ZERO,
-    };
-    if source.economy.is_some() {
-        source.attach()?;
+    let mut run = ChainRun::start(consensus, setup, economy, seed, horizon_days, outputs)?;
+    for day in 1..=horizon_days {
+        run.run_to_day(day)?;
     }
-    let log = ChainLog {
-        blocks_every,
-        ..ChainLog::default()
-    };
-    let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
-    // One extra minute lets the first block after the last boundary settle the last day.
-    sim.run_until(SimTime::from_day(horizon_days).saturating_add_ms(60_000))?;
-    let (mut log, mut source, summary) = sim.finish();
-    log.days.retain(|d| d.day < horizon_days);
-    source
-        .contracts
-        .contracts
-        .check_conservation()
-        .map_err(|e| ChainRunError::Conservation(e.to_string()))?;
-    // Coupled mode: reconcile the blocks after the last settlement too.
-    source.sync()?;
-    if let Some((economy, _)) = &source.economy {
-        economy
-            .check_invariant(economy.next_day())
-            .map_err(ChainSourceError::from)?;
-    }
-    Ok(ChainOutput {
-        log,
-        contracts: source.contracts,
-        economy: source.economy,
-        summary,
-        settled: source.settled,
-    })
+    run.finish()
 }
 
 /// The chain's daily table.
@@ -368,8 +476,7 @@ fn status_name(s: ValidatorStatus) -> &'static str {
 }
 
 /// Per validator per epoch records of the contracts.
-pub fn validators_table(log: &ContractLog) -> Table {
-    let e = &log.inner.epochs;
+pub fn validators_table(e: &[EpochRecord]) -> Table {
     let mut t = Table::new("validators");
     t.push(
         "height",
@@ -403,7 +510,7 @@ pub fn validators_table(log: &ContractLog) -> Table {
         "jailings_total",
         ColumnData::U64(e.iter().map(|r| r.jailings_total).collect()),
     );
-    let amounts: [Field<consensus_model::contracts::EpochRecord, Amount>; 5] = [
+    let amounts: [Field<EpochRecord, Amount>; 5] = [
         ("stake_wei", |r| r.stake_wei),
         ("income_wei", |r| r.income_wei),
         ("earned_total_wei", |r| r.earned_total_wei),
@@ -420,7 +527,7 @@ pub fn validators_table(log: &ContractLog) -> Table {
 }
 
 /// The contracts' event log: height, time, kind and the event as JSON.
-pub fn events_table(log: &ContractLog) -> Table {
+pub fn events_table(events: &[(u64, SimTime, ContractEvent)]) -> Table {
     let kind = |e: &ContractEvent| {
         let json = serde_json::to_value(e).unwrap_or(serde_json::Value::Null);
         match json {
@@ -432,27 +539,20 @@ pub fn events_table(log: &ContractLog) -> Table {
     let mut t = Table::new("events");
     t.push(
         "height",
-        ColumnData::U64(log.inner.events.iter().map(|(h, _, _)| *h).collect()),
+        ColumnData::U64(events.iter().map(|(h, _, _)| *h).collect()),
     );
     t.push(
         "time_ms",
-        ColumnData::U64(
-            log.inner
-                .events
-                .iter()
-                .map(|(_, time, _)| time.as_ms())
-                .collect(),
-        ),
+        ColumnData::U64(events.iter().map(|(_, time, _)| time.as_ms()).collect()),
     );
     t.push(
         "kind",
-        ColumnData::Str(log.inner.events.iter().map(|(_, _, e)| kind(e)).collect()),
+        ColumnData::Str(events.iter().map(|(_, _, e)| kind(e)).collect()),
     );
     t.push(
         "detail",
         ColumnData::Str(
-            log.inner
-                .events
+            events
                 .iter()
                 .map(|(_, _, e)| serde_json::to_string(e).unwrap_or_default())
                 .collect(),

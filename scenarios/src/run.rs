@@ -2,21 +2,28 @@
 //! collected as tables plus a one-row summary, with a digest over everything.
 
 use economics::economy::{DayRow, Economy, EconomyConfig, EconomyError, NodeStatus, VecRecorder};
-use economics::{AllocationId, LedgerError, SUPPLY_DAY_COLUMNS, SupplyTimeline, allocation_column};
+use economics::{
+    AllocationId, LedgerError, SUPPLY_DAY_COLUMNS, SupplyDay, SupplyTimeline, allocation_column,
+};
 use sim_core::{Digest, OutputDigest};
 
 use crate::raw::Mode;
+use crate::stream::{StreamError, StreamId, Streams, TableEntry, TableSink};
 use crate::table::{ColumnData, Field, Table};
 use crate::validate::Scenario;
 
 /// Everything one run produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutput {
-    /// Output tables (e.g. `daily`), in a fixed order.
+    /// Output tables held in memory, in output order: every table of a run without a sink;
+    /// with a [`TableSink`], only those that were not streamed to it.
     pub tables: Vec<Table>,
+    /// Every output table (streamed or not) with its rows and digest, in output order.
+    pub entries: Vec<TableEntry>,
     /// Key figures as a one-row table (`summary`), the row a sweep collects.
     pub summary: Table,
-    /// Digest of every table and the summary, independent of file formats.
+    /// Digest of every table and the summary: for each, in order, its name, rows and
+    /// [`crate::table::TableDigest`]. Independent of file formats, of the sink and of batching.
     pub digest: Digest,
 }
 
@@ -38,87 +45,170 @@ pub enum RunError {
     /// The chain stopped.
     #[error(transparent)]
     Chain(#[from] crate::chain_run::ChainRunError),
+    /// A streamed output table could not be written or grew too long.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
     /// The scenario lacks a section its mode needs (a validation bug).
     #[error("mode {0:?} needs its configuration")]
     MissingConfig(Mode),
 }
 
-/// Runs `scenario` to its horizon.
+/// Runs `scenario` to its horizon, keeping every output table in memory (fine for short runs
+/// and tests; use [`run_streaming`] for long ones).
 pub fn run(scenario: &Scenario) -> Result<RunOutput, RunError> {
-    let (tables, summary) = match scenario.mode {
-        Mode::Schedule => run_schedule(scenario)?,
+    run_with(scenario, Streams::new(None))
+}
+
+/// Runs `scenario` to its horizon, handing the rows of the tables that grow with the horizon
+/// (`daily`, `chain_daily`, `blocks`, `validators`, `events`) to `sink` in batches while it runs,
+/// so memory stays flat; the other tables are returned in [`RunOutput::tables`]. The digest is
+/// the one [`run`] gives.
+pub fn run_streaming(scenario: &Scenario, sink: &mut dyn TableSink) -> Result<RunOutput, RunError> {
+    run_with(scenario, Streams::new(Some(sink)))
+}
+
+/// A piece of a run's output, in output order.
+enum Piece {
+    /// A streamed table.
+    Stream(StreamId),
+    /// A table built at the end.
+    Memory(Table),
+}
+
+fn run_with(scenario: &Scenario, mut streams: Streams<'_>) -> Result<RunOutput, RunError> {
+    let (pieces, summary) = match scenario.mode {
+        Mode::Schedule => run_schedule(scenario, &mut streams)?,
         Mode::Economy => {
             let cfg = scenario
                 .economy
                 .as_ref()
                 .ok_or(RunError::MissingConfig(Mode::Economy))?;
-            run_economy(scenario, cfg)?
+            run_economy(scenario, cfg, &mut streams)?
         }
-        Mode::Consensus | Mode::Coupled => run_chain_mode(scenario)?,
+        Mode::Consensus | Mode::Coupled => run_chain_mode(scenario, &mut streams)?,
     };
-    let mut d = OutputDigest::new();
-    for t in &tables {
-        t.digest_into(&mut d);
+    let mut finished: Vec<Option<(TableEntry, Option<Table>)>> =
+        streams.finish()?.into_iter().map(Some).collect();
+    let mut tables = Vec::new();
+    let mut entries = Vec::new();
+    for piece in pieces {
+        let (entry, table) = match piece {
+            Piece::Stream(id) => {
+                finished[id.index()]
+                    .take()
+                    .ok_or_else(|| StreamError::Schema {
+                        table: format!("stream {} listed twice", id.index()),
+                    })?
+            }
+            Piece::Memory(t) => {
+                let (rows, digest) = t.digest();
+                let entry = TableEntry {
+                    name: t.name.clone(),
+                    rows,
+                    digest,
+                    streamed: false,
+                };
+                (entry, Some(t))
+            }
+        };
+        entries.push(entry);
+        tables.extend(table);
     }
-    summary.digest_into(&mut d);
+    let mut d = OutputDigest::new();
+    let (summary_rows, summary_digest) = summary.digest();
+    let all = entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.rows, &e.digest))
+        .chain([(summary.name.as_str(), summary_rows, &summary_digest)]);
+    for (name, rows, digest) in all {
+        d.str(name).u64(rows).bytes(&digest.0);
+    }
     Ok(RunOutput {
         tables,
+        entries,
         summary,
         digest: d.finish(),
     })
 }
 
-fn run_schedule(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> {
+/// Rows gathered before they are appended to a stream (a run appends at least every simulated
+/// day in chain modes).
+const APPEND_ROWS: usize = 1024;
+
+fn run_schedule(
+    scenario: &Scenario,
+    streams: &mut Streams<'_>,
+) -> Result<(Vec<Piece>, Table), RunError> {
     let mut timeline = SupplyTimeline::new(scenario.supply.clone())
         .map_err(|source| RunError::Ledger { day: 0, source })?;
-    let n = usize::try_from(scenario.horizon_days).unwrap_or(usize::MAX);
-    let mut day = Vec::with_capacity(n);
-    let mut cols: [Vec<u128>; 5] = Default::default();
-    let mut per_alloc: [Vec<u128>; 9] = Default::default();
+    let daily = scenario
+        .outputs
+        .daily
+        .then(|| streams.declare(&supply_daily_table(&[])));
+    let mut buf = Vec::with_capacity(APPEND_ROWS);
+    let mut last = None;
     for d in 0..scenario.horizon_days {
         let row = timeline
             .next_day()
             .map_err(|source| RunError::Ledger { day: d, source })?;
-        day.push(row.day);
-        for (c, v) in cols.iter_mut().zip([
-            row.emission,
-            row.emission_cumulative,
-            row.vested,
-            row.vested_cumulative,
-            row.mining_pool,
-        ]) {
-            c.push(v.wei());
+        if let Some(id) = daily {
+            buf.push(row.clone());
+            if buf.len() >= APPEND_ROWS || d + 1 == scenario.horizon_days {
+                streams.append(id, supply_daily_table(&buf))?;
+                buf.clear();
+            }
         }
-        for (c, v) in per_alloc.iter_mut().zip(row.vested_by_allocation) {
-            c.push(v.wei());
-        }
+        last = Some(row);
     }
-    let last = |c: &Vec<u128>| c.last().copied().unwrap_or(0);
+    let get = |f: fn(&SupplyDay) -> sim_core::Amount| last.as_ref().map_or(0, |r| f(r).wei());
     let mut summary = Table::new("summary");
     summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
     summary.push(
         "emission_cumulative_wei",
-        ColumnData::U128(vec![last(&cols[1])]),
+        ColumnData::U128(vec![get(|r| r.emission_cumulative)]),
     );
     summary.push(
         "vested_cumulative_wei",
-        ColumnData::U128(vec![last(&cols[3])]),
+        ColumnData::U128(vec![get(|r| r.vested_cumulative)]),
     );
-    summary.push("mining_pool_wei", ColumnData::U128(vec![last(&cols[4])]));
+    summary.push(
+        "mining_pool_wei",
+        ColumnData::U128(vec![get(|r| r.mining_pool)]),
+    );
+    Ok((daily.into_iter().map(Piece::Stream).collect(), summary))
+}
 
-    let mut tables = Vec::new();
-    if scenario.outputs.daily {
-        let mut daily = Table::new("daily");
-        daily.push(SUPPLY_DAY_COLUMNS[0], ColumnData::U64(day));
-        for (name, c) in SUPPLY_DAY_COLUMNS[1..].iter().zip(cols) {
-            daily.push(name, ColumnData::U128(c));
-        }
-        for (id, c) in AllocationId::ALL.into_iter().zip(per_alloc) {
-            daily.push(&allocation_column(id), ColumnData::U128(c));
-        }
-        tables.push(daily);
+/// The supply timeline's daily rows as a table.
+pub fn supply_daily_table(rows: &[SupplyDay]) -> Table {
+    let mut daily = Table::new("daily");
+    daily.push(
+        SUPPLY_DAY_COLUMNS[0],
+        ColumnData::U64(rows.iter().map(|r| r.day).collect()),
+    );
+    let amounts: [fn(&SupplyDay) -> sim_core::Amount; 5] = [
+        |r| r.emission,
+        |r| r.emission_cumulative,
+        |r| r.vested,
+        |r| r.vested_cumulative,
+        |r| r.mining_pool,
+    ];
+    for (name, get) in SUPPLY_DAY_COLUMNS[1..].iter().zip(amounts) {
+        daily.push(
+            name,
+            ColumnData::U128(rows.iter().map(|r| get(r).wei()).collect()),
+        );
     }
-    Ok((tables, summary))
+    for (i, id) in AllocationId::ALL.into_iter().enumerate() {
+        daily.push(
+            &allocation_column(id),
+            ColumnData::U128(
+                rows.iter()
+                    .map(|r| r.vested_by_allocation[i].wei())
+                    .collect(),
+            ),
+        );
+    }
+    daily
 }
 
 /// Amount columns of the economy's daily table, in output order (SPEC §8 names, units last).
@@ -158,8 +248,18 @@ const DAY_COUNTS: [Field<DayRow, u64>; 4] = [
     ("super_nodes", |r| u64::from(r.super_nodes)),
 ];
 
-/// The economy's daily rows as a table (one row per settled day).
-pub fn economy_daily_table(days: &[DayRow]) -> Table {
+/// Coupled mode: the chain's share of the SPEC §7 buckets (already included in the bucket
+/// columns), appended to the economy's daily table.
+const DAY_CHAIN: [Field<DayRow, sim_core::Amount>; 4] = [
+    ("chain_liquid_wei", |r| r.chain.unwrap_or_default().liquid),
+    ("chain_stake_wei", |r| r.chain.unwrap_or_default().stake),
+    ("chain_income_wei", |r| r.chain.unwrap_or_default().income),
+    ("chain_burned_wei", |r| r.chain.unwrap_or_default().burned),
+];
+
+/// The economy's daily rows as a table (one row per settled day); `coupled` adds the chain's
+/// bucket columns.
+pub fn economy_daily_table(days: &[DayRow], coupled: bool) -> Table {
     let mut t = Table::new("daily");
     t.push("day", ColumnData::U64(days.iter().map(|r| r.day).collect()));
     for (name, get) in DAY_COUNTS {
@@ -169,13 +269,72 @@ pub fn economy_daily_table(days: &[DayRow]) -> Table {
         "effective_power",
         ColumnData::U128(days.iter().map(|r| r.effective_power).collect()),
     );
-    for (name, get) in DAY_AMOUNTS {
+    let chain: &[Field<DayRow, sim_core::Amount>] = if coupled { &DAY_CHAIN } else { &[] };
+    for (name, get) in DAY_AMOUNTS.iter().chain(chain) {
         t.push(
             name,
             ColumnData::U128(days.iter().map(|r| get(r).wei()).collect()),
         );
     }
     t
+}
+
+/// Running figures of the economy's daily rows, for the summary (the rows themselves stream).
+#[derive(Debug, Default)]
+struct DayTotals {
+    days: u64,
+    max_settlement_delay_ms: u64,
+    emission_wei: u128,
+    paid_wei: u128,
+    last: Option<DayRow>,
+}
+
+impl DayTotals {
+    fn add(&mut self, rows: &[DayRow]) {
+        for r in rows {
+            self.days += 1;
+            self.max_settlement_delay_ms = self.max_settlement_delay_ms.max(r.settlement_delay_ms);
+            // Sums of at most the 500M supply: they cannot overflow u128.
+            self.emission_wei += r.emission.wei();
+            self.paid_wei += r.basic_paid.wei()
+                + r.stability_paid.wei()
+                + r.extra_paid.wei()
+                + r.election_super_nodes_paid.wei()
+                + r.election_voters_paid.wei();
+        }
+        if let Some(r) = rows.last() {
+            self.last = Some(r.clone());
+        }
+    }
+}
+
+/// The economy's daily stream: declared if `outputs.daily`.
+struct EconomyDaily {
+    id: Option<StreamId>,
+    coupled: bool,
+    totals: DayTotals,
+}
+
+impl EconomyDaily {
+    fn new(scenario: &Scenario, streams: &mut Streams<'_>, coupled: bool) -> Self {
+        let id = scenario
+            .outputs
+            .daily
+            .then(|| streams.declare(&economy_daily_table(&[], coupled)));
+        EconomyDaily {
+            id,
+            coupled,
+            totals: DayTotals::default(),
+        }
+    }
+
+    fn add(&mut self, rows: &[DayRow], streams: &mut Streams<'_>) -> Result<(), RunError> {
+        self.totals.add(rows);
+        if let Some(id) = self.id {
+            streams.append(id, economy_daily_table(rows, self.coupled))?;
+        }
+        Ok(())
+    }
 }
 
 fn status_name(s: NodeStatus) -> &'static str {
@@ -189,27 +348,40 @@ fn status_name(s: NodeStatus) -> &'static str {
     }
 }
 
-fn run_economy(scenario: &Scenario, cfg: &EconomyConfig) -> Result<(Vec<Table>, Table), RunError> {
+fn run_economy(
+    scenario: &Scenario,
+    cfg: &EconomyConfig,
+    streams: &mut Streams<'_>,
+) -> Result<(Vec<Piece>, Table), RunError> {
     let mut economy = Economy::new(cfg.clone())?;
+    let mut daily = EconomyDaily::new(scenario, streams, false);
     let mut rec = VecRecorder::default();
-    economy.run_ideal(scenario.horizon_days, &mut rec)?;
+    let chunk_days = APPEND_ROWS as u64;
+    while economy.next_day() < scenario.horizon_days {
+        let end = economy
+            .next_day()
+            .saturating_add(chunk_days)
+            .min(scenario.horizon_days);
+        economy.run_ideal(end, &mut rec)?;
+        daily.add(&std::mem::take(&mut rec.days), streams)?;
+    }
     let mut summary = Table::new("summary");
     summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
-    let tables = economy_outputs(scenario, &economy, &rec, &mut summary);
-    Ok((tables, summary))
+    let pieces = economy_outputs(scenario, &economy, &rec, &daily, &mut summary);
+    Ok((pieces, summary))
 }
 
-/// The economy's tables, and its key figures appended to `summary`.
+/// The economy's tables (the daily stream, then nodes and elections), and its key figures
+/// appended to `summary`.
 fn economy_outputs(
     scenario: &Scenario,
     economy: &Economy,
     rec: &VecRecorder,
+    daily: &EconomyDaily,
     summary: &mut Table,
-) -> Vec<Table> {
+) -> Vec<Piece> {
     let mut tables = Vec::new();
-    if scenario.outputs.daily {
-        tables.push(economy_daily_table(&rec.days));
-    }
+    tables.extend(daily.id.map(Piece::Stream));
     if scenario.outputs.nodes {
         let totals: Vec<_> = (0..economy.node_count())
             .filter_map(|i| economy.node_totals(i))
@@ -243,7 +415,7 @@ fn economy_outputs(
             "forfeit_count",
             ColumnData::U64(totals.iter().map(|n| u64::from(n.forfeit_count)).collect()),
         );
-        tables.push(t);
+        tables.push(Piece::Memory(t));
     }
     if scenario.outputs.elections {
         let mut t = Table::new("elections");
@@ -287,22 +459,15 @@ fn economy_outputs(
             "elected",
             ColumnData::Bool(rows.iter().map(|(_, c)| c.elected).collect()),
         );
-        tables.push(t);
+        tables.push(Piece::Memory(t));
     }
-    let last = rec.days.last();
-    let amount = |get: fn(&DayRow) -> sim_core::Amount| last.map_or(0, |r| get(r).wei());
-    let sum =
-        |get: fn(&DayRow) -> sim_core::Amount| rec.days.iter().map(|r| get(r).wei()).sum::<u128>();
-    summary.push("days_settled", ColumnData::U64(vec![rec.days.len() as u64]));
+    let totals = &daily.totals;
+    let amount =
+        |get: fn(&DayRow) -> sim_core::Amount| totals.last.as_ref().map_or(0, |r| get(r).wei());
+    summary.push("days_settled", ColumnData::U64(vec![totals.days]));
     summary.push(
         "max_settlement_delay_ms",
-        ColumnData::U64(vec![
-            rec.days
-                .iter()
-                .map(|r| r.settlement_delay_ms)
-                .max()
-                .unwrap_or(0),
-        ]),
+        ColumnData::U64(vec![totals.max_settlement_delay_ms]),
     );
     summary.push("nodes", ColumnData::U64(vec![economy.node_count() as u64]));
     summary.push("terms", ColumnData::U64(vec![rec.terms.len() as u64]));
@@ -316,20 +481,9 @@ fn economy_outputs(
     );
     summary.push(
         "emission_total_wei",
-        ColumnData::U128(vec![sum(|r| r.emission)]),
+        ColumnData::U128(vec![totals.emission_wei]),
     );
-    summary.push(
-        "paid_total_wei",
-        ColumnData::U128(vec![sum(|r| {
-            sim_core::Amount::from_wei(
-                r.basic_paid.wei()
-                    + r.stability_paid.wei()
-                    + r.extra_paid.wei()
-                    + r.election_super_nodes_paid.wei()
-                    + r.election_voters_paid.wei(),
-            )
-        })]),
-    );
+    summary.push("paid_total_wei", ColumnData::U128(vec![totals.paid_wei]));
     summary.push(
         "burned_total_wei",
         ColumnData::U128(vec![amount(|r| r.burned_total)]),
@@ -349,9 +503,13 @@ fn economy_outputs(
     tables
 }
 
-fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> {
+fn run_chain_mode(
+    scenario: &Scenario,
+    streams: &mut Streams<'_>,
+) -> Result<(Vec<Piece>, Table), RunError> {
     use crate::chain_run::{
-        blocks_table, chain_daily_table, events_table, run_chain, validators_table,
+        ChainOutputs, ChainRecords, ChainRun, blocks_table, chain_daily_table, events_table,
+        validators_table,
     };
     let consensus = scenario
         .consensus
@@ -366,23 +524,62 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
         (Mode::Coupled, None) => return Err(RunError::MissingConfig(Mode::Coupled)),
         _ => None,
     };
-    let out = run_chain(
+    let outputs = &scenario.outputs;
+    let chain_daily = streams.declare(&chain_daily_table(&[]));
+    let blocks = (outputs.blocks_every > 0).then(|| streams.declare(&blocks_table(&[])));
+    let contract_tables = outputs.contracts.then(|| {
+        (
+            streams.declare(&validators_table(&[])),
+            streams.declare(&events_table(&[])),
+        )
+    });
+    // Coupled mode: the economy's daily table (with the chain's bucket columns) comes after
+    // the chain's tables, as it always has.
+    let mut economy_daily = match economy {
+        Some(_) => EconomyDaily::new(scenario, streams, true),
+        None => EconomyDaily {
+            id: None,
+            coupled: false,
+            totals: DayTotals::default(),
+        },
+    };
+    let mut chain_totals = ChainDayTotals::default();
+    let mut take = |r: ChainRecords, streams: &mut Streams<'_>| -> Result<(), RunError> {
+        chain_totals.add(&r.days);
+        streams.append(chain_daily, chain_daily_table(&r.days))?;
+        if let Some(id) = blocks {
+            streams.append(id, blocks_table(&r.blocks))?;
+        }
+        if let Some((validators, events)) = contract_tables {
+            streams.append(validators, validators_table(&r.epochs))?;
+            streams.append(events, events_table(&r.events))?;
+        }
+        economy_daily.add(&r.economy_days, streams)
+    };
+    let mut run = ChainRun::start(
         consensus,
         contracts,
         economy,
         scenario.seed,
         scenario.horizon_days,
-        scenario.outputs.blocks_every,
-        scenario.outputs.fee_events,
+        ChainOutputs {
+            blocks_every: outputs.blocks_every,
+            keep_fee_events: outputs.fee_events,
+        },
     )?;
-    let mut tables = vec![chain_daily_table(&out.log.days)];
-    if scenario.outputs.blocks_every > 0 {
-        tables.push(blocks_table(&out.log.blocks));
+    // A simulated day at a time, so the observables leave memory as they are made.
+    for day in 1..=scenario.horizon_days {
+        run.run_to_day(day)?;
+        take(run.take_records(), streams)?;
     }
-    let clog = out.contracts.contracts.recorder();
-    if scenario.outputs.contracts {
-        tables.push(validators_table(clog));
-        tables.push(events_table(clog));
+    let mut out = run.finish()?;
+    take(out.take_records(), streams)?;
+
+    let mut pieces = vec![Piece::Stream(chain_daily)];
+    pieces.extend(blocks.map(Piece::Stream));
+    if let Some((validators, events)) = contract_tables {
+        pieces.push(Piece::Stream(validators));
+        pieces.push(Piece::Stream(events));
     }
     let mut reorgs = Table::new("reorg_depths");
     reorgs.push(
@@ -390,9 +587,9 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
         ColumnData::U64((0..out.log.reorg_depths.len() as u64).collect()),
     );
     reorgs.push("reorgs", ColumnData::U64(out.log.reorg_depths.clone()));
-    tables.push(reorgs);
+    pieces.push(Piece::Memory(reorgs));
     let s = &out.summary;
-    let days = &out.log.days;
+    let clog = out.contracts.contracts.recorder();
     let mut summary = Table::new("summary");
     summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
     summary.push(
@@ -404,26 +601,21 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
         ColumnData::U64(vec![s.canonical_total_difficulty]),
     );
     summary.push("blocks_sealed", ColumnData::U64(vec![s.blocks_sealed]));
-    summary.push(
-        "in_turn",
-        ColumnData::U64(vec![days.iter().map(|d| d.in_turn).sum()]),
-    );
+    summary.push("in_turn", ColumnData::U64(vec![chain_totals.in_turn]));
     summary.push(
         "out_of_turn",
-        ColumnData::U64(vec![days.iter().map(|d| d.out_of_turn).sum()]),
+        ColumnData::U64(vec![chain_totals.out_of_turn]),
     );
     summary.push("fork_heights", ColumnData::U64(vec![s.fork_heights]));
     summary.push("reorgs", ColumnData::U64(vec![s.reorgs]));
     summary.push("deepest_reorg", ColumnData::U64(vec![s.deepest_reorg]));
     summary.push(
         "longest_gap_ms",
-        ColumnData::U64(vec![
-            days.iter().map(|d| d.longest_gap_ms).max().unwrap_or(0),
-        ]),
+        ColumnData::U64(vec![chain_totals.longest_gap_ms]),
     );
     summary.push(
         "halted_days",
-        ColumnData::U64(vec![days.iter().filter(|d| d.halted).count() as u64]),
+        ColumnData::U64(vec![chain_totals.halted_days]),
     );
     summary.push(
         "active_set_size",
@@ -446,24 +638,13 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
         ColumnData::U64(vec![out.contracts.refused_total]),
     );
     if let Some((economy, rec)) = &out.economy {
-        let mut economy_tables = economy_outputs(scenario, economy, rec, &mut summary);
-        // Coupled mode: the chain's share of the SPEC §7 buckets (already included in the
-        // bucket columns) and what funded it.
-        if let Some(daily) = economy_tables.iter_mut().find(|t| t.name == "daily") {
-            let chain: [Field<DayRow, sim_core::Amount>; 4] = [
-                ("chain_liquid_wei", |r| r.chain.unwrap_or_default().liquid),
-                ("chain_stake_wei", |r| r.chain.unwrap_or_default().stake),
-                ("chain_income_wei", |r| r.chain.unwrap_or_default().income),
-                ("chain_burned_wei", |r| r.chain.unwrap_or_default().burned),
-            ];
-            for (name, get) in chain {
-                daily.push(
-                    name,
-                    ColumnData::U128(rec.days.iter().map(|r| get(r).wei()).collect()),
-                );
-            }
-        }
-        tables.extend(economy_tables);
+        pieces.extend(economy_outputs(
+            scenario,
+            economy,
+            rec,
+            &economy_daily,
+            &mut summary,
+        ));
         let (paid_by_market, vote_fees_in) = economy.chain_funding().unwrap_or_default();
         summary.push(
             "chain_paid_by_market_wei",
@@ -474,5 +655,25 @@ fn run_chain_mode(scenario: &Scenario) -> Result<(Vec<Table>, Table), RunError> 
             ColumnData::U128(vec![vote_fees_in.wei()]),
         );
     }
-    Ok((tables, summary))
+    Ok((pieces, summary))
+}
+
+/// Running figures of the chain's daily statistics, for the summary (the rows stream).
+#[derive(Debug, Default)]
+struct ChainDayTotals {
+    in_turn: u64,
+    out_of_turn: u64,
+    longest_gap_ms: u64,
+    halted_days: u64,
+}
+
+impl ChainDayTotals {
+    fn add(&mut self, days: &[consensus_model::record::DayStats]) {
+        for d in days {
+            self.in_turn += d.in_turn;
+            self.out_of_turn += d.out_of_turn;
+            self.longest_gap_ms = self.longest_gap_ms.max(d.longest_gap_ms);
+            self.halted_days += u64::from(d.halted);
+        }
+    }
 }

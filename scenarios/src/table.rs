@@ -1,6 +1,6 @@
 //! Columnar output tables with exact integer columns, and their format-independent digest.
 
-use sim_core::OutputDigest;
+use sim_core::{Digest, OutputDigest};
 
 /// A named column extractor: output column name and how to read it from a record.
 pub(crate) type Field<R, T> = (&'static str, fn(&R) -> T);
@@ -32,6 +32,26 @@ impl ColumnData {
     /// True without rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// An empty column of the same type.
+    pub fn empty_like(&self) -> ColumnData {
+        match self {
+            ColumnData::U64(_) => ColumnData::U64(Vec::new()),
+            ColumnData::U128(_) => ColumnData::U128(Vec::new()),
+            ColumnData::Bool(_) => ColumnData::Bool(Vec::new()),
+            ColumnData::Str(_) => ColumnData::Str(Vec::new()),
+        }
+    }
+
+    /// The type tag used in digests: u64 1, u128 2, bool 3, text 4.
+    pub fn kind(&self) -> u64 {
+        match self {
+            ColumnData::U64(_) => 1,
+            ColumnData::U128(_) => 2,
+            ColumnData::Bool(_) => 3,
+            ColumnData::Str(_) => 4,
+        }
     }
 
     /// Row `i` as text (exact integers).
@@ -92,39 +112,126 @@ impl Table {
         self.columns.first().map_or(0, |c| c.data.len())
     }
 
-    /// Adds the table (name, column names and types, every value) to a digest.
-    pub fn digest_into(&self, d: &mut OutputDigest) {
-        d.str(&self.name)
-            .u64(self.columns.len() as u64)
-            .u64(self.rows() as u64);
-        for c in &self.columns {
-            d.str(&c.name);
-            match &c.data {
-                ColumnData::U64(v) => {
-                    d.u64(1);
-                    v.iter().for_each(|x| {
-                        d.u64(*x);
-                    });
-                }
-                ColumnData::U128(v) => {
-                    d.u64(2);
-                    v.iter().for_each(|x| {
-                        d.u128(*x);
-                    });
-                }
-                ColumnData::Bool(v) => {
-                    d.u64(3);
-                    v.iter().for_each(|x| {
-                        d.bool(*x);
-                    });
-                }
-                ColumnData::Str(v) => {
-                    d.u64(4);
-                    v.iter().for_each(|x| {
-                        d.str(x);
-                    });
-                }
+    /// An empty table with the same name and columns (names and types).
+    pub fn empty_like(&self) -> Table {
+        Table {
+            name: self.name.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| Column {
+                    name: c.name.clone(),
+                    data: c.data.empty_like(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Rows `start..end` as a new table.
+    pub fn slice(&self, start: usize, end: usize) -> Table {
+        Table {
+            name: self.name.clone(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| Column {
+                    name: c.name.clone(),
+                    data: match &c.data {
+                        ColumnData::U64(v) => ColumnData::U64(v[start..end].to_vec()),
+                        ColumnData::U128(v) => ColumnData::U128(v[start..end].to_vec()),
+                        ColumnData::Bool(v) => ColumnData::Bool(v[start..end].to_vec()),
+                        ColumnData::Str(v) => ColumnData::Str(v[start..end].to_vec()),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    /// True if `other` has the same columns (names and types, in order).
+    pub fn same_columns(&self, other: &Table) -> bool {
+        self.columns.len() == other.columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(&other.columns)
+                .all(|(a, b)| a.name == b.name && a.data.kind() == b.data.kind())
+    }
+
+    /// Appends the rows of `other`, which must have the same columns ([`Table::same_columns`]);
+    /// returns false, changing nothing, if it has not.
+    #[must_use]
+    pub fn append(&mut self, other: Table) -> bool {
+        if !self.same_columns(&other) {
+            return false;
+        }
+        for (a, b) in self.columns.iter_mut().zip(other.columns) {
+            match (&mut a.data, b.data) {
+                (ColumnData::U64(x), ColumnData::U64(y)) => x.extend(y),
+                (ColumnData::U128(x), ColumnData::U128(y)) => x.extend(y),
+                (ColumnData::Bool(x), ColumnData::Bool(y)) => x.extend(y),
+                (ColumnData::Str(x), ColumnData::Str(y)) => x.extend(y),
+                _ => unreachable!("kinds checked by same_columns"),
             }
         }
+        true
+    }
+
+    /// The table's digest ([`TableDigest`] layout): the same whether the rows are digested at
+    /// once or in batches as they are produced.
+    pub fn digest(&self) -> (u64, Digest) {
+        let mut d = TableDigest::new(self);
+        d.add_rows(self);
+        d.finish()
+    }
+}
+
+/// A table's digest built batch by batch. Layout: name, column count, each column's name and
+/// type tag (u64 1, u128 2, bool 3, text 4), then every row in order with its cells in column
+/// order (integers little-endian at their width, bools one byte, text length-prefixed), then
+/// the row count. Batch boundaries leave no trace, so a streamed table and the same table held
+/// in memory have the same digest.
+#[derive(Debug, Clone)]
+pub struct TableDigest {
+    digest: OutputDigest,
+    rows: u64,
+}
+
+impl TableDigest {
+    /// Starts the digest of a table with the name and columns of `schema` (its rows are not
+    /// added).
+    pub fn new(schema: &Table) -> Self {
+        let mut digest = OutputDigest::new();
+        digest.str(&schema.name).u64(schema.columns.len() as u64);
+        for c in &schema.columns {
+            digest.str(&c.name).u64(c.data.kind());
+        }
+        TableDigest { digest, rows: 0 }
+    }
+
+    /// Adds every row of `batch` (which has the table's columns), in order.
+    pub fn add_rows(&mut self, batch: &Table) {
+        let d = &mut self.digest;
+        for row in 0..batch.rows() {
+            for c in &batch.columns {
+                match &c.data {
+                    ColumnData::U64(v) => d.u64(v[row]),
+                    ColumnData::U128(v) => d.u128(v[row]),
+                    ColumnData::Bool(v) => d.bool(v[row]),
+                    ColumnData::Str(v) => d.str(&v[row]),
+                };
+            }
+        }
+        self.rows += batch.rows() as u64;
+    }
+
+    /// Rows added so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The row count and the digest.
+    pub fn finish(mut self) -> (u64, Digest) {
+        self.digest.u64(self.rows);
+        (self.rows, self.digest.finish())
     }
 }

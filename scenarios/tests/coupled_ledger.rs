@@ -7,7 +7,7 @@ use std::path::Path;
 
 use consensus_model::contracts::ContractEvent;
 use economics::economy::Economy;
-use scenarios::chain_run::{chain_holdings, run_chain};
+use scenarios::chain_run::{ChainOutputs, chain_holdings, run_chain};
 use sim_core::Amount;
 
 /// 5 genesis validators and a candidate the admin proposes, validator 3 offline for two hours
@@ -80,8 +80,7 @@ fn coupled_run_keeps_one_500m_ledger_every_day() {
         Some(economy),
         s.seed,
         s.horizon_days,
-        0,
-        false,
+        ChainOutputs::default(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let (economy, rec) = out.economy.as_ref().unwrap();
