@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use economics::{SupplyParams, SupplyTimeline};
 use reports::output::{RunContext, RunManifest, finished_run, merge, run_dir, write_run};
+use reports::stream::RunFiles;
 use scenarios::{Document, RunSpec, ScenarioError, Shard, SweepPlan};
 use sim_core::Digest;
 
@@ -228,8 +229,11 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
         seed: loaded.scenario.seed,
         overrides: Vec::new(),
     };
-    let output =
-        scenarios::run(&loaded.scenario).with_context(|| format!("running {}", file.display()))?;
+    // Long tables stream into `out` as the run goes (under temporary names until it ends).
+    let mut files = RunFiles::create(out)?;
+    let output = scenarios::run_streaming(&loaded.scenario, &mut files)
+        .with_context(|| format!("running {}", file.display()))?;
+    let streamed = files.finish()?;
     let name = file_name(file);
     let ctx = RunContext {
         scenario_file: &name,
@@ -238,7 +242,7 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
         spec: &spec,
         loaded: &loaded,
     };
-    let m = write_run(out, ctx, &output)?;
+    let m = write_run(out, ctx, &output, streamed)?;
     println!("wrote {} (digest {})", out.display(), m.digest);
     Ok(())
 }
@@ -270,9 +274,11 @@ fn sweep(
             bar.inc(1);
             return Ok(m);
         }
-        let output = scenarios::run(&loaded.scenario)
+        let mut files = RunFiles::create(&dir)?;
+        let output = scenarios::run_streaming(&loaded.scenario, &mut files)
             .with_context(|| format!("run {i} of {}", file.display()))?;
-        let m = write_run(&dir, ctx, &output)?;
+        let streamed = files.finish()?;
+        let m = write_run(&dir, ctx, &output, streamed)?;
         bar.inc(1);
         Ok(m)
     };

@@ -15,12 +15,22 @@ pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// Writes `table` as CSV.
 pub fn write_table_csv<W: Write>(w: &mut W, table: &Table) -> io::Result<()> {
+    write_csv_header(w, table)?;
+    write_csv_rows(w, table)
+}
+
+/// Writes the header line of `table` (its column names).
+pub fn write_csv_header<W: Write>(w: &mut W, table: &Table) -> io::Result<()> {
     let header: Vec<_> = table
         .columns
         .iter()
         .map(|c| csv_cell(&c.name).into_owned())
         .collect();
-    writeln!(w, "{}", header.join(","))?;
+    writeln!(w, "{}", header.join(","))
+}
+
+/// Writes the rows of `table`, one line each (a streamed table: header once, then each batch).
+pub fn write_csv_rows<W: Write>(w: &mut W, table: &Table) -> io::Result<()> {
     for row in 0..table.rows() {
         for (i, c) in table.columns.iter().enumerate() {
             if i > 0 {

@@ -270,6 +270,16 @@ pub struct ParquetTableWriter {
     tmp: PathBuf,
     path: PathBuf,
     rows: u64,
+    /// Renamed into place: the temporary file is gone.
+    done: bool,
+}
+
+impl Drop for ParquetTableWriter {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 impl std::fmt::Debug for ParquetTableWriter {
@@ -300,12 +310,12 @@ impl ParquetTableWriter {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let df = table_to_frame(first)?;
         let file = File::create(&tmp).map_err(|source| FrameError::Io {
             path: tmp.clone(),
             source,
         })?;
         let file = Arc::new(file);
-        let df = table_to_frame(first)?;
         let inner = match writer(Arc::clone(&file)).batched(df.schema()) {
             Ok(w) => w,
             Err(e) => {
@@ -324,6 +334,7 @@ impl ParquetTableWriter {
             tmp,
             path: path.to_path_buf(),
             rows: 0,
+            done: false,
         };
         if first.rows() > 0 {
             w.write_frame(first, &df)?;
@@ -370,21 +381,16 @@ impl ParquetTableWriter {
     }
 
     /// Writes the footer, syncs and renames the file into place; returns the rows written.
-    pub fn finish(self) -> Result<u64, FrameError> {
-        let result = self.inner.finish();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&self.tmp);
-            return Err(e.into());
-        }
+    pub fn finish(mut self) -> Result<u64, FrameError> {
+        // On any error the temporary file is removed when `self` drops.
+        self.inner.finish()?;
         let io_err = |path: &Path, source| FrameError::Io {
             path: path.to_path_buf(),
             source,
         };
-        if let Err(e) = self.file.sync_all() {
-            let _ = std::fs::remove_file(&self.tmp);
-            return Err(io_err(&self.tmp, e));
-        }
+        self.file.sync_all().map_err(|e| io_err(&self.tmp, e))?;
         std::fs::rename(&self.tmp, &self.path).map_err(|e| io_err(&self.path, e))?;
+        self.done = true;
         Ok(self.rows)
     }
 }

@@ -11,6 +11,7 @@ pub mod frame;
 pub mod output;
 pub mod quantile;
 pub mod report;
+pub mod stream;
 
 pub use atomic::{AtomicWriteError, write_atomically};
 pub use emission::{EmissionCsvError, emission_header, write_emission_csv, write_emission_row};

@@ -115,8 +115,24 @@ pub struct RunManifest {
     pub files: BTreeMap<String, String>,
     /// Digest of the run's outputs (format independent).
     pub digest: String,
+    /// Each output table's name, rows and digest, in the order the run digest takes them
+    /// (empty in manifests written before streaming outputs).
+    #[serde(default)]
+    pub tables: Vec<TableDigestEntry>,
     /// The run's summary row: column → exact value.
     pub summary: Vec<(String, String)>,
+}
+
+/// One output table in a run manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDigestEntry {
+    /// Table name (file stem).
+    pub name: String,
+    /// Rows.
+    pub rows: u64,
+    /// The table's digest (`scenarios::TableDigest` layout).
+    pub digest: String,
 }
 
 /// Where a run belongs.
@@ -135,16 +151,29 @@ pub struct RunContext<'a> {
 }
 
 /// Writes a run's tables (each atomically), then its manifest (last, atomically), into `dir`.
+/// `streamed` lists the CSV files (name → SHA-256) of the tables the run streamed
+/// ([`crate::stream::RunFiles::finish`]); the tables it kept in memory are written here.
 pub fn write_run(
     dir: &Path,
     ctx: RunContext<'_>,
     output: &RunOutput,
+    streamed: BTreeMap<String, String>,
 ) -> Result<RunManifest, OutputError> {
     fs::create_dir_all(dir).map_err(|source| OutputError::Write {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut files = BTreeMap::new();
+    if let Some(e) = output
+        .entries
+        .iter()
+        .find(|e| e.streamed && !streamed.contains_key(&format!("{}.csv", e.name)))
+    {
+        return Err(OutputError::Merge(format!(
+            "table {} was streamed but its file is missing",
+            e.name
+        )));
+    }
+    let mut files = streamed;
     for table in &output.tables {
         let name = format!("{}.csv", table.name);
         let mut bytes = Vec::new();
@@ -190,6 +219,15 @@ pub fn write_run(
         scenario: serde_json::to_value(&ctx.loaded.resolved).unwrap_or(serde_json::Value::Null),
         files,
         digest: output.digest.to_string(),
+        tables: output
+            .entries
+            .iter()
+            .map(|e| TableDigestEntry {
+                name: e.name.clone(),
+                rows: e.rows,
+                digest: e.digest.to_string(),
+            })
+            .collect(),
         summary,
     };
     write_json(&dir.join(MANIFEST), &manifest)?;

@@ -2,13 +2,14 @@
 //! engine's tables to the wei, charts are valid SVG and PNG, index.html is self-contained, and
 //! sweep quantiles are exact, independent of the order runs were written in.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use reports::frame::read_parquet_table;
 use reports::output::{RunContext, merge, run_dir, scenario_digest, write_run};
 use reports::report::{load_table, render_report};
-use scenarios::{ColumnData, RunOutput, RunSpec, Table};
+use scenarios::{ColumnData, RunOutput, RunSpec, Table, TableEntry};
 use sim_core::Digest;
 
 fn tmp(name: &str) -> PathBuf {
@@ -64,7 +65,7 @@ fn run_writes_exact_parquet_charts_and_report() {
         spec: &spec,
         loaded: &loaded,
     };
-    let m = write_run(&out, ctx, &output).unwrap();
+    let m = write_run(&out, ctx, &output, BTreeMap::new()).unwrap();
     for t in &output.tables {
         let back = read_parquet_table(&out.join(format!("{}.parquet", t.name)), &t.name).unwrap();
         assert_eq!(&back, t, "{} differs after the Parquet round trip", t.name);
@@ -133,10 +134,26 @@ fn synthetic(run: u64, days: u64) -> RunOutput {
     );
     let mut summary = Table::new("summary");
     summary.push("final_wei", ColumnData::U128(vec![u128::from(run) * 7]));
+    let tables = vec![chain, daily];
+    let entries: Vec<TableEntry> = tables
+        .iter()
+        .map(|t| {
+            let (rows, digest) = t.digest();
+            TableEntry {
+                name: t.name.clone(),
+                rows,
+                digest,
+                streamed: false,
+            }
+        })
+        .collect();
     let mut d = sim_core::OutputDigest::new();
-    daily.digest_into(&mut d);
+    for e in &entries {
+        d.str(&e.name).u64(e.rows).bytes(&e.digest.0);
+    }
     RunOutput {
-        tables: vec![chain, daily],
+        tables,
+        entries,
         summary,
         digest: d.finish(),
     }
@@ -157,7 +174,13 @@ fn write_sweep(dir: &Path, order: &[u64], loaded: &scenarios::Loaded, id: &Diges
             spec: &spec,
             loaded,
         };
-        write_run(&run_dir(dir, i), ctx, &synthetic(i, 5 + i / 4)).unwrap();
+        write_run(
+            &run_dir(dir, i),
+            ctx,
+            &synthetic(i, 5 + i / 4),
+            BTreeMap::new(),
+        )
+        .unwrap();
     }
 }
 
@@ -251,5 +274,74 @@ fn sweep_quantiles_are_exact_and_order_independent() {
         fs::read(dir.join("a/daily_quantiles.csv")).unwrap(),
         fs::read(dir.join("b/daily_quantiles.csv")).unwrap()
     );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_streamed_run_writes_the_same_files_as_one_held_in_memory() {
+    // The coupled baseline, one simulated day, with every 7th block sampled too.
+    let dir = tmp("streamed");
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/examples/baseline.toml"),
+    )
+    .unwrap();
+    let (_, id) = scenario(&dir, &text);
+    let doc = scenarios::read_document(&dir.join("s.toml")).unwrap();
+    let loaded = scenarios::load_point(
+        &doc,
+        &[
+            ("run.horizon_days".to_owned(), toml::Value::Integer(1)),
+            ("outputs.blocks_every".to_owned(), toml::Value::Integer(7)),
+        ],
+    )
+    .unwrap();
+    let spec = RunSpec {
+        index: 0,
+        point: 0,
+        seed: loaded.scenario.seed,
+        overrides: Vec::new(),
+    };
+    let ctx = RunContext {
+        scenario_file: "s.toml",
+        sweep_id: &id,
+        sweep_runs: 2, // no charts: this test is about the tables
+        spec: &spec,
+        loaded: &loaded,
+    };
+    let memory = scenarios::run(&loaded.scenario).unwrap();
+    let a = dir.join("memory");
+    let ma = write_run(&a, ctx, &memory, BTreeMap::new()).unwrap();
+
+    let b = dir.join("streamed");
+    let mut files = reports::stream::RunFiles::create(&b).unwrap();
+    let streamed = scenarios::run_streaming(&loaded.scenario, &mut files).unwrap();
+    let hashes = files.finish().unwrap();
+    assert!(streamed.entries.iter().filter(|e| e.streamed).count() >= 3);
+    assert!(streamed.tables.len() < memory.tables.len());
+    let mb = write_run(&b, ctx, &streamed, hashes).unwrap();
+
+    assert_eq!(ma, mb, "manifests (files, digests, summary) differ");
+    assert_eq!(ma.tables.len(), memory.tables.len());
+    for t in &memory.tables {
+        let csv = format!("{}.csv", t.name);
+        assert_eq!(
+            fs::read(a.join(&csv)).unwrap(),
+            fs::read(b.join(&csv)).unwrap(),
+            "{csv}"
+        );
+        let pq = b.join(format!("{}.parquet", t.name));
+        assert_eq!(&read_parquet_table(&pq, &t.name).unwrap(), t, "{}", t.name);
+    }
+    let hidden = fs::read_dir(&b)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .count();
+    assert_eq!(hidden, 0, "temporary files left behind");
     fs::remove_dir_all(&dir).unwrap();
 }
