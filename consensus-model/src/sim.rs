@@ -357,7 +357,10 @@ struct World<S, R> {
     /// True when `attempt_min` is the earliest attempt, not only a lower bound.
     attempt_min_exact: bool,
     adjacency: Option<Vec<Vec<u32>>>,
-    per_height: Vec<u8>,
+    /// Blocks sealed per height (saturating), from height `per_height_base` up: only the
+    /// heights above the pruning horizon are kept (nothing is sealed below a node's head).
+    per_height: std::collections::VecDeque<u8>,
+    per_height_base: u64,
     best: u32,
     source: S,
     executed_height: u64,
@@ -705,7 +708,11 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         };
         let id = self.blocks.push(block);
         self.sealed_total += 1;
-        let h = height as usize;
+        debug_assert!(
+            height >= self.per_height_base,
+            "sealed below the pruning horizon"
+        );
+        let h = height.saturating_sub(self.per_height_base) as usize;
         if self.per_height.len() <= h {
             self.per_height.resize(h + 1, 0);
         }
@@ -1041,6 +1048,9 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         self.finalized_tip = tip;
         self.finalized_height = cut - 1;
         self.blocks.prune_below(cut - 1);
+        let drop = (cut - 1).saturating_sub(self.per_height_base) as usize;
+        self.per_height.drain(..drop.min(self.per_height.len()));
+        self.per_height_base += drop as u64;
         Ok(())
     }
 
@@ -1211,7 +1221,8 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             attempt_min: (0, 0),
             attempt_min_exact: false,
             adjacency,
-            per_height: vec![1],
+            per_height: std::collections::VecDeque::from([1]),
+            per_height_base: 0,
             best: 0,
             source,
             executed_height: 0,
