@@ -200,10 +200,18 @@ pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError
     Ok(t)
 }
 
+/// Longest min/max statistic kept for a text column chunk: a streamed file's footer holds the
+/// statistics of every row group until it is written, and event details are long JSON texts.
+pub const TEXT_STATISTICS_BYTES: u64 = 64;
+
 fn writer<W: Write>(w: W) -> ParquetWriter<W> {
     // Serial, Zstd: the bytes depend only on the data.
     ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions {
+            binary_statistics_truncate_length: Some(TEXT_STATISTICS_BYTES),
+            ..StatisticsOptions::default()
+        })
         .set_parallel(false)
 }
 
@@ -234,21 +242,39 @@ pub fn read_parquet_columns(
     wanted: &[&str],
     max_rows: usize,
 ) -> Result<Table, FrameError> {
-    let open = || {
-        File::open(path).map_err(|source| FrameError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    let schema = ParquetReader::new(open()?).schema()?;
-    let columns: Vec<String> = schema
-        .iter_names()
+    read_parquet_slice(path, name, wanted, 0, max_rows)
+}
+
+fn open_file(path: &Path) -> Result<File, FrameError> {
+    File::open(path).map_err(|source| FrameError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The column names of a Parquet file (derived `*_dcc` columns included).
+pub fn parquet_column_names(path: &Path) -> Result<Vec<String>, FrameError> {
+    let schema = ParquetReader::new(open_file(path)?).schema()?;
+    Ok(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
+/// Reads rows `offset .. offset + len` (fewer at the end) of the columns named in `wanted`
+/// (those the file has, in file order) back into an exact table: for reading a long table a
+/// chunk at a time.
+pub fn read_parquet_slice(
+    path: &Path,
+    name: &str,
+    wanted: &[&str],
+    offset: usize,
+    len: usize,
+) -> Result<Table, FrameError> {
+    let columns: Vec<String> = parquet_column_names(path)?
+        .into_iter()
         .filter(|n| wanted.contains(&n.as_str()))
-        .map(|n| n.to_string())
         .collect();
-    let df = ParquetReader::new(open()?)
+    let df = ParquetReader::new(open_file(path)?)
         .with_columns(Some(columns))
-        .with_slice(Some((0, max_rows)))
+        .with_slice(Some((offset, len)))
         .finish()?;
     frame_to_table(name, &df)
 }

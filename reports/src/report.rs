@@ -7,6 +7,7 @@
 //! `merge` write. Sweep products are computed from `runs/<index>/` in index order, point by
 //! point, so they are identical for any thread count and for merged shards.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
@@ -19,7 +20,8 @@ use crate::chart::{Chart, ChartError, render_png, render_svg};
 use crate::charts::{fan_charts, run_charts, summary_charts};
 use crate::csv::write_table_csv;
 use crate::frame::{
-    FrameError, read_parquet_columns, read_parquet_table, table_to_parquet, wei_to_dcc,
+    FrameError, parquet_column_names, read_parquet_columns, read_parquet_slice, read_parquet_table,
+    table_to_parquet, wei_to_dcc,
 };
 use crate::output::{MANIFEST, RunManifest, SUMMARY, SweepManifest, read_run_manifest, run_dir};
 use crate::quantile::{QuantileError, RunDaily, daily_quantiles};
@@ -337,7 +339,7 @@ const CHARTED_TABLES: [&str; 7] = [
 /// Columns of the `blocks` table the block-interval chart reads.
 const BLOCK_COLUMNS: [&str; 4] = ["block_id", "parent_id", "time_ms", "interval_ms"];
 /// The most rows of a per-block table loaded for a chart (the first ones, in file order).
-pub const MAX_CHART_ROWS: usize = 2_000_000;
+pub const MAX_CHART_ROWS: usize = 500_000;
 
 /// Loads the tables a run manifest lists (`<stem>.csv` in `files`) that charts use; the
 /// `blocks` table only in part (its interval columns, first [`MAX_CHART_ROWS`] rows).
@@ -348,7 +350,9 @@ fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
             continue;
         };
         let pq = dir.join(format!("{stem}.parquet"));
-        if stem == "blocks" && pq.is_file() {
+        if stem == "validators" && pq.is_file() {
+            tables.push(validators_per_epoch(&pq, stem)?);
+        } else if stem == "blocks" && pq.is_file() {
             let t = read_parquet_columns(&pq, stem, &BLOCK_COLUMNS, MAX_CHART_ROWS)
                 .map_err(|source| ReportError::Frame { path: pq, source })?;
             tables.push(t);
@@ -359,6 +363,164 @@ fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
         }
     }
     Ok(tables)
+}
+
+/// Rows of a long table read at a time when a chart aggregates it.
+const CHART_CHUNK_ROWS: usize = 1 << 18;
+/// Most epochs kept for the validator charts (twice what a chart draws, see
+/// [`crate::chart::MAX_POINTS`]); longer runs keep evenly spaced epochs and the last one.
+const MAX_CHART_EPOCHS: usize = 2 * crate::chart::MAX_POINTS;
+
+/// The per-validator-per-epoch table summed per epoch, with only the columns the validator
+/// charts use (the epoch key, stakes, punishment and jailing counts), read a chunk at a time
+/// and thinned to at most [`MAX_CHART_EPOCHS`] evenly spaced epochs (plus the last), so the
+/// report's memory does not grow with the horizon.
+fn validators_per_epoch(pq: &Path, stem: &str) -> Result<Table, ReportError> {
+    validators_per_epoch_with(pq, stem, CHART_CHUNK_ROWS, MAX_CHART_EPOCHS)
+}
+
+/// Epoch sums kept with their ordinal (position among the table's epochs).
+struct EpochSums {
+    kept: BTreeMap<u64, (u64, Vec<u128>)>,
+    current: Option<(u64, u64, Vec<u128>)>,
+    next_ordinal: u64,
+    stride: u64,
+    max: usize,
+}
+
+impl EpochSums {
+    /// Adds `values` to epoch `key` (epochs arrive in file order, each in one run of rows).
+    fn add(&mut self, key: u64, values: impl Iterator<Item = u128>, width: usize) {
+        if self.current.as_ref().is_none_or(|c| c.0 != key) {
+            self.close();
+            self.current = Some((key, self.next_ordinal, vec![0; width]));
+            self.next_ordinal += 1;
+        }
+        if let Some((_, _, sums)) = self.current.as_mut() {
+            for (s, v) in sums.iter_mut().zip(values) {
+                *s = s.saturating_add(v);
+            }
+        }
+    }
+
+    /// Files the current epoch if its ordinal is on the stride; halves the kept epochs (doubling
+    /// the stride) when there are too many.
+    fn close(&mut self) {
+        let Some((key, ordinal, sums)) = self.current.take() else {
+            return;
+        };
+        if ordinal.is_multiple_of(self.stride) {
+            self.kept.insert(key, (ordinal, sums));
+        }
+        if self.kept.len() > self.max {
+            self.stride *= 2;
+            let stride = self.stride;
+            self.kept.retain(|_, (o, _)| o.is_multiple_of(stride));
+        }
+    }
+
+    /// The kept epochs and the last one, in key order.
+    fn finish(mut self) -> BTreeMap<u64, Vec<u128>> {
+        let last = self.current.take();
+        self.close();
+        let mut out: BTreeMap<u64, Vec<u128>> =
+            self.kept.into_iter().map(|(k, (_, v))| (k, v)).collect();
+        if let Some((key, _, sums)) = last {
+            out.insert(key, sums);
+        }
+        out
+    }
+}
+
+fn validators_per_epoch_with(
+    pq: &Path,
+    stem: &str,
+    chunk_rows: usize,
+    max_epochs: usize,
+) -> Result<Table, ReportError> {
+    let frame_err = |source| ReportError::Frame {
+        path: pq.to_path_buf(),
+        source,
+    };
+    let names = parquet_column_names(pq).map_err(frame_err)?;
+    let Some(key) = ["epoch", "height"]
+        .into_iter()
+        .find(|k| names.iter().any(|n| n == k))
+    else {
+        return Ok(Table::new(stem));
+    };
+    let values: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| {
+            (n.contains("stake") && n.ends_with("_wei"))
+                || n.contains("punish")
+                || n.contains("jail")
+        })
+        .collect();
+    let mut wanted = values.clone();
+    wanted.push(key);
+    let mut sums = EpochSums {
+        kept: BTreeMap::new(),
+        current: None,
+        next_ordinal: 0,
+        stride: 1,
+        max: max_epochs.max(1),
+    };
+    let mut kinds: Vec<(String, bool)> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let chunk = read_parquet_slice(pq, stem, &wanted, offset, chunk_rows).map_err(frame_err)?;
+        let rows = chunk.rows();
+        let keys = match chunk
+            .columns
+            .iter()
+            .find(|c| c.name == key)
+            .map(|c| &c.data)
+        {
+            Some(ColumnData::U64(k)) => k.clone(),
+            _ => return Ok(Table::new(stem)),
+        };
+        let cols: Vec<&scenarios::Column> =
+            chunk.columns.iter().filter(|c| c.name != key).collect();
+        if kinds.is_empty() {
+            kinds = cols
+                .iter()
+                .map(|c| (c.name.clone(), matches!(c.data, ColumnData::U64(_))))
+                .collect();
+        }
+        for (row, k) in keys.iter().enumerate() {
+            let values = cols.iter().map(|c| match &c.data {
+                ColumnData::U64(v) => u128::from(v[row]),
+                ColumnData::U128(v) => v[row],
+                _ => 0,
+            });
+            sums.add(*k, values, cols.len());
+        }
+        offset += rows;
+        if rows < chunk_rows {
+            break;
+        }
+    }
+    let sums = sums.finish();
+    let mut t = Table::new(stem);
+    t.push(key, ColumnData::U64(sums.keys().copied().collect()));
+    for (i, (name, is_u64)) in kinds.iter().enumerate() {
+        let column = sums.values().map(|v| v[i]);
+        t.push(
+            name,
+            if *is_u64 {
+                ColumnData::U64(
+                    column
+                        .map(|x| u64::try_from(x).unwrap_or(u64::MAX))
+                        .collect(),
+                )
+            } else {
+                ColumnData::U128(column.collect())
+            },
+        );
+    }
+    Ok(t)
 }
 
 /// Renders the charts and `index.html` of the run in `dir` from its manifest and tables.
@@ -711,6 +873,93 @@ pub fn render_report(dir: &Path) -> Result<(), ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn validators_table(epochs: u64) -> Table {
+        let n = 3 * epochs;
+        let mut t = Table::new("validators");
+        t.push(
+            "height",
+            ColumnData::U64((0..n).map(|i| i / 3 * 200).collect()),
+        );
+        t.push(
+            "validator",
+            ColumnData::U64((0..n).map(|i| i % 3).collect()),
+        );
+        t.push(
+            "status",
+            ColumnData::Str((0..n).map(|_| "staked".to_owned()).collect()),
+        );
+        t.push(
+            "stake_wei",
+            ColumnData::U128((0..n).map(|i| u128::from(i) << 64).collect()),
+        );
+        t.push(
+            "punishments_total",
+            ColumnData::U64((0..n).map(|i| i % 7).collect()),
+        );
+        t.push(
+            "jailings_total",
+            ColumnData::U64((0..n).map(|i| i % 2).collect()),
+        );
+        t
+    }
+
+    fn write_parquet(t: &Table, tag: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("dcfs-report-{tag}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let pq = dir.join("validators.parquet");
+        fs::write(&pq, table_to_parquet(t).unwrap()).unwrap();
+        (dir, pq)
+    }
+
+    #[test]
+    fn validators_summed_per_epoch_in_chunks_give_the_same_charts() {
+        let t = validators_table(1000);
+        let (dir, pq) = write_parquet(&t, "val-chunks");
+        // Chunks of 7 rows split epochs (3 rows each) across chunk boundaries.
+        let summed = validators_per_epoch_with(&pq, "validators", 7, 5000).unwrap();
+        assert_eq!(summed.rows(), 1000);
+        assert_eq!(
+            summed
+                .columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["height", "stake_wei", "punishments_total", "jailings_total"]
+        );
+        assert_eq!(run_charts(&[summed]), run_charts(&[t]));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn long_validator_tables_keep_evenly_spaced_epochs_and_the_last() {
+        let t = validators_table(10_001);
+        let (dir, pq) = write_parquet(&t, "val-thin");
+        let full = validators_per_epoch_with(&pq, "validators", 1 << 20, usize::MAX).unwrap();
+        let thin = validators_per_epoch_with(&pq, "validators", 1000, 100).unwrap();
+        assert!(
+            thin.rows() <= 101 && thin.rows() > 50,
+            "{} epochs",
+            thin.rows()
+        );
+        let heights = |t: &Table| match &t.columns[0].data {
+            ColumnData::U64(v) => v.clone(),
+            _ => unreachable!(),
+        };
+        let (hf, ht) = (heights(&full), heights(&thin));
+        assert_eq!(ht.first(), hf.first());
+        assert_eq!(ht.last(), hf.last());
+        // Every kept epoch has exactly its full sums; spacing is even (one stride) but for the last.
+        for (i, h) in ht.iter().enumerate() {
+            let j = hf.binary_search(h).unwrap();
+            for (cf, ct) in full.columns.iter().zip(&thin.columns) {
+                assert_eq!(cf.data.cell(j), ct.data.cell(i));
+            }
+        }
+        let gaps: Vec<u64> = ht.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps[..gaps.len() - 1].iter().all(|g| *g == gaps[0]));
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn csv_parse_infers_exact_types() {
