@@ -84,6 +84,14 @@ pub struct DayStats {
 pub trait Recorder {
     /// A block was sealed.
     fn block(&mut self, block: &BlockRecord);
+    /// Block `id` is final: `canonical` tells whether it is on the canonical chain. Called once
+    /// per block in id order (= sealing order; genesis, id 0, first): when the block falls
+    /// below the pruning horizon (its height is then at or below the finalised height, so the
+    /// answer never changes), and for the blocks still held when the run finishes, judged
+    /// against the final canonical chain. Does nothing by default.
+    fn finalized(&mut self, id: BlockId, canonical: bool) {
+        let _ = (id, canonical);
+    }
     /// A node reorganised.
     fn reorg(&mut self, reorg: &ReorgRecord);
     /// A day was finalised.
@@ -93,6 +101,9 @@ pub trait Recorder {
 impl<R: Recorder + ?Sized> Recorder for &mut R {
     fn block(&mut self, block: &BlockRecord) {
         (**self).block(block);
+    }
+    fn finalized(&mut self, id: BlockId, canonical: bool) {
+        (**self).finalized(id, canonical);
     }
     fn reorg(&mut self, reorg: &ReorgRecord) {
         (**self).reorg(reorg);
@@ -106,6 +117,10 @@ impl<A: Recorder, B: Recorder> Recorder for (A, B) {
     fn block(&mut self, block: &BlockRecord) {
         self.0.block(block);
         self.1.block(block);
+    }
+    fn finalized(&mut self, id: BlockId, canonical: bool) {
+        self.0.finalized(id, canonical);
+        self.1.finalized(id, canonical);
     }
     fn reorg(&mut self, reorg: &ReorgRecord) {
         self.0.reorg(reorg);

@@ -125,8 +125,13 @@ struct Block {
     difficulty: u8,
     /// The validator in turn for this block's child (`next_set[(height + 1) mod n]`).
     next_in_turn: u8,
+    /// Set when the block is known to be on the final canonical chain (by the pruning walk, or
+    /// at the end of the run); fills padding, so the block stays 56 bytes.
+    canonical: bool,
     recents: CompactRecents,
 }
+
+const _: () = assert!(std::mem::size_of::<Block>() == 56);
 
 /// The block arena: ids are global and increasing; blocks below `base` have been pruned.
 #[derive(Debug, Default)]
@@ -152,15 +157,23 @@ impl Arena {
         id
     }
 
-    /// Drops the longest prefix of blocks (in id order) lower than `height`.
-    fn prune_below(&mut self, height: Height) {
+    fn get_mut(&mut self, id: u32) -> Option<&mut Block> {
+        id.checked_sub(self.base)
+            .and_then(|i| self.blocks.get_mut(i as usize))
+    }
+
+    /// Drops the longest prefix of blocks (in id order) lower than `height`, telling `finalized`
+    /// each dropped block's id and whether it is canonical.
+    fn prune_below(&mut self, height: Height, mut finalized: impl FnMut(BlockId, bool)) {
         let cut = self
             .blocks
             .iter()
             .position(|b| b.height >= height)
             .unwrap_or(self.blocks.len());
         if cut > 0 {
-            self.blocks.drain(..cut);
+            for (i, b) in self.blocks.drain(..cut).enumerate() {
+                finalized(BlockId(self.base + i as u32), b.canonical);
+            }
             self.base += cut as u32;
         }
     }
@@ -704,6 +717,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             producer: me,
             difficulty,
             next_in_turn,
+            canonical: false,
             recents,
         };
         let id = self.blocks.push(block);
@@ -1037,6 +1051,9 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             }
             if b.height < cut {
                 self.account_canonical(&b, &mut tally);
+                if let Some(block) = self.blocks.get_mut(id) {
+                    block.canonical = true;
+                }
             }
             id = b.parent;
         }
@@ -1047,11 +1064,33 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         }
         self.finalized_tip = tip;
         self.finalized_height = cut - 1;
-        self.blocks.prune_below(cut - 1);
+        let recorder = &mut self.recorder;
+        self.blocks
+            .prune_below(cut - 1, |id, canonical| recorder.finalized(id, canonical));
         let drop = (cut - 1).saturating_sub(self.per_height_base) as usize;
         self.per_height.drain(..drop.min(self.per_height.len()));
         self.per_height_base += drop as u64;
         Ok(())
+    }
+
+    /// At the end of the run: marks the canonical chain above the finalised height and tells
+    /// the recorder, in id order, whether each block still held is canonical.
+    fn finalize_blocks(&mut self) {
+        let mut id = self.best;
+        while let Some(b) = self.blocks.get_mut(id) {
+            if b.canonical {
+                break;
+            }
+            b.canonical = true;
+            if b.height == 0 {
+                break;
+            }
+            id = b.parent;
+        }
+        let recorder = &mut self.recorder;
+        self.blocks.prune_below(Height::MAX, |id, canonical| {
+            recorder.finalized(id, canonical)
+        });
     }
 
     fn crash_draw(&mut self, node: usize, mean_ms: u64) -> u64 {
@@ -1256,6 +1295,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             difficulty: 0,
             next_in_turn: world.sets[set0 as usize].members
                 [1 % world.sets[set0 as usize].members.len()],
+            canonical: true,
             recents: CompactRecents::EMPTY,
         });
         let queue = BucketQueue::new(world.cfg.max_pending_events, DEFAULT_RING_BITS);
@@ -1545,6 +1585,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
         let now = self.now();
         self.world.finalize_days(now, true);
         let summary = self.summary();
+        self.world.finalize_blocks();
         let w = self.world;
         (w.recorder, w.source, summary)
     }

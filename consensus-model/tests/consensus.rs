@@ -724,3 +724,69 @@ fn pruning_is_exact() {
     c.prune_keep_blocks = Some(100);
     assert!(c.validate().is_err());
 }
+
+/// Keeps every sealed block and every finality verdict.
+#[derive(Default)]
+struct FinalityLog {
+    sealed: Vec<consensus_model::BlockRecord>,
+    finalized: Vec<(BlockId, bool)>,
+}
+
+impl consensus_model::Recorder for FinalityLog {
+    fn block(&mut self, block: &consensus_model::BlockRecord) {
+        self.sealed.push(*block);
+    }
+    fn reorg(&mut self, _: &consensus_model::ReorgRecord) {}
+    fn day(&mut self, _: &consensus_model::DayStats) {}
+    fn finalized(&mut self, id: BlockId, canonical: bool) {
+        self.finalized.push((id, canonical));
+    }
+}
+
+#[test]
+fn every_block_gets_one_final_canonical_verdict_and_they_form_the_chain() {
+    let run = |prune: Option<u64>| {
+        let mut c = config(
+            7,
+            Latency::Uniform {
+                min_ms: 50,
+                max_ms: 900,
+            },
+        );
+        c.finality_lag_ms = 3_600_000;
+        c.prune_keep_blocks = prune;
+        let mut s = sim(c, 5, FinalityLog::default());
+        s.run_until(SimTime::from_ms(2 * MS_PER_DAY + 40_000_000))
+            .unwrap();
+        let (log, _, summary) = s.finish();
+        (log, summary)
+    };
+    let (full, summary) = run(None);
+    let (pruned, _) = run(Some(15_002));
+    // Pruning changes when verdicts arrive, never what they are.
+    assert_eq!(full.finalized, pruned.finalized);
+    // Once per block, in id order, genesis first.
+    let n = full.sealed.len() + 1;
+    assert_eq!(full.finalized.len(), n);
+    assert!(
+        full.finalized
+            .iter()
+            .enumerate()
+            .all(|(i, (id, _))| id.0 as usize == i)
+    );
+    assert_eq!(full.finalized[0], (BlockId(0), true));
+    // The canonical blocks are one chain from genesis to the canonical head.
+    let canonical: Vec<&consensus_model::BlockRecord> = full
+        .sealed
+        .iter()
+        .filter(|b| full.finalized[b.id.0 as usize].1)
+        .collect();
+    assert_eq!(canonical.len() as u64, summary.canonical_height);
+    let mut parent = BlockId(0);
+    for (h, b) in canonical.iter().enumerate() {
+        assert_eq!((b.height, b.parent), (h as u64 + 1, parent));
+        parent = b.id;
+    }
+    assert_eq!(parent, summary.canonical_head);
+    assert!(canonical.len() < full.sealed.len(), "no forks to judge");
+}

@@ -26,7 +26,7 @@ use economics::economy::ChainHoldings;
 use consensus_model::contracts::{
     ContractEvent, ContractsError, DrivenContracts, EpochRecord, ValidatorStatus,
 };
-use consensus_model::record::{BlockRecord, DayStats, Recorder, ReorgRecord};
+use consensus_model::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
 use consensus_model::{
     BlockContext, ConsensusConfig, ConsensusSim, ValidatorId, ValidatorSetSource,
 };
@@ -40,7 +40,8 @@ use crate::table::{ColumnData, Field, Table};
 /// simulated day in [`crate::run`]; the whole run with [`run_chain`]); the rest are counted as
 /// dropped (`contract_events_dropped` in the summary).
 pub const MAX_CONTRACT_RECORDS: usize = 2_000_000;
-/// Most block rows held between two takes (sampled with `outputs.blocks_every`).
+/// Most sampled block rows held (waiting for their canonical verdict, or to be taken); more are
+/// counted in [`ChainLog::blocks_dropped`]. Pruning keeps the wait to a few simulated days.
 pub const MAX_BLOCK_ROWS: usize = 2_000_000;
 
 /// A failure of the coupled source.
@@ -175,30 +176,44 @@ impl ValidatorSetSource for ChainSource {
     }
 }
 
-/// Collects chain observables: daily statistics and (sampled) blocks; reorg depths are counted.
+/// Collects chain observables: daily statistics and (sampled) blocks with their final
+/// canonical verdict; reorg depths are counted.
 #[derive(Debug, Default)]
 pub struct ChainLog {
     /// Finalised days.
     pub days: Vec<DayStats>,
-    /// Sampled blocks.
-    pub blocks: Vec<BlockRecord>,
+    /// Sampled blocks whose canonical verdict is final, in sealing order.
+    pub blocks: Vec<(BlockRecord, bool)>,
+    /// Sampled blocks waiting for their verdict (those above the pruning horizon).
+    pub pending: std::collections::VecDeque<BlockRecord>,
     /// Keep every this many sealed blocks (0 = none).
     pub blocks_every: u64,
     /// Blocks sealed so far.
     pub sealed: u64,
+    /// Sampled blocks not kept because [`MAX_BLOCK_ROWS`] were waiting.
+    pub blocks_dropped: u64,
     /// Reorganisations by depth (index = depth, capped at the last bucket).
     pub reorg_depths: Vec<u64>,
 }
 
 impl Recorder for ChainLog {
     fn block(&mut self, block: &BlockRecord) {
-        if self.blocks_every > 0
-            && self.sealed.is_multiple_of(self.blocks_every)
-            && self.blocks.len() < MAX_BLOCK_ROWS
-        {
-            self.blocks.push(*block);
+        if self.blocks_every > 0 && self.sealed.is_multiple_of(self.blocks_every) {
+            if self.blocks.len() + self.pending.len() < MAX_BLOCK_ROWS {
+                self.pending.push_back(*block);
+            } else {
+                self.blocks_dropped += 1;
+            }
         }
         self.sealed += 1;
+    }
+    fn finalized(&mut self, id: BlockId, canonical: bool) {
+        // Verdicts come in id order, as the sampled blocks were sealed.
+        if self.pending.front().is_some_and(|b| b.id == id)
+            && let Some(b) = self.pending.pop_front()
+        {
+            self.blocks.push((b, canonical));
+        }
     }
     fn reorg(&mut self, reorg: &ReorgRecord) {
         let depth = usize::try_from(reorg.depth).unwrap_or(usize::MAX).min(63);
@@ -250,8 +265,8 @@ pub struct ChainOutput {
 pub struct ChainRecords {
     /// Finalised days before the horizon.
     pub days: Vec<DayStats>,
-    /// Sampled blocks.
-    pub blocks: Vec<BlockRecord>,
+    /// Sampled blocks whose canonical verdict is final, with it.
+    pub blocks: Vec<(BlockRecord, bool)>,
     /// The contracts' per-validator epoch records.
     pub epochs: Vec<EpochRecord>,
     /// The contracts' kept events with their height and time.
@@ -424,8 +439,10 @@ pub fn chain_daily_table(days: &[DayStats]) -> Table {
     t
 }
 
-/// Sampled blocks.
-pub fn blocks_table(blocks: &[BlockRecord]) -> Table {
+/// Sampled blocks with their final canonical verdict (SPEC §8: on the canonical chain at the
+/// end of the run; a block below the pruning horizon keeps the verdict it got then).
+pub fn blocks_table(rows: &[(BlockRecord, bool)]) -> Table {
+    let blocks: Vec<&BlockRecord> = rows.iter().map(|(b, _)| b).collect();
     let mut t = Table::new("blocks");
     t.push(
         "height",
@@ -462,6 +479,10 @@ pub fn blocks_table(blocks: &[BlockRecord]) -> Table {
     t.push(
         "in_turn",
         ColumnData::Bool(blocks.iter().map(|b| b.in_turn).collect()),
+    );
+    t.push(
+        "canonical",
+        ColumnData::Bool(rows.iter().map(|(_, c)| *c).collect()),
     );
     t
 }

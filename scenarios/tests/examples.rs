@@ -171,3 +171,47 @@ fn streaming_gives_the_same_rows_and_digest_as_memory() {
         assert!(streamed.entries.iter().any(|e| e.streamed), "{example}");
     }
 }
+
+#[test]
+fn the_block_table_marks_exactly_the_canonical_chain() {
+    // partition-healing samples every block (`blocks_every = 1`).
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join("partition-healing.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let loaded = scenarios::load_point(
+        &doc,
+        &[("run.horizon_days".to_owned(), toml::Value::Integer(1))],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let column = |t: &scenarios::Table, name: &str| {
+        t.columns
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.data.clone())
+            .unwrap_or_else(|| panic!("{}.{name} missing", t.name))
+    };
+    let blocks = out.tables.iter().find(|t| t.name == "blocks").unwrap();
+    let (scenarios::ColumnData::Bool(canonical), scenarios::ColumnData::U64(height)) =
+        (column(blocks, "canonical"), column(blocks, "height"))
+    else {
+        panic!("column types");
+    };
+    let scenarios::ColumnData::U64(top) = column(&out.summary, "canonical_height") else {
+        panic!("summary type");
+    };
+    // One canonical block per height 1..=canonical height, and forks that are not.
+    let mut canonical_heights: Vec<u64> = height
+        .iter()
+        .zip(&canonical)
+        .filter(|(_, c)| **c)
+        .map(|(h, _)| *h)
+        .collect();
+    canonical_heights.sort_unstable();
+    assert_eq!(canonical_heights, (1..=top[0]).collect::<Vec<_>>());
+    assert!(
+        canonical.iter().any(|c| !c),
+        "the partition should leave losing blocks"
+    );
+}
