@@ -318,11 +318,23 @@ fn validators(t: &Table) -> Vec<Chart> {
 }
 
 fn histogram(id: &str, title: &str, x_label: &str, values: &[u128], width: u128) -> Chart {
+    histogram_counted(id, title, x_label, values.iter().map(|&v| (v, 1)), width)
+}
+
+/// A histogram of `(value, how many times)` pairs.
+fn histogram_counted(
+    id: &str,
+    title: &str,
+    x_label: &str,
+    values: impl Iterator<Item = (u128, u64)>,
+    width: u128,
+) -> Chart {
     let width = width.max(1);
     let mut bins: BTreeMap<u128, u64> = BTreeMap::new();
     let cap = u128::from(MAX_BINS - 1);
-    for v in values {
-        *bins.entry((v / width).min(cap)).or_default() += 1;
+    for (v, n) in values {
+        let bin = bins.entry((v / width).min(cap)).or_default();
+        *bin = bin.saturating_add(n);
     }
     let scale = |b: u128| (b * width) as f64;
     let mut c = chart(
@@ -340,8 +352,47 @@ fn histogram(id: &str, title: &str, x_label: &str, values: &[u128], width: u128)
     c
 }
 
+/// Block intervals: from a counted table (`interval_ms` with `blocks`, as the report reads long
+/// block tables), from `interval_ms`, or from each block's time minus its parent's.
 fn block_intervals(blocks: &Table) -> Option<Chart> {
-    let ms: Vec<u128> = if let Some(v) = ints(blocks, "interval_ms") {
+    let counted: Vec<(u128, u64)> =
+        if let (Some(ms), Some(n)) = (ints(blocks, "interval_ms"), ints(blocks, "blocks")) {
+            ms.into_iter()
+                .zip(n)
+                .map(|(v, n)| (v, u64::try_from(n).unwrap_or(u64::MAX)))
+                .collect()
+        } else {
+            block_interval_values(blocks)?
+                .into_iter()
+                .map(|v| (v, 1))
+                .collect()
+        };
+    let total: u64 = counted.iter().map(|(_, n)| *n).sum();
+    if total == 0 {
+        return None;
+    }
+    // Whole seconds per bin, or finer when every interval is short.
+    let max = counted.iter().map(|(v, _)| *v).max().unwrap_or(0);
+    let width = (max / u128::from(MAX_BINS)).max(if max < 10_000 { 100 } else { 1_000 });
+    let mut c = histogram_counted(
+        "block_intervals",
+        "Block interval histogram",
+        "interval to the parent block (s)",
+        counted.into_iter(),
+        width,
+    );
+    c.title = format!("Block interval histogram ({total} blocks)");
+    if let ChartKind::Histogram(bins) = &mut c.kind {
+        for b in bins.iter_mut() {
+            *b = (b.0 / 1000.0, b.1 / 1000.0, b.2);
+        }
+    }
+    Some(c)
+}
+
+/// Each block's interval to its parent, from the columns a blocks table has.
+fn block_interval_values(blocks: &Table) -> Option<Vec<u128>> {
+    Some(if let Some(v) = ints(blocks, "interval_ms") {
         v
     } else if let (Some(id), Some(parent), Some(t)) = (
         ints(blocks, "block_id"),
@@ -366,27 +417,7 @@ fn block_intervals(blocks: &Table) -> Option<Chart> {
     } else {
         let t = ints(blocks, "time_ms")?;
         t.windows(2).map(|w| w[1].saturating_sub(w[0])).collect()
-    };
-    if ms.is_empty() {
-        return None;
-    }
-    // Whole seconds per bin, or finer when every interval is short.
-    let max = ms.iter().copied().max().unwrap_or(0);
-    let width = (max / u128::from(MAX_BINS)).max(if max < 10_000 { 100 } else { 1_000 });
-    let mut c = histogram(
-        "block_intervals",
-        "Block interval histogram",
-        "interval to the parent block (s)",
-        &ms,
-        width,
-    );
-    c.title = format!("Block interval histogram ({} blocks)", ms.len());
-    if let ChartKind::Histogram(bins) = &mut c.kind {
-        for b in bins.iter_mut() {
-            *b = (b.0 / 1000.0, b.1 / 1000.0, b.2);
-        }
-    }
-    Some(c)
+    })
 }
 
 fn forks(tables: &[Table]) -> Vec<Chart> {

@@ -20,8 +20,8 @@ use crate::chart::{Chart, ChartError, render_png, render_svg};
 use crate::charts::{fan_charts, run_charts, summary_charts};
 use crate::csv::write_table_csv;
 use crate::frame::{
-    FrameError, parquet_column_names, read_parquet_columns, read_parquet_slice, read_parquet_table,
-    table_to_parquet, wei_to_dcc,
+    FrameError, parquet_column_names, read_parquet_slice, read_parquet_table, table_to_parquet,
+    wei_to_dcc,
 };
 use crate::output::{MANIFEST, RunManifest, SUMMARY, SweepManifest, read_run_manifest, run_dir};
 use crate::quantile::{QuantileError, RunDaily, daily_quantiles};
@@ -338,11 +338,10 @@ const CHARTED_TABLES: [&str; 7] = [
 ];
 /// Columns of the `blocks` table the block-interval chart reads.
 const BLOCK_COLUMNS: [&str; 4] = ["block_id", "parent_id", "time_ms", "interval_ms"];
-/// The most rows of a per-block table loaded for a chart (the first ones, in file order).
-pub const MAX_CHART_ROWS: usize = 500_000;
 
-/// Loads the tables a run manifest lists (`<stem>.csv` in `files`) that charts use; the
-/// `blocks` table only in part (its interval columns, first [`MAX_CHART_ROWS`] rows).
+/// Loads the tables a run manifest lists (`<stem>.csv` in `files`) that charts use; the long
+/// ones (`validators`, `blocks`) are read a chunk at a time and reduced to what their charts
+/// draw, so memory does not grow with the horizon.
 fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
     let mut tables = Vec::new();
     for f in m.files.keys() {
@@ -353,9 +352,7 @@ fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
         if stem == "validators" && pq.is_file() {
             tables.push(validators_per_epoch(&pq, stem)?);
         } else if stem == "blocks" && pq.is_file() {
-            let t = read_parquet_columns(&pq, stem, &BLOCK_COLUMNS, MAX_CHART_ROWS)
-                .map_err(|source| ReportError::Frame { path: pq, source })?;
-            tables.push(t);
+            tables.push(block_intervals_counted(&pq, stem)?);
         } else if (CHARTED_TABLES.contains(&stem) || stem == "blocks")
             && let Some(t) = load_table(dir, stem)?
         {
@@ -520,6 +517,80 @@ fn validators_per_epoch_with(
             },
         );
     }
+    Ok(t)
+}
+
+/// Sampled blocks kept for finding a block's parent while reading a blocks table in chunks
+/// (parents are a few blocks back; one further back is not counted).
+const PARENT_WINDOW_BLOCKS: usize = 1 << 18;
+
+/// The block-interval histogram's input from a blocks table of any length: how many blocks had
+/// each interval to their parent (`interval_ms`, `blocks`), read a chunk at a time. Only blocks
+/// whose parent is in the table (every block with `blocks_every = 1`) have an interval.
+fn block_intervals_counted(pq: &Path, stem: &str) -> Result<Table, ReportError> {
+    block_intervals_counted_with(pq, stem, CHART_CHUNK_ROWS)
+}
+
+fn block_intervals_counted_with(
+    pq: &Path,
+    stem: &str,
+    chunk_rows: usize,
+) -> Result<Table, ReportError> {
+    let frame_err = |source| ReportError::Frame {
+        path: pq.to_path_buf(),
+        source,
+    };
+    let names = parquet_column_names(pq).map_err(frame_err)?;
+    let given = names.iter().any(|n| n == "interval_ms");
+    let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut recent: std::collections::VecDeque<(u64, u64)> = std::collections::VecDeque::new();
+    let mut offset = 0;
+    loop {
+        let chunk =
+            read_parquet_slice(pq, stem, &BLOCK_COLUMNS, offset, chunk_rows).map_err(frame_err)?;
+        let rows = chunk.rows();
+        let col = |name: &str| match chunk.columns.iter().find(|c| c.name == name) {
+            Some(scenarios::Column {
+                data: ColumnData::U64(v),
+                ..
+            }) => Some(v),
+            _ => None,
+        };
+        if given {
+            for &ms in col("interval_ms").into_iter().flatten() {
+                *counts.entry(ms).or_default() += 1;
+            }
+        } else if let (Some(ids), Some(parents), Some(times)) =
+            (col("block_id"), col("parent_id"), col("time_ms"))
+        {
+            for ((&id, &parent), &time) in ids.iter().zip(parents).zip(times) {
+                if id != parent
+                    && let Ok(i) = recent.binary_search_by_key(&parent, |e| e.0)
+                {
+                    *counts.entry(time.saturating_sub(recent[i].1)).or_default() += 1;
+                }
+                if recent.back().is_none_or(|b| b.0 < id) {
+                    recent.push_back((id, time));
+                    if recent.len() > PARENT_WINDOW_BLOCKS {
+                        recent.pop_front();
+                    }
+                }
+            }
+        }
+        offset += rows;
+        if rows < chunk_rows {
+            break;
+        }
+    }
+    let mut t = Table::new(stem);
+    t.push(
+        "interval_ms",
+        ColumnData::U64(counts.keys().copied().collect()),
+    );
+    t.push(
+        "blocks",
+        ColumnData::U64(counts.values().copied().collect()),
+    );
     Ok(t)
 }
 
@@ -928,6 +999,37 @@ mod tests {
             ["height", "stake_wei", "punishments_total", "jailings_total"]
         );
         assert_eq!(run_charts(&[summed]), run_charts(&[t]));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn block_intervals_counted_in_chunks_give_the_same_chart() {
+        // Forks: every 5th block has a sibling; ids in sealing order, parents a few ids back.
+        let mut ids = Vec::new();
+        let mut parents = Vec::new();
+        let mut times = Vec::new();
+        let mut tip = 0_u64;
+        for i in 1..3000_u64 {
+            ids.push(i);
+            parents.push(tip);
+            times.push(i * 6_000 + (i * 7919) % 5_500);
+            if i % 5 != 0 {
+                tip = i;
+            }
+        }
+        let mut t = Table::new("blocks");
+        t.push("height", ColumnData::U64(ids.clone()));
+        t.push("time_ms", ColumnData::U64(times));
+        t.push("block_id", ColumnData::U64(ids));
+        t.push("parent_id", ColumnData::U64(parents));
+        let dir = std::env::temp_dir().join(format!("dcfs-report-blk-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let pq = dir.join("blocks.parquet");
+        fs::write(&pq, table_to_parquet(&t).unwrap()).unwrap();
+        let counted = block_intervals_counted_with(&pq, "blocks", 97).unwrap();
+        let (a, b) = (run_charts(&[counted]), run_charts(&[t]));
+        assert_eq!(a.len(), 1);
+        assert_eq!(a, b);
         fs::remove_dir_all(&dir).unwrap();
     }
 
