@@ -372,7 +372,7 @@ struct World<S, R> {
     adjacency: Option<Vec<Vec<u32>>>,
     /// Blocks sealed per height (saturating), from height `per_height_base` up: only the
     /// heights above the pruning horizon are kept (nothing is sealed below a node's head).
-    per_height: std::collections::VecDeque<u8>,
+    per_height: Vec<u8>,
     per_height_base: u64,
     best: u32,
     source: S,
@@ -1260,7 +1260,7 @@ impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
             attempt_min: (0, 0),
             attempt_min_exact: false,
             adjacency,
-            per_height: std::collections::VecDeque::from([1]),
+            per_height: vec![1],
             per_height_base: 0,
             best: 0,
             source,
