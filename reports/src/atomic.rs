@@ -30,7 +30,9 @@ pub fn write_atomically<E>(
     result
 }
 
-fn temp_path(path: &Path) -> PathBuf {
+/// The hidden temporary name beside `path` that atomic and streamed writes use
+/// (`.<file>.tmp-<pid>`).
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

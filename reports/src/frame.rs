@@ -331,11 +331,7 @@ impl ParquetTableWriter {
     /// Starts `path`; `first` fixes the columns (names and types) every batch must have. The
     /// first batch is written too (it may be empty of rows).
     pub fn create(path: &Path, first: &Table) -> Result<Self, FrameError> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = crate::atomic::temp_path(path);
         let df = table_to_frame(first)?;
         let file = File::create(&tmp).map_err(|source| FrameError::Io {
             path: tmp.clone(),

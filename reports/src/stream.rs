@@ -14,6 +14,7 @@ use scenarios::{SinkError, Table, TableSink};
 use sha2::{Digest as _, Sha256};
 use sim_core::Digest;
 
+use crate::atomic::temp_path;
 use crate::csv::{write_csv_header, write_csv_rows};
 use crate::frame::ParquetTableWriter;
 use crate::output::OutputError;
@@ -60,14 +61,6 @@ impl std::fmt::Debug for RunFiles {
             .field("tables", &self.tables.keys().collect::<Vec<_>>())
             .finish()
     }
-}
-
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 impl RunFiles {

@@ -114,17 +114,7 @@ impl Table {
 
     /// An empty table with the same name and columns (names and types).
     pub fn empty_like(&self) -> Table {
-        Table {
-            name: self.name.clone(),
-            columns: self
-                .columns
-                .iter()
-                .map(|c| Column {
-                    name: c.name.clone(),
-                    data: c.data.empty_like(),
-                })
-                .collect(),
-        }
+        self.slice(0, 0)
     }
 
     /// Rows `start..end` as a new table.
