@@ -56,6 +56,13 @@ pub enum TieBreak {
     Coin,
     /// Keep the block seen first.
     FirstSeen,
+    /// EIP-3436 (Clique block choice rule, implemented by Besu) in place of the coin: at equal
+    /// total difficulty and height, prefer the block whose signer's last in-turn assignment is
+    /// least recent, `(height − signer's index in the active set) mod set size` largest, then
+    /// the lowest block hash (here a fixed 64-bit mix of parent, height, time and signer that
+    /// every node computes alike). Every node ranks competing heads the same way, so equal-TD
+    /// forks cannot split the validators for good (see `docs/paper-vs-spec.md`).
+    Eip3436,
 }
 
 /// One-way latency of a message on a link, sampled per message from the sender's stream.

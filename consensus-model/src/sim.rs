@@ -133,6 +133,18 @@ struct Block {
 
 const _: () = assert!(std::mem::size_of::<Block>() == 56);
 
+/// A stand-in for a block's hash (EIP-3436 rule 4): SplitMix64 over parent, height, time and
+/// signer, so every node derives the same value for the same block.
+fn block_hash(b: &Block) -> u64 {
+    let mut z = u64::from(b.parent)
+        ^ b.height.rotate_left(21)
+        ^ b.time_ms.rotate_left(42)
+        ^ u64::from(b.producer).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// The block arena: ids are global and increasing; blocks below `base` have been pruned.
 #[derive(Debug, Default)]
 struct Arena {
@@ -750,7 +762,13 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
             in_turn,
         });
         let best = &self.blocks[self.best];
-        if block.td > best.td || (block.td == best.td && block.height < best.height) {
+        if block.td > best.td
+            || (block.td == best.td && block.height < best.height)
+            || (self.cfg.tie_break == TieBreak::Eip3436
+                && block.td == best.td
+                && block.height == best.height
+                && self.eip3436_prefers(id, self.best))
+        {
             self.best = id;
         }
         self.nodes[node].head = id;
@@ -786,6 +804,9 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 
     fn deliver(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
+        // EIP-3436 ranks two heads the same on every node; only consulted at equal TD and height.
+        let eip3436 = self.cfg.tie_break == TieBreak::Eip3436
+            && self.eip3436_prefers(block, self.nodes[node].head);
         let n = &mut self.nodes[node];
         if n.down > 0 || n.head == block {
             return Ok(());
@@ -809,6 +830,7 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
                     false
                 }
                 TieBreak::FirstSeen => false,
+                TieBreak::Eip3436 => eip3436,
             }
         } else {
             false
@@ -819,6 +841,28 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         n.seen[n.seen_next as usize % SEEN_RING] = block;
         n.seen_next = n.seen_next.wrapping_add(1);
         self.adopt(node, block, q)
+    }
+
+    /// EIP-3436 rules 3 and 4 for two blocks of equal total difficulty and height: true if `a`
+    /// is preferred to `b` (its signer was in turn less recently; then the lower stand-in hash).
+    fn eip3436_prefers(&self, a: u32, b: u32) -> bool {
+        let key = |id: u32| {
+            let Some(x) = self.blocks.get(id) else {
+                return (0, u64::MAX);
+            };
+            // The set the block was sealed under is its parent's child set.
+            let set = self
+                .blocks
+                .get(x.parent)
+                .map_or(x.child_set, |p| p.child_set);
+            let members = &self.sets[set as usize].members;
+            let n = members.len().max(1) as u64;
+            let index = members.iter().position(|&m| m == x.producer).unwrap_or(0) as u64;
+            let since_in_turn = (x.height % n + n - index % n) % n;
+            (since_in_turn, block_hash(x))
+        };
+        let (ka, kb) = (key(a), key(b));
+        ka.0 > kb.0 || (ka.0 == kb.0 && ka.1 < kb.1)
     }
 
     /// Makes `block` the head of `node`: records a reorganisation if it does not extend the old

@@ -338,9 +338,31 @@ struct ChainChecker {
     weight: BTreeMap<BlockId, (u64, Height)>,
     /// Records already checked.
     done: usize,
-    /// Expected canonical head: heaviest, then lowest height, then first sealed.
+    /// Expected canonical head: heaviest, then lowest height, then first sealed (or, with
+    /// `eip3436`, the EIP-3436 preference).
     canonical: (u64, Height, BlockId),
+    /// EIP-3436 mode: the reference rule-3/4 key of each block (and the canonical head's).
+    eip3436: Option<BTreeMap<BlockId, (u64, u64)>>,
+    /// EIP-3436 mode: every validator, ascending (node index = position).
+    validators: Vec<ValidatorId>,
     steps: u64,
+}
+
+/// The engine's stand-in block hash for EIP-3436 rule 4, recomputed from the block record
+/// (parent arena id, height, timestamp, signer's node index = position of its id in the
+/// ascending validator list).
+fn reference_block_hash(rec: &BlockRecord, validators: &[ValidatorId]) -> u64 {
+    let node = validators
+        .iter()
+        .position(|&v| v == rec.producer)
+        .unwrap_or(0) as u64;
+    let mut z = u64::from(rec.parent.0)
+        ^ rec.height.rotate_left(21)
+        ^ rec.time.as_ms().rotate_left(42)
+        ^ node.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl ChainChecker {
@@ -352,7 +374,18 @@ impl ChainChecker {
             weight: BTreeMap::from([(BlockId(0), (0, 0))]),
             done: 0,
             canonical: (0, 0, BlockId(0)),
+            eip3436: None,
+            validators: Vec::new(),
             steps: 0,
+        }
+    }
+
+    /// A checker whose canonical-head reference applies EIP-3436 at full ties.
+    fn with_eip3436(genesis_set: &[ValidatorId], validators: &[ValidatorId]) -> Self {
+        ChainChecker {
+            eip3436: Some(BTreeMap::from([(BlockId(0), (0, u64::MAX))])),
+            validators: validators.to_vec(),
+            ..ChainChecker::new(genesis_set)
         }
     }
 
@@ -449,8 +482,26 @@ impl ChainChecker {
         prop_assert_eq!(engine, reference, "recents of {:?}", rec.id);
         let key = (rec.total_difficulty, rec.height, rec.id);
         let best = self.canonical;
-        if key.0 > best.0 || (key.0 == best.0 && key.1 < best.1) {
+        // EIP-3436 rules 3 and 4: blocks since the signer was last in turn under the set it
+        // sealed with (largest wins), then the lower stand-in hash.
+        let eip_key = (
+            (rec.height + set.len() as u64
+                - set.iter().position(|&v| v == rec.producer).unwrap_or(0) as u64
+                    % set.len() as u64)
+                % set.len() as u64,
+            reference_block_hash(rec, &self.validators),
+        );
+        let eip_wins = self.eip3436.as_ref().is_some_and(|keys| {
+            let b = keys.get(&best.2).copied().unwrap_or((0, u64::MAX));
+            key.0 == best.0
+                && key.1 == best.1
+                && (eip_key.0 > b.0 || (eip_key.0 == b.0 && eip_key.1 < b.1))
+        });
+        if key.0 > best.0 || (key.0 == best.0 && key.1 < best.1) || eip_wins {
             self.canonical = key;
+        }
+        if let Some(keys) = self.eip3436.as_mut() {
+            keys.insert(rec.id, eip_key);
         }
         self.weight
             .insert(rec.id, (rec.total_difficulty, rec.height));
@@ -708,7 +759,11 @@ fn build_live(s: &LiveScenario, online: &[ValidatorId], others: &[ValidatorId]) 
 /// them if `all_online`) online and connected for the whole run, at every step the online validators' heads (and,
 /// without partitions, the canonical head) are at most [`gap_bound_ms`] old, and at the end no
 /// two consecutive canonical blocks are further apart than that.
-fn check_growth(s: &LiveScenario, all_online: bool) -> Result<(), TestCaseError> {
+fn check_growth(
+    s: &LiveScenario,
+    all_online: bool,
+    tie_break: Option<TieBreak>,
+) -> Result<(), TestCaseError> {
     let l = recents_window(s.n as usize) as u32;
     let k = if all_online {
         s.n
@@ -716,7 +771,10 @@ fn check_growth(s: &LiveScenario, all_online: bool) -> Result<(), TestCaseError>
         l + s.online_pick % (s.n - l + 1)
     };
     let (online, others) = split_validators(s.n, k, s.seed);
-    let c = build_live(s, &online, &others);
+    let mut c = build_live(s, &online, &others);
+    if let Some(t) = tie_break {
+        c.tie_break = t;
+    }
     let bound = gap_bound_ms(s);
     let mut sim = ConsensusSim::new(
         c.clone(),
@@ -725,7 +783,11 @@ fn check_growth(s: &LiveScenario, all_online: bool) -> Result<(), TestCaseError>
         Trace::default(),
     )
     .map_err(|e| fail(e.to_string()))?;
-    let mut checker = ChainChecker::new(&c.genesis_set);
+    let mut checker = if c.tie_break == TieBreak::Eip3436 {
+        ChainChecker::with_eip3436(&c.genesis_set, &c.validators)
+    } else {
+        ChainChecker::new(&c.genesis_set)
+    };
     let online_nodes: Vec<usize> = online
         .iter()
         .filter_map(|&v| c.node_index(NodeRef::Validator(v)))
@@ -802,7 +864,7 @@ proptest! {
     #[test]
     #[ignore = "SPEC §2.3 liveness fails with >= L online: equal-TD fork deadlock (reported)"]
     fn chain_grows_with_at_least_l_online(s in live_scenario(1)) {
-        check_growth(&s, false)?;
+        check_growth(&s, false, None)?;
     }
 
     /// Invariant 4 where this engine guarantees it (SPEC §2.3, §2.4): with k ≥ L validators
@@ -815,7 +877,7 @@ proptest! {
         s.lat = Lat::Constant(0);
         s.slow.clear();
         s.gossip = None;
-        check_growth(&s, false)?;
+        check_growth(&s, false, None)?;
     }
 
     /// Invariant 4 with every validator online (any bounded latency, slow validators): ignored
@@ -824,7 +886,23 @@ proptest! {
     #[test]
     #[ignore = "equal-TD fork deadlock also with all validators online (reported)"]
     fn chain_grows_with_all_online(s in live_scenario(1)) {
-        check_growth(&s, true)?;
+        check_growth(&s, true, None)?;
+    }
+
+    /// Invariant 4 as SPEC §2.3 states it, under the EIP-3436 block choice rule
+    /// (`TieBreak::Eip3436`): with k ≥ L validators online and connected, any bounded latency,
+    /// slow validators, offline and partitioned others, the chain they follow never goes longer
+    /// than the bound without a block. Every node ranks equal-TD heads alike, so the fork that
+    /// deadlocks the HECO coin (the two ignored properties above) resolves.
+    #[test]
+    fn chain_grows_with_at_least_l_online_under_eip3436(s in live_scenario(1)) {
+        check_growth(&s, false, Some(TieBreak::Eip3436))?;
+    }
+
+    /// Invariant 4 with every validator online, under EIP-3436.
+    #[test]
+    fn chain_grows_with_all_online_under_eip3436(s in live_scenario(1)) {
+        check_growth(&s, true, Some(TieBreak::Eip3436))?;
     }
 
     /// Invariant 4, converse (SPEC §2.3): when all but k < L validators go offline for good at

@@ -97,6 +97,7 @@ impl Default for RawConsensus {
 pub enum RawTieBreak {
     Coin,
     FirstSeen,
+    Eip3436,
 }
 
 /// Latency models (integer ms; σ in thousandths).
@@ -480,6 +481,7 @@ pub fn consensus_to_engine(raw: &RawConsensus) -> Result<ConsensusConfig, Issue>
     cfg.tie_break = match raw.tie_break {
         RawTieBreak::Coin => TieBreak::Coin,
         RawTieBreak::FirstSeen => TieBreak::FirstSeen,
+        RawTieBreak::Eip3436 => TieBreak::Eip3436,
     };
     cfg.resync_ms = raw.resync_ms;
     cfg.finality_lag_ms = raw.finality_lag_ms;

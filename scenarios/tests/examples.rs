@@ -215,3 +215,41 @@ fn the_block_table_marks_exactly_the_canonical_chain() {
         "the partition should leave losing blocks"
     );
 }
+
+#[test]
+fn eip3436_fork_choice_keeps_alive_the_chain_the_coin_halts() {
+    // fork-choice-deadlock.toml, seed 8: 4 of 5 validators online (≥ L = 3), yet under the
+    // HECO coin the chain halts on an equal-difficulty fork; EIP-3436 keeps it growing.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join("fork-choice-deadlock.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let run = |tie_break: &str| {
+        let loaded = scenarios::load_point(
+            &doc,
+            &[
+                ("run.seed".to_owned(), toml::Value::Integer(8)),
+                (
+                    "consensus.tie_break".to_owned(),
+                    toml::Value::String(tie_break.to_owned()),
+                ),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let out = scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}"));
+        let get = |name: &str| match out.summary.columns.iter().find(|c| c.name == name) {
+            Some(scenarios::Column {
+                data: scenarios::ColumnData::U64(v),
+                ..
+            }) => v[0],
+            _ => panic!("summary.{name}"),
+        };
+        (get("canonical_height"), get("halted_days"))
+    };
+    let (coin_height, coin_halted) = run("coin");
+    let (eip_height, eip_halted) = run("eip3436");
+    assert_eq!(coin_halted, 1, "coin: height {coin_height}");
+    assert!(coin_height < 10_000);
+    assert_eq!(eip_halted, 0);
+    assert_eq!(eip_height, 14_409);
+}
