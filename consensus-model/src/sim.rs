@@ -763,11 +763,11 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
         });
         let best = &self.blocks[self.best];
         if block.td > best.td
-            || (block.td == best.td && block.height < best.height)
-            || (self.cfg.tie_break == TieBreak::Eip3436
-                && block.td == best.td
-                && block.height == best.height
-                && self.eip3436_prefers(id, self.best))
+            || (block.td == best.td
+                && (block.height < best.height
+                    || (block.height == best.height
+                        && self.cfg.tie_break == TieBreak::Eip3436
+                        && self.eip3436_prefers(id, self.best))))
         {
             self.best = id;
         }
@@ -804,9 +804,6 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
     }
 
     fn deliver(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
-        // EIP-3436 ranks two heads the same on every node; only consulted at equal TD and height.
-        let eip3436 = self.cfg.tie_break == TieBreak::Eip3436
-            && self.eip3436_prefers(block, self.nodes[node].head);
         let n = &mut self.nodes[node];
         if n.down > 0 || n.head == block {
             return Ok(());
@@ -830,7 +827,15 @@ impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
                     false
                 }
                 TieBreak::FirstSeen => false,
-                TieBreak::Eip3436 => eip3436,
+                TieBreak::Eip3436 => {
+                    // Every node ranks the two heads the same way.
+                    let head = n.head;
+                    return if self.eip3436_prefers(block, head) {
+                        self.adopt(node, block, q)
+                    } else {
+                        Ok(())
+                    };
+                }
             }
         } else {
             false
