@@ -258,6 +258,11 @@ pub fn parquet_column_names(path: &Path) -> Result<Vec<String>, FrameError> {
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
+/// The number of rows of a Parquet file (from its footer).
+pub fn parquet_row_count(path: &Path) -> Result<usize, FrameError> {
+    Ok(ParquetReader::new(open_file(path)?).num_rows()?)
+}
+
 /// Reads rows `offset .. offset + len` (fewer at the end) of the columns named in `wanted`
 /// (those the file has, in file order) back into an exact table: for reading a long table a
 /// chunk at a time.

@@ -20,8 +20,8 @@ use crate::chart::{Chart, ChartError, render_png, render_svg};
 use crate::charts::{fan_charts, run_charts, summary_charts};
 use crate::csv::write_table_csv;
 use crate::frame::{
-    FrameError, parquet_column_names, read_parquet_slice, read_parquet_table, table_to_parquet,
-    wei_to_dcc,
+    FrameError, parquet_column_names, parquet_row_count, read_parquet_slice, read_parquet_table,
+    table_to_parquet, wei_to_dcc,
 };
 use crate::output::{MANIFEST, RunManifest, SUMMARY, SweepManifest, read_run_manifest, run_dir};
 use crate::quantile::{QuantileError, RunDaily, daily_quantiles};
@@ -35,8 +35,12 @@ pub const CHARTS: &str = "charts";
 pub const QUANTILES: &str = "daily_quantiles";
 /// The most rows of the summary shown in a sweep page (all are in summary.csv).
 pub const MAX_SUMMARY_ROWS_SHOWN: usize = 200;
-/// The most table cells of one parameter point held in memory for quantiles.
+/// The most table cells of one parameter point held in memory for quantiles when its tables
+/// cannot be read by day ranges (no Parquet, or days that are not one row each from day 0).
 pub const MAX_POINT_CELLS: usize = 200_000_000;
+/// The table cells of one parameter point read at a time for quantiles: longer sweeps (many
+/// seeds × long horizons) are read a range of days at a time from every run's Parquet file.
+pub const QUANTILE_CHUNK_CELLS: usize = 16_000_000;
 
 /// A report problem.
 #[derive(Debug, thiserror::Error)]
@@ -804,6 +808,121 @@ fn sweep_quantiles(
     manifests: &[(PathBuf, RunManifest)],
     stem: &str,
 ) -> Result<(Option<Table>, Vec<u64>), ReportError> {
+    sweep_quantiles_with(dir, manifests, stem, QUANTILE_CHUNK_CELLS)
+}
+
+/// One run's per-day Parquet file.
+struct RunParquet {
+    run: u64,
+    path: PathBuf,
+    rows: usize,
+    columns: Vec<String>,
+}
+
+/// Each run's `<stem>.parquet` of one point with its rows and columns, if every run has one.
+fn point_parquets(
+    runs: &[(PathBuf, RunManifest)],
+    stem: &str,
+) -> Result<Option<Vec<RunParquet>>, ReportError> {
+    let mut out = Vec::new();
+    for (rdir, rm) in runs {
+        let pq = rdir.join(format!("{stem}.parquet"));
+        if !pq.is_file() {
+            return Ok(None);
+        }
+        let frame_err = |source| ReportError::Frame {
+            path: pq.clone(),
+            source,
+        };
+        let rows = parquet_row_count(&pq).map_err(frame_err)?;
+        let names = parquet_column_names(&pq).map_err(frame_err)?;
+        out.push(RunParquet {
+            run: rm.run_index,
+            path: pq,
+            rows,
+            columns: names,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// One point's quantiles computed a range of days at a time, or `None` if its tables cannot be
+/// read that way (then the caller loads them whole).
+fn chunked_point_quantiles(
+    parquets: &[RunParquet],
+    stem: &str,
+    point: u64,
+    budget_cells: usize,
+) -> Result<Option<Table>, ReportError> {
+    let max_rows = parquets.iter().map(|p| p.rows).max().unwrap_or(0);
+    let width: usize = parquets
+        .iter()
+        .map(|p| p.columns.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let days_per_chunk = (budget_cells / parquets.len().max(1) / width).max(1);
+    let mut out: Option<Table> = None;
+    let mut first_day = 0;
+    while first_day < max_rows {
+        let mut tables = Vec::with_capacity(parquets.len());
+        for RunParquet {
+            run,
+            path: pq,
+            columns: names,
+            ..
+        } in parquets
+        {
+            let wanted: Vec<&str> = names.iter().map(String::as_str).collect();
+            let t = read_parquet_slice(pq, stem, &wanted, first_day, days_per_chunk).map_err(
+                |source| ReportError::Frame {
+                    path: pq.clone(),
+                    source,
+                },
+            )?;
+            // Row i must be day first_day + i, or day ranges would split a day across chunks.
+            let days_in_order = match t.columns.iter().find(|c| c.name == "day").map(|c| &c.data) {
+                Some(ColumnData::U64(d)) => d
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &day)| day == (first_day + i) as u64),
+                _ => false,
+            };
+            if !days_in_order {
+                return Ok(None);
+            }
+            tables.push((*run, t));
+        }
+        let runs: Vec<RunDaily<'_>> = tables
+            .iter()
+            .filter(|(_, t)| t.rows() > 0)
+            .map(|(run, t)| RunDaily {
+                run: *run,
+                point,
+                daily: t,
+            })
+            .collect();
+        if !runs.is_empty() {
+            let q = daily_quantiles(&runs)?;
+            out = match out {
+                None => Some(q),
+                Some(acc) => Some(append_rows(acc, q).map_err(|message| ReportError::Bad {
+                    path: parquets[0].path.clone(),
+                    message,
+                })?),
+            };
+        }
+        first_day += days_per_chunk;
+    }
+    Ok(out)
+}
+
+fn sweep_quantiles_with(
+    dir: &Path,
+    manifests: &[(PathBuf, RunManifest)],
+    stem: &str,
+    budget_cells: usize,
+) -> Result<(Option<Table>, Vec<u64>), ReportError> {
     let mut quantiles: Option<Table> = None;
     let mut skipped = Vec::new();
     let mut start = 0;
@@ -814,32 +933,50 @@ fn sweep_quantiles(
                 .iter()
                 .take_while(|(_, r)| r.point_index == point)
                 .count();
-        let mut tables = Vec::new();
-        let mut cells = 0_usize;
-        for (rdir, rm) in &manifests[start..end] {
-            if let Some(t) = load_table(rdir, stem)? {
-                cells = cells.saturating_add(t.rows().saturating_mul(t.columns.len()));
-                if cells > MAX_POINT_CELLS {
-                    return Err(ReportError::Bad {
-                        path: rdir.clone(),
-                        message: format!(
-                            "{stem} tables of point {point} exceed {MAX_POINT_CELLS} cells"
-                        ),
-                    });
-                }
-                tables.push((rm.run_index, t));
+        let point_runs = &manifests[start..end];
+        start = end;
+        // Large points are read a range of days at a time, so memory stays within the budget
+        // whatever the number of seeds and the horizon.
+        let mut q = None;
+        if let Some(parquets) = point_parquets(point_runs, stem)? {
+            let cells: usize = parquets
+                .iter()
+                .map(|p| p.rows.saturating_mul(p.columns.len()))
+                .fold(0, usize::saturating_add);
+            if cells > budget_cells {
+                q = chunked_point_quantiles(&parquets, stem, point, budget_cells)?;
             }
         }
-        let runs: Vec<RunDaily<'_>> = tables
-            .iter()
-            .map(|(run, t)| RunDaily {
-                run: *run,
-                point,
-                daily: t,
-            })
-            .collect();
-        if !runs.is_empty() {
-            let q = daily_quantiles(&runs)?;
+        if q.is_none() {
+            let mut tables = Vec::new();
+            let mut cells = 0_usize;
+            for (rdir, rm) in point_runs {
+                if let Some(t) = load_table(rdir, stem)? {
+                    cells = cells.saturating_add(t.rows().saturating_mul(t.columns.len()));
+                    if cells > MAX_POINT_CELLS {
+                        return Err(ReportError::Bad {
+                            path: rdir.clone(),
+                            message: format!(
+                                "{stem} tables of point {point} exceed {MAX_POINT_CELLS} cells"
+                            ),
+                        });
+                    }
+                    tables.push((rm.run_index, t));
+                }
+            }
+            let runs: Vec<RunDaily<'_>> = tables
+                .iter()
+                .map(|(run, t)| RunDaily {
+                    run: *run,
+                    point,
+                    daily: t,
+                })
+                .collect();
+            if !runs.is_empty() {
+                q = Some(daily_quantiles(&runs)?);
+            }
+        }
+        if let Some(q) = q {
             quantiles = match quantiles {
                 None => Some(q),
                 Some(acc) if same_columns(&acc, &q) => {
@@ -855,7 +992,6 @@ fn sweep_quantiles(
                 }
             };
         }
-        start = end;
     }
     Ok((quantiles, skipped))
 }
@@ -1030,6 +1166,75 @@ mod tests {
         let (a, b) = (run_charts(&[counted]), run_charts(&[t]));
         assert_eq!(a.len(), 1);
         assert_eq!(a, b);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn manifest(run: u64, point: u64) -> RunManifest {
+        RunManifest {
+            program: "t".into(),
+            scenario_file: "s.toml".into(),
+            sweep_id: "x".into(),
+            sweep_runs: 6,
+            run_index: run,
+            point_index: point,
+            seed: run,
+            overrides: Default::default(),
+            scenario_digest: String::new(),
+            scenario: serde_json::Value::Null,
+            files: Default::default(),
+            digest: String::new(),
+            tables: Vec::new(),
+            summary: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn sweep_quantiles_read_by_day_ranges_equal_whole_tables() {
+        let dir = std::env::temp_dir().join(format!("dcfs-report-q-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let mut manifests = Vec::new();
+        for run in 0..6_u64 {
+            let days = 500 - 7 * run; // runs of different lengths
+            let mut t = Table::new("daily");
+            // Run 5 skips day 3: its rows are not its days, so its point is read whole.
+            let day: Vec<u64> = (0..days).filter(|&d| run != 5 || d != 3).collect();
+            t.push(
+                "x_wei",
+                ColumnData::U128(
+                    day.iter()
+                        .map(|d| u128::from((d * 7919 + run * 104_729) % 1000) << 60)
+                        .collect(),
+                ),
+            );
+            t.push(
+                "n",
+                ColumnData::U64(day.iter().map(|d| (d + run) % 17).collect()),
+            );
+            t.push("day", ColumnData::U64(day));
+            let rdir = dir.join(format!("{run}"));
+            fs::create_dir_all(&rdir).unwrap();
+            fs::write(rdir.join("daily.parquet"), table_to_parquet(&t).unwrap()).unwrap();
+            manifests.push((rdir, manifest(run, run / 3)));
+        }
+        let whole = sweep_quantiles_with(&dir, &manifests, "daily", usize::MAX).unwrap();
+        let chunked = sweep_quantiles_with(&dir, &manifests, "daily", 3 * 3 * 40).unwrap();
+        assert!(whole.0.as_ref().unwrap().rows() > 900);
+        assert_eq!(whole, chunked);
+        // The chunked path is taken for point 0 (contiguous days): same result with any budget.
+        let point0 = &manifests[..3];
+        let parquets = point_parquets(point0, "daily").unwrap().unwrap();
+        let q = chunked_point_quantiles(&parquets, "daily", 0, 100)
+            .unwrap()
+            .unwrap();
+        let (all, _) = sweep_quantiles_with(&dir, point0, "daily", usize::MAX).unwrap();
+        assert_eq!(Some(q), all);
+        // Point 1 has a missing day: not readable by day ranges.
+        let parquets = point_parquets(&manifests[3..], "daily").unwrap().unwrap();
+        assert!(
+            chunked_point_quantiles(&parquets, "daily", 1, 100)
+                .unwrap()
+                .is_none()
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 
