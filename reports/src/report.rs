@@ -811,6 +811,24 @@ fn sweep_quantiles(
     sweep_quantiles_with(dir, manifests, stem, QUANTILE_CHUNK_CELLS)
 }
 
+/// The quantiles of one point's per-day tables `(run, table)` (tables without rows add
+/// nothing); `None` if no run has a row.
+fn point_quantiles(tables: &[(u64, Table)], point: u64) -> Result<Option<Table>, ReportError> {
+    let runs: Vec<RunDaily<'_>> = tables
+        .iter()
+        .filter(|(_, t)| t.rows() > 0)
+        .map(|(run, t)| RunDaily {
+            run: *run,
+            point,
+            daily: t,
+        })
+        .collect();
+    if runs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(daily_quantiles(&runs)?))
+}
+
 /// One run's per-day Parquet file.
 struct RunParquet {
     run: u64,
@@ -893,17 +911,7 @@ fn chunked_point_quantiles(
             }
             tables.push((*run, t));
         }
-        let runs: Vec<RunDaily<'_>> = tables
-            .iter()
-            .filter(|(_, t)| t.rows() > 0)
-            .map(|(run, t)| RunDaily {
-                run: *run,
-                point,
-                daily: t,
-            })
-            .collect();
-        if !runs.is_empty() {
-            let q = daily_quantiles(&runs)?;
+        if let Some(q) = point_quantiles(&tables, point)? {
             out = match out {
                 None => Some(q),
                 Some(acc) => Some(append_rows(acc, q).map_err(|message| ReportError::Bad {
@@ -964,17 +972,7 @@ fn sweep_quantiles_with(
                     tables.push((rm.run_index, t));
                 }
             }
-            let runs: Vec<RunDaily<'_>> = tables
-                .iter()
-                .map(|(run, t)| RunDaily {
-                    run: *run,
-                    point,
-                    daily: t,
-                })
-                .collect();
-            if !runs.is_empty() {
-                q = Some(daily_quantiles(&runs)?);
-            }
+            q = point_quantiles(&tables, point)?;
         }
         if let Some(q) = q {
             quantiles = match quantiles {
