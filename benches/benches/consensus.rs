@@ -2,9 +2,8 @@
 //! uniform 50–300 ms and ~1% random downtime (crash/recover, MTBF 990 min, MTTR 10 min); and
 //! the same with 1,000 relaying full nodes on a gossip overlay (degree 8).
 
-use consensus_model::{
-    ConsensusConfig, ConsensusSim, CountingRecorder, CrashRepair, Latency, StaticSet, Topology,
-};
+use benches::{CONSENSUS_BENCH_SEED, consensus_bench_config};
+use consensus_model::{ConsensusConfig, ConsensusSim, CountingRecorder, StaticSet, Topology};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::SimTime;
 use std::hint::black_box;
@@ -12,26 +11,13 @@ use std::hint::black_box;
 /// Simulated span per iteration: 2 days (≈ 28,800 blocks).
 const SPAN_MS: u64 = 2 * 86_400_000;
 
-fn config() -> ConsensusConfig {
-    let mut c = ConsensusConfig::with_validators(21).expect("valid defaults");
-    c.latency = Latency::Uniform {
-        min_ms: 50,
-        max_ms: 300,
-    };
-    c.faults.crash = Some(CrashRepair {
-        mtbf_ms: 99 * 600_000,
-        mttr_ms: 600_000,
-    });
-    c
-}
-
 fn run() -> u64 {
-    run_config(config(), SPAN_MS)
+    run_config(consensus_bench_config(), SPAN_MS)
 }
 
 /// 21 validators and 1,000 relaying full nodes (gossip degree 8), 2 simulated hours.
 fn gossip_config() -> ConsensusConfig {
-    let mut c = config();
+    let mut c = consensus_bench_config();
     c.full_nodes = 1_000;
     c.topology = Topology::Gossip {
         degree: 8,
@@ -42,8 +28,8 @@ fn gossip_config() -> ConsensusConfig {
 
 fn run_config(c: ConsensusConfig, span_ms: u64) -> u64 {
     let set = StaticSet(c.genesis_set.clone());
-    let mut sim =
-        ConsensusSim::new(c, 2026, set, CountingRecorder::default()).expect("valid config");
+    let mut sim = ConsensusSim::new(c, CONSENSUS_BENCH_SEED, set, CountingRecorder::default())
+        .expect("valid config");
     sim.run_until(SimTime::from_ms(span_ms)).expect("run");
     // Canonical blocks: a simulated year is 5.26M of them whatever the fork rate (this
     // scenario also seals ~30% extra out-of-turn blocks that lose).

@@ -1,13 +1,13 @@
 //! Runs the consensus bench scenario (21 validators, latency uniform 50–300 ms, ~1% random
 //! downtime) for a number of simulated days and prints the blocks sealed. Time it with
 //! `perf stat` or `time` to get blocks per CPU second on a loaded machine:
-//! `cargo run --release -p consensus-model --example throughput -- 30`. A second argument
+//! `cargo run --release -p benches --example throughput -- 30`. A second argument
 //! `digest` also prints the SHA-256 of the block trace (a quick exactness check of engine
 //! changes; it costs a hash per block, so leave it off when measuring).
 
+use benches::{CONSENSUS_BENCH_SEED, consensus_bench_config};
 use consensus_model::{
-    ConsensusConfig, ConsensusError, ConsensusSim, CountingRecorder, CrashRepair, DigestRecorder,
-    Latency, Recorder, StaticSet,
+    ConsensusError, ConsensusSim, CountingRecorder, DigestRecorder, Recorder, StaticSet,
 };
 use sim_core::SimTime;
 
@@ -15,17 +15,9 @@ fn run<R: Recorder>(
     days: u64,
     recorder: R,
 ) -> Result<(R, consensus_model::Summary), ConsensusError> {
-    let mut c = ConsensusConfig::with_validators(21)?;
-    c.latency = Latency::Uniform {
-        min_ms: 50,
-        max_ms: 300,
-    };
-    c.faults.crash = Some(CrashRepair {
-        mtbf_ms: 99 * 600_000,
-        mttr_ms: 600_000,
-    });
+    let c = consensus_bench_config();
     let set = StaticSet(c.genesis_set.clone());
-    let mut sim = ConsensusSim::new(c, 2026, set, recorder)?;
+    let mut sim = ConsensusSim::new(c, CONSENSUS_BENCH_SEED, set, recorder)?;
     sim.run_until(SimTime::from_day(days))?;
     let (rec, _, summary) = sim.finish();
     Ok((rec, summary))
