@@ -442,48 +442,25 @@ pub fn chain_daily_table(days: &[DayStats]) -> Table {
 /// Sampled blocks with their final canonical verdict (SPEC §8: on the canonical chain at the
 /// end of the run; a block below the pruning horizon keeps the verdict it got then).
 pub fn blocks_table(rows: &[(BlockRecord, bool)]) -> Table {
-    let blocks: Vec<&BlockRecord> = rows.iter().map(|(b, _)| b).collect();
+    let ints: [Field<(BlockRecord, bool), u64>; 8] = [
+        ("height", |(b, _)| b.height),
+        ("time_ms", |(b, _)| b.time.as_ms()),
+        ("sealed_at_ms", |(b, _)| b.sealed_at.as_ms()),
+        ("producer", |(b, _)| u64::from(b.producer.0)),
+        ("block_id", |(b, _)| u64::from(b.id.0)),
+        ("parent_id", |(b, _)| u64::from(b.parent.0)),
+        ("difficulty", |(b, _)| u64::from(b.difficulty)),
+        ("total_difficulty", |(b, _)| b.total_difficulty),
+    ];
+    let flags: [Field<(BlockRecord, bool), bool>; 2] =
+        [("in_turn", |(b, _)| b.in_turn), ("canonical", |(_, c)| *c)];
     let mut t = Table::new("blocks");
-    t.push(
-        "height",
-        ColumnData::U64(blocks.iter().map(|b| b.height).collect()),
-    );
-    t.push(
-        "time_ms",
-        ColumnData::U64(blocks.iter().map(|b| b.time.as_ms()).collect()),
-    );
-    t.push(
-        "sealed_at_ms",
-        ColumnData::U64(blocks.iter().map(|b| b.sealed_at.as_ms()).collect()),
-    );
-    t.push(
-        "producer",
-        ColumnData::U64(blocks.iter().map(|b| u64::from(b.producer.0)).collect()),
-    );
-    t.push(
-        "block_id",
-        ColumnData::U64(blocks.iter().map(|b| u64::from(b.id.0)).collect()),
-    );
-    t.push(
-        "parent_id",
-        ColumnData::U64(blocks.iter().map(|b| u64::from(b.parent.0)).collect()),
-    );
-    t.push(
-        "difficulty",
-        ColumnData::U64(blocks.iter().map(|b| u64::from(b.difficulty)).collect()),
-    );
-    t.push(
-        "total_difficulty",
-        ColumnData::U64(blocks.iter().map(|b| b.total_difficulty).collect()),
-    );
-    t.push(
-        "in_turn",
-        ColumnData::Bool(blocks.iter().map(|b| b.in_turn).collect()),
-    );
-    t.push(
-        "canonical",
-        ColumnData::Bool(rows.iter().map(|(_, c)| *c).collect()),
-    );
+    for (name, get) in ints {
+        t.push(name, ColumnData::U64(rows.iter().map(get).collect()));
+    }
+    for (name, get) in flags {
+        t.push(name, ColumnData::Bool(rows.iter().map(get).collect()));
+    }
     t
 }
 
@@ -498,19 +475,20 @@ fn status_name(s: ValidatorStatus) -> &'static str {
 
 /// Per validator per epoch records of the contracts.
 pub fn validators_table(e: &[EpochRecord]) -> Table {
+    let ids: [Field<EpochRecord, u64>; 3] = [
+        ("height", |r| r.height),
+        ("time_ms", |r| r.time.as_ms()),
+        ("validator", |r| u64::from(r.validator.0)),
+    ];
+    let counts: [Field<EpochRecord, u64>; 3] = [
+        ("missed", |r| u64::from(r.missed)),
+        ("punishments_total", |r| r.punishments_total),
+        ("jailings_total", |r| r.jailings_total),
+    ];
     let mut t = Table::new("validators");
-    t.push(
-        "height",
-        ColumnData::U64(e.iter().map(|r| r.height).collect()),
-    );
-    t.push(
-        "time_ms",
-        ColumnData::U64(e.iter().map(|r| r.time.as_ms()).collect()),
-    );
-    t.push(
-        "validator",
-        ColumnData::U64(e.iter().map(|r| u64::from(r.validator.0)).collect()),
-    );
+    for (name, get) in ids {
+        t.push(name, ColumnData::U64(e.iter().map(get).collect()));
+    }
     t.push(
         "status",
         ColumnData::Str(e.iter().map(|r| status_name(r.status).to_owned()).collect()),
@@ -519,18 +497,9 @@ pub fn validators_table(e: &[EpochRecord]) -> Table {
         "active_next",
         ColumnData::Bool(e.iter().map(|r| r.active_next).collect()),
     );
-    t.push(
-        "missed",
-        ColumnData::U64(e.iter().map(|r| u64::from(r.missed)).collect()),
-    );
-    t.push(
-        "punishments_total",
-        ColumnData::U64(e.iter().map(|r| r.punishments_total).collect()),
-    );
-    t.push(
-        "jailings_total",
-        ColumnData::U64(e.iter().map(|r| r.jailings_total).collect()),
-    );
+    for (name, get) in counts {
+        t.push(name, ColumnData::U64(e.iter().map(get).collect()));
+    }
     let amounts: [Field<EpochRecord, Amount>; 5] = [
         ("stake_wei", |r| r.stake_wei),
         ("income_wei", |r| r.income_wei),
