@@ -297,7 +297,8 @@ pub struct ParquetTableWriter {
     // Unbuffered (polars writes whole pages), so everything is in the file once `finish` returns.
     inner: polars::io::parquet::write::BatchedWriter<Arc<File>>,
     file: Arc<File>,
-    columns: Vec<(String, u8)>,
+    /// The columns (names and types) every batch must have, without rows.
+    schema: Table,
     tmp: PathBuf,
     path: PathBuf,
     rows: u64,
@@ -317,18 +318,17 @@ impl std::fmt::Debug for ParquetTableWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParquetTableWriter")
             .field("path", &self.path)
-            .field("columns", &self.columns)
+            .field(
+                "columns",
+                &self
+                    .schema
+                    .columns
+                    .iter()
+                    .map(|c| &c.name)
+                    .collect::<Vec<_>>(),
+            )
             .field("rows", &self.rows)
             .finish()
-    }
-}
-
-fn kind(d: &ColumnData) -> u8 {
-    match d {
-        ColumnData::U64(_) => 1,
-        ColumnData::U128(_) => 2,
-        ColumnData::Bool(_) => 3,
-        ColumnData::Str(_) => 4,
     }
 }
 
@@ -353,11 +353,7 @@ impl ParquetTableWriter {
         let mut w = ParquetTableWriter {
             inner,
             file,
-            columns: first
-                .columns
-                .iter()
-                .map(|c| (c.name.clone(), kind(&c.data)))
-                .collect(),
+            schema: first.empty_like(),
             tmp,
             path: path.to_path_buf(),
             rows: 0,
@@ -371,12 +367,7 @@ impl ParquetTableWriter {
 
     /// Appends the rows of `batch` (same columns as the first batch) as a new row group.
     pub fn write_batch(&mut self, batch: &Table) -> Result<(), FrameError> {
-        let same = batch.columns.len() == self.columns.len()
-            && batch
-                .columns
-                .iter()
-                .zip(&self.columns)
-                .all(|(c, (n, k))| c.name == *n && kind(&c.data) == *k);
+        let same = self.schema.same_columns(batch);
         if !same {
             return Err(FrameError::Schema(format!(
                 "{} has other columns than the first batch",

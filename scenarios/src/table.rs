@@ -34,16 +34,6 @@ impl ColumnData {
         self.len() == 0
     }
 
-    /// An empty column of the same type.
-    pub fn empty_like(&self) -> ColumnData {
-        match self {
-            ColumnData::U64(_) => ColumnData::U64(Vec::new()),
-            ColumnData::U128(_) => ColumnData::U128(Vec::new()),
-            ColumnData::Bool(_) => ColumnData::Bool(Vec::new()),
-            ColumnData::Str(_) => ColumnData::Str(Vec::new()),
-        }
-    }
-
     /// The type tag used in digests: u64 1, u128 2, bool 3, text 4.
     pub fn kind(&self) -> u64 {
         match self {
