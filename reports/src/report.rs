@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use scenarios::{ColumnData, Table};
@@ -368,6 +369,32 @@ fn run_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError> {
 
 /// Rows of a long table read at a time when a chart aggregates it.
 const CHART_CHUNK_ROWS: usize = 1 << 18;
+/// Reads the columns `wanted` of Parquet file `pq` (table `stem`) `chunk_rows` rows at a time,
+/// in file order, handing each chunk to `f` until the file ends or `f` breaks.
+fn for_each_chunk(
+    pq: &Path,
+    stem: &str,
+    wanted: &[&str],
+    chunk_rows: usize,
+    mut f: impl FnMut(&Table) -> ControlFlow<()>,
+) -> Result<(), ReportError> {
+    let chunk_rows = chunk_rows.max(1);
+    let mut offset = 0;
+    loop {
+        let chunk = read_parquet_slice(pq, stem, wanted, offset, chunk_rows).map_err(|source| {
+            ReportError::Frame {
+                path: pq.to_path_buf(),
+                source,
+            }
+        })?;
+        let rows = chunk.rows();
+        if f(&chunk).is_break() || rows < chunk_rows {
+            return Ok(());
+        }
+        offset += rows;
+    }
+}
+
 /// Most epochs kept for the validator charts (twice what a chart draws, see
 /// [`crate::chart::MAX_POINTS`]); longer runs keep evenly spaced epochs and the last one.
 const MAX_CHART_EPOCHS: usize = 2 * crate::chart::MAX_POINTS;
@@ -450,7 +477,7 @@ fn validators_per_epoch_with(
     else {
         return Ok(Table::new(stem));
     };
-    let values: Vec<&str> = names
+    let mut wanted: Vec<&str> = names
         .iter()
         .map(String::as_str)
         .filter(|n| {
@@ -459,7 +486,6 @@ fn validators_per_epoch_with(
                 || n.contains("jail")
         })
         .collect();
-    let mut wanted = values.clone();
     wanted.push(key);
     let mut sums = EpochSums {
         kept: BTreeMap::new(),
@@ -469,18 +495,16 @@ fn validators_per_epoch_with(
         max: max_epochs.max(1),
     };
     let mut kinds: Vec<(String, bool)> = Vec::new();
-    let mut offset = 0;
-    loop {
-        let chunk = read_parquet_slice(pq, stem, &wanted, offset, chunk_rows).map_err(frame_err)?;
-        let rows = chunk.rows();
-        let keys = match chunk
+    let mut keyed = true;
+    for_each_chunk(pq, stem, &wanted, chunk_rows, |chunk| {
+        let Some(ColumnData::U64(keys)) = chunk
             .columns
             .iter()
             .find(|c| c.name == key)
             .map(|c| &c.data)
-        {
-            Some(ColumnData::U64(k)) => k.clone(),
-            _ => return Ok(Table::new(stem)),
+        else {
+            keyed = false;
+            return ControlFlow::Break(());
         };
         let cols: Vec<&scenarios::Column> =
             chunk.columns.iter().filter(|c| c.name != key).collect();
@@ -498,10 +522,10 @@ fn validators_per_epoch_with(
             });
             sums.add(*k, values, cols.len());
         }
-        offset += rows;
-        if rows < chunk_rows {
-            break;
-        }
+        ControlFlow::Continue(())
+    })?;
+    if !keyed {
+        return Ok(Table::new(stem));
     }
     let sums = sums.finish();
     let mut t = Table::new(stem);
@@ -548,11 +572,7 @@ fn block_intervals_counted_with(
     let given = names.iter().any(|n| n == "interval_ms");
     let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
     let mut recent: std::collections::VecDeque<(u64, u64)> = std::collections::VecDeque::new();
-    let mut offset = 0;
-    loop {
-        let chunk =
-            read_parquet_slice(pq, stem, &BLOCK_COLUMNS, offset, chunk_rows).map_err(frame_err)?;
-        let rows = chunk.rows();
+    for_each_chunk(pq, stem, &BLOCK_COLUMNS, chunk_rows, |chunk| {
         let col = |name: &str| match chunk.columns.iter().find(|c| c.name == name) {
             Some(scenarios::Column {
                 data: ColumnData::U64(v),
@@ -581,11 +601,8 @@ fn block_intervals_counted_with(
                 }
             }
         }
-        offset += rows;
-        if rows < chunk_rows {
-            break;
-        }
-    }
+        ControlFlow::Continue(())
+    })?;
     let mut t = Table::new(stem);
     t.push(
         "interval_ms",
