@@ -162,19 +162,10 @@ fn run_schedule(
     }
     let get = |f: fn(&SupplyDay) -> sim_core::Amount| last.as_ref().map_or(0, |r| f(r).wei());
     let mut summary = Table::new("summary");
-    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
-    summary.push(
-        "emission_cumulative_wei",
-        ColumnData::U128(vec![get(|r| r.emission_cumulative)]),
-    );
-    summary.push(
-        "vested_cumulative_wei",
-        ColumnData::U128(vec![get(|r| r.vested_cumulative)]),
-    );
-    summary.push(
-        "mining_pool_wei",
-        ColumnData::U128(vec![get(|r| r.mining_pool)]),
-    );
+    summary.push_one_u64("days", scenario.horizon_days);
+    summary.push_one_u128("emission_cumulative_wei", get(|r| r.emission_cumulative));
+    summary.push_one_u128("vested_cumulative_wei", get(|r| r.vested_cumulative));
+    summary.push_one_u128("mining_pool_wei", get(|r| r.mining_pool));
     Ok((daily.into_iter().map(Piece::Stream).collect(), summary))
 }
 
@@ -366,7 +357,7 @@ fn run_economy(
         daily.add(&std::mem::take(&mut rec.days), streams)?;
     }
     let mut summary = Table::new("summary");
-    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
+    summary.push_one_u64("days", scenario.horizon_days);
     let pieces = economy_outputs(scenario, &economy, &rec, &daily, &mut summary);
     Ok((pieces, summary))
 }
@@ -464,13 +455,10 @@ fn economy_outputs(
     let totals = &daily.totals;
     let amount =
         |get: fn(&DayRow) -> sim_core::Amount| totals.last.as_ref().map_or(0, |r| get(r).wei());
-    summary.push("days_settled", ColumnData::U64(vec![totals.days]));
-    summary.push(
-        "max_settlement_delay_ms",
-        ColumnData::U64(vec![totals.max_settlement_delay_ms]),
-    );
-    summary.push("nodes", ColumnData::U64(vec![economy.node_count() as u64]));
-    summary.push("terms", ColumnData::U64(vec![rec.terms.len() as u64]));
+    summary.push_one_u64("days_settled", totals.days);
+    summary.push_one_u64("max_settlement_delay_ms", totals.max_settlement_delay_ms);
+    summary.push_one_u64("nodes", economy.node_count() as u64);
+    summary.push_one_u64("terms", rec.terms.len() as u64);
     summary.push(
         "first_term_start_day",
         ColumnData::Str(vec![
@@ -479,27 +467,12 @@ fn economy_outputs(
                 .map_or_else(String::new, |d| d.to_string()),
         ]),
     );
-    summary.push(
-        "emission_total_wei",
-        ColumnData::U128(vec![totals.emission_wei]),
-    );
-    summary.push("paid_total_wei", ColumnData::U128(vec![totals.paid_wei]));
-    summary.push(
-        "burned_total_wei",
-        ColumnData::U128(vec![amount(|r| r.burned_total)]),
-    );
-    summary.push(
-        "pool_remaining_wei",
-        ColumnData::U128(vec![amount(|r| r.pool_remaining)]),
-    );
-    summary.push(
-        "circulating_wei",
-        ColumnData::U128(vec![amount(|r| r.circulating)]),
-    );
-    summary.push(
-        "vote_fees_total_wei",
-        ColumnData::U128(vec![economy.vote_fees_total().wei()]),
-    );
+    summary.push_one_u128("emission_total_wei", totals.emission_wei);
+    summary.push_one_u128("paid_total_wei", totals.paid_wei);
+    summary.push_one_u128("burned_total_wei", amount(|r| r.burned_total));
+    summary.push_one_u128("pool_remaining_wei", amount(|r| r.pool_remaining));
+    summary.push_one_u128("circulating_wei", amount(|r| r.circulating));
+    summary.push_one_u128("vote_fees_total_wei", economy.vote_fees_total().wei());
     tables
 }
 
@@ -591,52 +564,22 @@ fn run_chain_mode(
     let s = &out.summary;
     let clog = out.contracts.contracts.recorder();
     let mut summary = Table::new("summary");
-    summary.push("days", ColumnData::U64(vec![scenario.horizon_days]));
-    summary.push(
-        "canonical_height",
-        ColumnData::U64(vec![s.canonical_height]),
-    );
-    summary.push(
-        "canonical_total_difficulty",
-        ColumnData::U64(vec![s.canonical_total_difficulty]),
-    );
-    summary.push("blocks_sealed", ColumnData::U64(vec![s.blocks_sealed]));
-    summary.push("in_turn", ColumnData::U64(vec![chain_totals.in_turn]));
-    summary.push(
-        "out_of_turn",
-        ColumnData::U64(vec![chain_totals.out_of_turn]),
-    );
-    summary.push("fork_heights", ColumnData::U64(vec![s.fork_heights]));
-    summary.push("reorgs", ColumnData::U64(vec![s.reorgs]));
-    summary.push("deepest_reorg", ColumnData::U64(vec![s.deepest_reorg]));
-    summary.push(
-        "longest_gap_ms",
-        ColumnData::U64(vec![chain_totals.longest_gap_ms]),
-    );
-    summary.push(
-        "halted_days",
-        ColumnData::U64(vec![chain_totals.halted_days]),
-    );
-    summary.push(
-        "active_set_size",
-        ColumnData::U64(vec![s.active_set.len() as u64]),
-    );
-    summary.push(
-        "contract_events_dropped",
-        ColumnData::U64(vec![clog.inner.dropped]),
-    );
-    summary.push(
-        "fee_distributions",
-        ColumnData::U64(vec![clog.fee_distributions]),
-    );
-    summary.push(
-        "fees_distributed_wei",
-        ColumnData::U128(vec![clog.fees_distributed.wei()]),
-    );
-    summary.push(
-        "txs_refused",
-        ColumnData::U64(vec![out.contracts.refused_total]),
-    );
+    summary.push_one_u64("days", scenario.horizon_days);
+    summary.push_one_u64("canonical_height", s.canonical_height);
+    summary.push_one_u64("canonical_total_difficulty", s.canonical_total_difficulty);
+    summary.push_one_u64("blocks_sealed", s.blocks_sealed);
+    summary.push_one_u64("in_turn", chain_totals.in_turn);
+    summary.push_one_u64("out_of_turn", chain_totals.out_of_turn);
+    summary.push_one_u64("fork_heights", s.fork_heights);
+    summary.push_one_u64("reorgs", s.reorgs);
+    summary.push_one_u64("deepest_reorg", s.deepest_reorg);
+    summary.push_one_u64("longest_gap_ms", chain_totals.longest_gap_ms);
+    summary.push_one_u64("halted_days", chain_totals.halted_days);
+    summary.push_one_u64("active_set_size", s.active_set.len() as u64);
+    summary.push_one_u64("contract_events_dropped", clog.inner.dropped);
+    summary.push_one_u64("fee_distributions", clog.fee_distributions);
+    summary.push_one_u128("fees_distributed_wei", clog.fees_distributed.wei());
+    summary.push_one_u64("txs_refused", out.contracts.refused_total);
     if let Some((economy, rec)) = &out.economy {
         pieces.extend(economy_outputs(
             scenario,
@@ -646,14 +589,8 @@ fn run_chain_mode(
             &mut summary,
         ));
         let (paid_by_market, vote_fees_in) = economy.chain_funding().unwrap_or_default();
-        summary.push(
-            "chain_paid_by_market_wei",
-            ColumnData::U128(vec![paid_by_market.wei()]),
-        );
-        summary.push(
-            "chain_vote_fees_in_wei",
-            ColumnData::U128(vec![vote_fees_in.wei()]),
-        );
+        summary.push_one_u128("chain_paid_by_market_wei", paid_by_market.wei());
+        summary.push_one_u128("chain_vote_fees_in_wei", vote_fees_in.wei());
     }
     Ok((pieces, summary))
 }

@@ -97,6 +97,16 @@ impl Table {
         });
     }
 
+    /// Appends a one-value `u64` column (a figure of a one-row table such as a run's summary).
+    pub fn push_one_u64(&mut self, name: &str, value: u64) {
+        self.push(name, ColumnData::U64(vec![value]));
+    }
+
+    /// Appends a one-value `u128` column (an exact amount of a one-row table).
+    pub fn push_one_u128(&mut self, name: &str, value: u128) {
+        self.push(name, ColumnData::U128(vec![value]));
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |c| c.data.len())
