@@ -448,12 +448,10 @@ impl EpochSums {
     }
 
     /// The kept epochs and the last one, in key order.
-    fn finish(mut self) -> BTreeMap<u64, Vec<u128>> {
-        let last = self.current.take();
-        self.close();
+    fn finish(self) -> BTreeMap<u64, Vec<u128>> {
         let mut out: BTreeMap<u64, Vec<u128>> =
             self.kept.into_iter().map(|(k, (_, v))| (k, v)).collect();
-        if let Some((key, _, sums)) = last {
+        if let Some((key, _, sums)) = self.current {
             out.insert(key, sums);
         }
         out
