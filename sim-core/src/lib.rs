@@ -1,7 +1,11 @@
 //! sim-core: the deterministic foundation of dcfs-sim — integer time, an event queue ordered by
-//! (time, insertion sequence), a run loop over models with closed event enums, seeded ChaCha
-//! streams per (seed, domain, index), exact `u128` wei amounts, pro-rata splitting and stable
-//! output digests.
+//! (time, insertion sequence), seeded ChaCha streams per (seed, domain, index), exact `u128` wei
+//! amounts, pro-rata splitting and stable output digests.
+//!
+//! There is deliberately no generic run loop: each engine drives its own queue (consensus a
+//! calendar queue property-tested against [`queue::EventQueue`]'s order, the economy this queue
+//! between daily settlements), because their loops interleave with work a generic loop cannot
+//! see (per-day settlement, pruning, streaming).
 //!
 //! **Ordering guarantee.** [`queue::EventQueue`] pops events in ascending time, and events
 //! with equal time in the order they were scheduled. Nothing else (payload, address, hash)
@@ -12,7 +16,6 @@
 
 pub mod amount;
 pub mod digest;
-pub mod engine;
 pub mod queue;
 pub mod rng;
 pub mod split;
@@ -20,7 +23,6 @@ pub mod time;
 
 pub use amount::{Amount, AmountError, BPS_DENOMINATOR, WEI_PER_DCC};
 pub use digest::{Digest, OutputDigest};
-pub use engine::{Model, RunError, RunStats, Simulation};
 pub use queue::{EventKey, EventQueue, ScheduleError};
 pub use rng::{Domain, RandomStream, Streams};
 pub use split::{ProRata, split_into, split_pro_rata, split_remainder_to_last};
