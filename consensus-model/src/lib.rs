@@ -25,7 +25,7 @@ pub use record::{
     ReorgRecord,
 };
 pub use sim::{BlockInfo, ConsensusError, ConsensusSim, Event, Summary, ValidatorStats};
-pub use system::{BlockContext, StaticSet, ValidatorSetSource};
+pub use system::{BlockContext, EndBlockExecutor, StaticSet};
 pub use types::{
     BLOCK_PERIOD_MS, BLOCKS_PER_DAY, EPOCH_LENGTH, Height, MAX_ACTIVE_VALIDATORS, ValidatorId,
     is_epoch_block, recents_window,

@@ -17,7 +17,7 @@
 //! node index first): a zero-latency in-turn block cancels out-of-turn attempts due in the same
 //! millisecond.
 //!
-//! **Contracts and forks.** The [`ValidatorSetSource`] is executed exactly once per height, in
+//! **Contracts and forks.** The [`EndBlockExecutor`] is executed exactly once per height, in
 //! height order, on the first block sealed at each height (the chain that first reaches the
 //! height). An epoch block's new set is therefore a function of the height: every branch that
 //! seals an epoch block at height N uses the set computed on the first branch to reach N. This
@@ -38,7 +38,7 @@ use crate::network::{self, gossip_overlay, sample_exponential_ms, sample_latency
 use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
 use crate::recents::{CompactRecents, NO_SIGNER};
 use crate::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
-use crate::system::{BlockContext, ValidatorSetSource};
+use crate::system::{BlockContext, EndBlockExecutor};
 use crate::types::{
     BLOCK_PERIOD_MS, EPOCH_LENGTH, Height, ValidatorId, is_epoch_block, recents_window,
 };
@@ -415,7 +415,7 @@ struct ValidatorTally {
     missed_turns: u64,
 }
 
-impl<S: ValidatorSetSource, R: Recorder> World<S, R> {
+impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     fn intern_set(&mut self, ids: &[ValidatorId], height: Height) -> Result<u32, ConsensusError> {
         crate::recents::check_set(ids).map_err(|e| ConsensusError::InvalidSet {
             height,
@@ -1205,12 +1205,12 @@ fn note_received(best: &mut (u64, Height), td: u64, height: Height) {
 /// A consensus run: build with [`ConsensusSim::new`], advance with [`ConsensusSim::run_until`]
 /// or [`ConsensusSim::run_blocks`], inspect with [`ConsensusSim::summary`], end with
 /// [`ConsensusSim::finish`].
-pub struct ConsensusSim<S: ValidatorSetSource, R: Recorder> {
+pub struct ConsensusSim<S: EndBlockExecutor, R: Recorder> {
     world: World<S, R>,
     queue: Q,
 }
 
-impl<S: ValidatorSetSource, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> {
+impl<S: EndBlockExecutor, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsensusSim")
             .field("now", &self.queue.now())
@@ -1219,7 +1219,7 @@ impl<S: ValidatorSetSource, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> 
     }
 }
 
-impl<S: ValidatorSetSource, R: Recorder> ConsensusSim<S, R> {
+impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
     /// Builds a run at genesis. Streams are derived from `seed` per node and purpose
     /// ("consensus/seal", "consensus/tie", "consensus/latency", "consensus/faults",
     /// "consensus/topology").

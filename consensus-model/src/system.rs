@@ -1,5 +1,5 @@
-//! The seam between consensus and the system contracts (SPEC §3): what a block tells the
-//! contracts, and where the next active validator set comes from.
+//! The seam between consensus and the system contracts (SPEC §3): what crosses it is one
+//! executed block ([`BlockContext`]) going in and, on epoch blocks, the next active set coming out.
 
 use sim_core::{Amount, SimTime};
 
@@ -29,9 +29,10 @@ pub struct BlockContext<'a> {
     pub fees: Amount,
 }
 
-/// Where the active validator set comes from. The system contracts implement it; a static set
-/// stands in for them where a scenario has no contracts.
-pub trait ValidatorSetSource {
+/// Executes the end of every block (SPEC §3's end-of-block work: punish, fee split, and on epoch
+/// blocks the set update), and so decides the next active set. The system contracts implement
+/// it; a static set stands in for them where a scenario has no contracts.
+pub trait EndBlockExecutor {
     /// Error raised by the source (e.g. an accounting invariant breach).
     type Error: std::error::Error + 'static;
 
@@ -47,7 +48,7 @@ pub trait ValidatorSetSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaticSet(pub Vec<ValidatorId>);
 
-impl ValidatorSetSource for StaticSet {
+impl EndBlockExecutor for StaticSet {
     type Error = std::convert::Infallible;
 
     fn end_block(

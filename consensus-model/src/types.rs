@@ -14,6 +14,10 @@ pub const MAX_ACTIVE_VALIDATORS: usize = 21;
 /// A block height; the genesis block is height 0 and has no signer.
 pub type Height = u64;
 
+/// A proposal's id: its index in creation order (here, beside the other ids, so the Proposal
+/// contract and the event records both use it without importing each other).
+pub type ProposalId = u64;
+
 /// A validator's address-like identity. The total order of ids is the "sorted" order of SPEC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -3,8 +3,8 @@
 
 use consensus_model::{
     BlockContext, BlockId, ConsensusConfig, ConsensusSim, CountingRecorder, CrashRepair,
-    DigestRecorder, Latency, NodeRef, NullRecorder, Offline, Partition, RegionLatency, Slow,
-    StaticSet, TieBreak, Topology, ValidatorId, ValidatorSetSource, recents_window,
+    DigestRecorder, EndBlockExecutor, Latency, NodeRef, NullRecorder, Offline, Partition,
+    RegionLatency, Slow, StaticSet, TieBreak, Topology, ValidatorId, recents_window,
 };
 use sim_core::time::MS_PER_DAY;
 use sim_core::{Domain, SimTime, Streams};
@@ -235,7 +235,7 @@ struct Shrink {
     calls: u64,
 }
 
-impl ValidatorSetSource for Shrink {
+impl EndBlockExecutor for Shrink {
     type Error = std::convert::Infallible;
     fn end_block(
         &mut self,
@@ -286,7 +286,7 @@ fn epoch_shrink_trims_recents_and_stays_live() {
 
 /// A source that grows 5 → 21 at block 200 (only the genesis five seal before).
 struct Grow;
-impl ValidatorSetSource for Grow {
+impl EndBlockExecutor for Grow {
     type Error = std::convert::Infallible;
     fn end_block(
         &mut self,
@@ -519,7 +519,7 @@ fn invalid_configs_are_refused() {
     assert!(ConsensusConfig::with_validators(300).is_err());
     // A source naming an unknown validator is an error, not a panic.
     struct Bad;
-    impl ValidatorSetSource for Bad {
+    impl EndBlockExecutor for Bad {
         type Error = std::convert::Infallible;
         fn end_block(
             &mut self,
@@ -577,7 +577,7 @@ fn contracts_jail_an_absent_validator_and_the_set_shrinks() {
 }
 
 /// The signers and difficulties of the chain ending at `tip`, genesis excluded, in height order.
-fn chain_of<S: ValidatorSetSource, R: consensus_model::Recorder>(
+fn chain_of<S: EndBlockExecutor, R: consensus_model::Recorder>(
     s: &ConsensusSim<S, R>,
     tip: BlockId,
 ) -> (Vec<ValidatorId>, Vec<u8>) {

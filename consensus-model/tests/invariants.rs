@@ -20,9 +20,9 @@ use consensus_model::recents::Snapshot;
 use consensus_model::sim::WIGGLE_MS;
 use consensus_model::{
     BLOCK_PERIOD_MS, BlockContext, BlockId, BlockRecord, ConsensusConfig, ConsensusSim,
-    CrashRepair, DayStats, DigestRecorder, EPOCH_LENGTH, Height, Latency, MAX_ACTIVE_VALIDATORS,
-    NodeRef, Offline, Partition, Recorder, RegionLatency, ReorgRecord, Slow, StaticSet, TieBreak,
-    Topology, ValidatorId, ValidatorSetSource, is_epoch_block, recents_window, verify_signers,
+    CrashRepair, DayStats, DigestRecorder, EPOCH_LENGTH, EndBlockExecutor, Height, Latency,
+    MAX_ACTIVE_VALIDATORS, NodeRef, Offline, Partition, Recorder, RegionLatency, ReorgRecord, Slow,
+    StaticSet, TieBreak, Topology, ValidatorId, is_epoch_block, recents_window, verify_signers,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError};
@@ -272,7 +272,7 @@ struct RandomSets {
     rng: RandomStream,
 }
 
-impl ValidatorSetSource for RandomSets {
+impl EndBlockExecutor for RandomSets {
     type Error = Infallible;
 
     fn end_block(&mut self, b: &BlockContext<'_>) -> Result<Option<Vec<ValidatorId>>, Infallible> {
@@ -298,7 +298,7 @@ enum Source {
     Random(Box<RandomSets>),
 }
 
-impl ValidatorSetSource for Source {
+impl EndBlockExecutor for Source {
     type Error = Infallible;
 
     fn end_block(&mut self, b: &BlockContext<'_>) -> Result<Option<Vec<ValidatorId>>, Infallible> {
@@ -391,7 +391,7 @@ impl ChainChecker {
 
     /// Checks every block sealed since the last call, then every node's head and the canonical
     /// head.
-    fn step<S: ValidatorSetSource>(
+    fn step<S: EndBlockExecutor>(
         &mut self,
         sim: &ConsensusSim<S, Trace>,
     ) -> Result<(), TestCaseError> {
@@ -433,7 +433,7 @@ impl ChainChecker {
         Ok(())
     }
 
-    fn check_block<S: ValidatorSetSource>(
+    fn check_block<S: EndBlockExecutor>(
         &mut self,
         sim: &ConsensusSim<S, Trace>,
         rec: &BlockRecord,
@@ -512,7 +512,7 @@ impl ChainChecker {
     /// Invariant 1 once more, literally: the chain from `tip` back to genesis passes
     /// [`verify_signers`] with the sets written into its epoch blocks, and its difficulties are
     /// the ones recorded.
-    fn verify_chain<S: ValidatorSetSource>(
+    fn verify_chain<S: EndBlockExecutor>(
         &self,
         sim: &ConsensusSim<S, Trace>,
         tip: BlockId,
@@ -542,7 +542,7 @@ impl ChainChecker {
     }
 
     /// Verifies the canonical chain and every node's head chain from genesis.
-    fn verify_heads<S: ValidatorSetSource>(
+    fn verify_heads<S: EndBlockExecutor>(
         &self,
         sim: &ConsensusSim<S, Trace>,
     ) -> Result<(), TestCaseError> {
@@ -558,7 +558,7 @@ impl ChainChecker {
 }
 
 /// Runs `sim` to `end` in steps of `step_ms`, calling `check` after every step.
-fn run_checked<S: ValidatorSetSource>(
+fn run_checked<S: EndBlockExecutor>(
     sim: &mut ConsensusSim<S, Trace>,
     end: SimTime,
     step_ms: u64,
@@ -1097,7 +1097,7 @@ impl Audited {
     }
 }
 
-impl ValidatorSetSource for Audited {
+impl EndBlockExecutor for Audited {
     type Error = Broken;
 
     fn end_block(&mut self, b: &BlockContext<'_>) -> Result<Option<Vec<ValidatorId>>, Broken> {

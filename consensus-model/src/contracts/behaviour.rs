@@ -255,7 +255,7 @@ pub fn apply_all<R: ContractRecorder>(
         .count()
 }
 
-/// The contracts with their scenario behaviours attached, as one [`ValidatorSetSource`](crate::system::ValidatorSetSource) the
+/// The contracts with their scenario behaviours attached, as one [`EndBlockExecutor`](crate::system::EndBlockExecutor) the
 /// consensus engine can drive: at the end of each block it first applies the driver's
 /// transactions for that block, adds the fee model's fees to the engine's, then runs the
 /// contracts' end-of-block work.
@@ -287,7 +287,7 @@ impl<R: ContractRecorder> DrivenContracts<R> {
     }
 }
 
-impl<R: ContractRecorder> crate::system::ValidatorSetSource for DrivenContracts<R> {
+impl<R: ContractRecorder> crate::system::EndBlockExecutor for DrivenContracts<R> {
     type Error = super::ContractsError;
 
     fn end_block(

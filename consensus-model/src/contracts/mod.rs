@@ -7,12 +7,12 @@
 //! - [`SystemContracts::apply_tx`] for the transactions of the block being built (stake, unstake,
 //!   withdraw stake, withdraw income, propose, vote); a refused transaction returns a
 //!   [`TxError`] and changes nothing;
-//! - [`ValidatorSetSource::end_block`] for the end-of-block work in SPEC §3's order: punish
+//! - [`EndBlockExecutor::end_block`] for the end-of-block work in SPEC §3's order: punish
 //!   (difficulty ≠ 2), fees, then on an epoch block the set update and the missed-counter decay;
 //! - [`SystemContracts::accounting`] / [`SystemContracts::check_conservation`] for the money
 //!   invariant (every wei in exactly one bucket);
 //! - [`behaviour::ContractDriver`] and [`fees::FeeSource`] for scenarios, bundled with the
-//!   contracts by [`behaviour::DrivenContracts`] (itself a `ValidatorSetSource`), and
+//!   contracts by [`behaviour::DrivenContracts`] (itself a `EndBlockExecutor`), and
 //!   [`records::ContractRecorder`] for the event log and per-epoch records.
 //!
 //! Readings of SPEC where it leaves room (each alternative is a [`ContractsConfig`] field):
@@ -48,14 +48,15 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sim_core::{Amount, AmountError, SimTime, WEI_PER_DCC};
 
-use crate::system::{BlockContext, ValidatorSetSource};
+use crate::system::{BlockContext, EndBlockExecutor};
 use crate::types::{Height, MAX_ACTIVE_VALIDATORS, ValidatorId, is_epoch_block};
 
+pub use crate::types::ProposalId;
 pub use behaviour::{
     AdminPlan, ContractDriver, DrivenContracts, RandomStaker, StakerPlan, VoterPolicy,
 };
 pub use fees::{FeeModel, FeeSource};
-pub use proposal::{Proposal, ProposalId, ProposalOutcome};
+pub use proposal::{Proposal, ProposalOutcome};
 pub use records::{
     ContractEvent, ContractRecorder, EpochRecord, NullRecorder, PunishOutcome, VecRecorder,
 };
@@ -245,7 +246,8 @@ impl ContractsConfig {
         }
     }
 
-    fn validate(&self) -> Result<(), ContractsError> {
+    /// Checks the rules alone (genesis is checked by [`SystemContracts::new`]).
+    pub fn validate(&self) -> Result<(), ContractsError> {
         let bad = |what: &'static str| Err(ContractsError::InvalidConfig(what));
         if self.max_active == 0 || self.max_active > MAX_ACTIVE_VALIDATORS {
             return bad("max_active must be 1..=21");
@@ -952,7 +954,7 @@ impl<R: ContractRecorder> SystemContracts<R> {
     }
 }
 
-impl<R: ContractRecorder> ValidatorSetSource for SystemContracts<R> {
+impl<R: ContractRecorder> EndBlockExecutor for SystemContracts<R> {
     type Error = ContractsError;
 
     fn end_block(

@@ -8,10 +8,7 @@ use sim_core::SimTime;
 
 use super::records::{ContractEvent, ContractRecorder};
 use super::{AccountId, ProposerRule, SystemContracts, TxError, ValidatorState, ValidatorStatus};
-use crate::types::{Height, ValidatorId};
-
-/// A proposal's id: its index in creation order.
-pub type ProposalId = u64;
+use crate::types::{Height, ProposalId, ValidatorId};
 
 /// Where a proposal stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,9 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sim_core::{Amount, SimTime};
 
-use super::proposal::ProposalId;
 use super::{AccountId, SystemContracts, ValidatorStatus};
-use crate::types::{Height, ValidatorId};
+use crate::types::{Height, ProposalId, ValidatorId};
 
 /// What a punishment did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use sim_core::{Amount, SimTime, Streams, WEI_PER_DCC};
 
 use super::ranking::top_by_stake;
 use super::*;
-use crate::system::{BlockContext, ValidatorSetSource};
+use crate::system::{BlockContext, EndBlockExecutor};
 
 type C = SystemContracts<VecRecorder>;
 
