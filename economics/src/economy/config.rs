@@ -140,6 +140,8 @@ pub struct PenaltyConfig {
 
 /// Largest reference-reward window in days.
 pub const MAX_REFERENCE_WINDOW: usize = 16;
+/// The longest pledge lock: the economy keeps one expiry bucket per day of the lock.
+pub const MAX_PLEDGE_LOCK_DAYS: u64 = 100_000;
 
 impl Default for PenaltyConfig {
     fn default() -> Self {
@@ -402,16 +404,22 @@ pub struct EconomyLimits {
     pub max_events: u64,
 }
 
+impl EconomyLimits {
+    /// The limits every run uses unless a test lowers them; scenario validation imports these
+    /// figures so that a scenario within them never fails at run time on a count.
+    pub const DEFAULT: EconomyLimits = EconomyLimits {
+        max_nodes: 1_000_000,
+        max_operators: 1_000_000,
+        max_voters: 1_000_000,
+        max_days: 200_000,
+        max_pending_events: 10_000_000,
+        max_events: 1_000_000_000,
+    };
+}
+
 impl Default for EconomyLimits {
     fn default() -> Self {
-        EconomyLimits {
-            max_nodes: 1_000_000,
-            max_operators: 1_000_000,
-            max_voters: 1_000_000,
-            max_days: 200_000,
-            max_pending_events: 10_000_000,
-            max_events: 1_000_000_000,
-        }
+        EconomyLimits::DEFAULT
     }
 }
 
@@ -525,17 +533,24 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
 }
 
 fn check_adoption(field: &'static str, a: &AdoptionModel) -> Result<(), ConfigError> {
-    match a {
-        AdoptionModel::Constant(b) if *b > 10_000 => Err(invalid(field, "above 10,000 bps")),
-        AdoptionModel::UniformDaily { low_bps, high_bps }
-            if low_bps > high_bps || *high_bps > 10_000 =>
-        {
-            Err(invalid(field, "need low ≤ high ≤ 10,000 bps"))
+    a.check().map_err(|reason| invalid(field, reason))
+}
+
+impl AdoptionModel {
+    /// Checks the rates (each at most 10,000 bps; a series is not empty).
+    pub fn check(&self) -> Result<(), &'static str> {
+        match self {
+            AdoptionModel::Constant(b) if *b > 10_000 => Err("above 10,000 bps"),
+            AdoptionModel::UniformDaily { low_bps, high_bps }
+                if low_bps > high_bps || *high_bps > 10_000 =>
+            {
+                Err("need low ≤ high ≤ 10,000 bps")
+            }
+            AdoptionModel::Series(s) if s.is_empty() || s.iter().any(|&b| b > 10_000) => {
+                Err("series must be non-empty and ≤ 10,000 bps")
+            }
+            _ => Ok(()),
         }
-        AdoptionModel::Series(s) if s.is_empty() || s.iter().any(|&b| b > 10_000) => {
-            Err(invalid(field, "series must be non-empty and ≤ 10,000 bps"))
-        }
-        _ => Ok(()),
     }
 }
 
@@ -564,8 +579,11 @@ impl EconomyConfig {
         if self.power_unit == 0 {
             return Err(invalid("power_unit", "must be > 0"));
         }
-        if self.pledge_lock_days == 0 {
-            return Err(invalid("pledge_lock_days", "must be > 0"));
+        if self.pledge_lock_days == 0 || self.pledge_lock_days > MAX_PLEDGE_LOCK_DAYS {
+            return Err(invalid(
+                "pledge_lock_days",
+                format!("must be 1..={MAX_PLEDGE_LOCK_DAYS}"),
+            ));
         }
         let p = &self.penalties;
         if p.forfeit_interval_ms == 0 || p.first_forfeit_ms == 0 {

@@ -97,9 +97,9 @@ mod tests;
 
 pub use config::{
     AdoptionModel, CampaignConfig, CandidateRanking, ClearingRule, ConfigError, EconomyConfig,
-    EconomyLimits, ExtraRule, FailureModel, ForfeitSink, MS_PER_HOUR, NodeSpec, OperatorSpec,
-    PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind, PowerWeight, PreElectionRule,
-    RepledgePolicy, ScheduledOutage, SplitBps, VoterSpec, VoterStrategy,
+    EconomyLimits, ExtraRule, FailureModel, ForfeitSink, MAX_PLEDGE_LOCK_DAYS, MS_PER_HOUR,
+    NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind, PowerWeight,
+    PreElectionRule, RepledgePolicy, ScheduledOutage, SplitBps, VoterSpec, VoterStrategy,
 };
 pub use record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder,

@@ -450,7 +450,7 @@ impl Economy {
             join_order,
             join_ptr: 0,
             pending_pledge: Vec::new(),
-            expiry_buckets: vec![Vec::new(); lock.min(100_000)],
+            expiry_buckets: vec![Vec::new(); lock],
             voter_streams,
             voter_rewards: vec![Amount::ZERO; n_voters],
             fees_total: Amount::ZERO,
@@ -466,12 +466,6 @@ impl Economy {
             chain: None,
             cfg,
         };
-        if econ.cfg.pledge_lock_days > 100_000 {
-            return Err(EconomyError::Limit {
-                what: "pledge_lock_days",
-                limit: 100_000,
-            });
-        }
         for (i, spec) in econ.cfg.nodes.iter().enumerate() {
             let node = i as u32;
             for o in &spec.outages {
