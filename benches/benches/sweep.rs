@@ -28,14 +28,14 @@ seeds = 8
 fn sweep(c: &mut Criterion) {
     let doc =
         scenarios::load::parse_document(Path::new("bench.toml"), SWEEP.to_owned()).expect("valid");
-    let base = scenarios::load_document(&doc).expect("valid");
-    let plan = scenarios::SweepPlan::new(&doc, &base).expect("valid");
+    let base = doc.load().expect("valid");
+    let plan = scenarios::SweepPlan::new(&base);
     let indices: Vec<u64> = (0..plan.len()).collect();
     let run = |i: u64| -> Result<sim_core::Digest, String> {
         let loaded = plan
             .load_run(&doc, &plan.spec(i))
             .map_err(|e| e.to_string())?;
-        scenarios::run(&loaded.scenario)
+        scenarios::run(&loaded.spec)
             .map(|o| o.digest)
             .map_err(|e| e.to_string())
     };

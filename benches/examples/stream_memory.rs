@@ -34,13 +34,13 @@ fn main() -> ExitCode {
         }
     };
     let mut sink = CountingSink(0);
-    match scenarios::run_streaming(&loaded.scenario, &mut sink) {
+    match scenarios::run_streaming(&loaded.spec, &mut sink) {
         Ok(out) => {
             let peak = peak_rss_kb()
                 .map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024));
             println!(
                 "{file}: {} days, {} rows streamed, {} tables kept, peak RSS {peak}, digest {}",
-                loaded.scenario.horizon_days,
+                loaded.spec.horizon_days(),
                 sink.0,
                 out.tables.len(),
                 out.digest

@@ -11,13 +11,10 @@ use clap::{Parser, Subcommand};
 use economics::{SupplyParams, SupplyTimeline};
 use reports::output::{RunContext, RunManifest, finished_run, merge, run_dir, write_run};
 use reports::stream::RunFiles;
-use scenarios::{Document, RunSpec, ScenarioError, Shard, SweepPlan};
+use scenarios::{Document, Loaded, RunSpec, ScenarioError, Shard, SweepPlan};
 use sim_core::Digest;
 
-/// The longest emission table one command writes (about 2,700 years).
-const MAX_EMISSION_DAYS: u64 = 1_000_000;
-/// The most worker threads a sweep accepts.
-const MAX_THREADS: usize = 1_024;
+use scenarios::limits::{MAX_SCHEDULE_DAYS as MAX_EMISSION_DAYS, MAX_THREADS};
 
 /// Deterministic discrete-event simulator and economic model of the DCFS chain.
 ///
@@ -65,7 +62,7 @@ enum Command {
         /// Scenario file (.toml, or .json).
         file: PathBuf,
         /// Override the scenario's run.seed (0 to 9223372036854775807).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=scenarios::validate::MAX_SEED))]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=scenarios::limits::MAX_SEED))]
         seed: Option<u64>,
         /// Output directory (created if missing).
         #[arg(long, value_name = "DIR", default_value = "out")]
@@ -84,7 +81,7 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
         /// Worker threads (default: all cores). Never changes a result.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS as u64))]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
         threads: Option<u64>,
         /// Do only shard K of N (0-based), e.g. 3/16 or "$SLURM_ARRAY_TASK_ID/16".
         #[arg(long, value_name = "K/N")]
@@ -193,45 +190,57 @@ fn file_name(path: &Path) -> String {
     )
 }
 
+/// A scenario read, parsed and validated once, with its sweep expanded and every point checked.
+struct Prepared {
+    doc: Document,
+    base: Loaded,
+    plan: SweepPlan,
+    sweep_id: Digest,
+}
+
 /// Reads and validates a scenario and its sweep; nothing is written before this succeeds.
-fn prepare(file: &Path) -> anyhow::Result<(Document, SweepPlan, Digest)> {
+fn prepare(file: &Path) -> anyhow::Result<Prepared> {
     let doc = scenarios::read_document(file).map_err(bad)?;
-    let base = scenarios::load_document(&doc).map_err(bad)?;
-    let plan = SweepPlan::new(&doc, &base).map_err(bad)?;
+    let base = doc.load().map_err(bad)?;
+    let plan = SweepPlan::new(&base);
     plan.validate_all(&doc).map_err(bad)?;
     let sweep_id = reports::output::scenario_digest(&base.resolved);
-    Ok((doc, plan, sweep_id))
+    Ok(Prepared {
+        doc,
+        base,
+        plan,
+        sweep_id,
+    })
 }
 
 fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
-    let (doc, plan, _) = prepare(file)?;
+    let p = prepare(file)?;
     if !quiet {
-        let base = scenarios::load_document(&doc).map_err(bad)?;
-        let text = toml::to_string(&base.resolved).context("printing the resolved scenario")?;
-        println!("# {}: valid; {} run(s)\n{text}", file.display(), plan.len());
+        let text = toml::to_string(&p.base.resolved).context("printing the resolved scenario")?;
+        println!(
+            "# {}: valid; {} run(s)\n{text}",
+            file.display(),
+            p.plan.len()
+        );
     }
     Ok(())
 }
 
 fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
-    let (doc, _, sweep_id) = prepare(file)?;
+    let Prepared { base, sweep_id, .. } = prepare(file)?;
     let loaded = match seed {
-        Some(seed) => scenarios::load_point(
-            &doc,
-            &[("run.seed".to_owned(), scenarios::sweep::seed_value(seed))],
-        ),
-        None => scenarios::load_document(&doc),
-    }
-    .map_err(bad)?;
+        Some(seed) => base.with_seed(seed),
+        None => base,
+    };
     let spec = RunSpec {
         index: 0,
         point: 0,
-        seed: loaded.scenario.seed,
+        seed: loaded.spec.seed(),
         overrides: Vec::new(),
     };
     // Long tables stream into `out` as the run goes (under temporary names until it ends).
     let mut files = RunFiles::create(out)?;
-    let output = scenarios::run_streaming(&loaded.scenario, &mut files)
+    let output = scenarios::run_streaming(&loaded.spec, &mut files)
         .with_context(|| format!("running {}", file.display()))?;
     let streamed = files.finish()?;
     let name = file_name(file);
@@ -254,7 +263,12 @@ fn sweep(
     shard: Option<Shard>,
     resume: bool,
 ) -> anyhow::Result<()> {
-    let (doc, plan, sweep_id) = prepare(file)?;
+    let Prepared {
+        doc,
+        plan,
+        sweep_id,
+        ..
+    } = prepare(file)?;
     let total = plan.len();
     let indices = shard.unwrap_or(Shard { index: 0, count: 1 }).indices(total);
     let name = file_name(file);
@@ -275,7 +289,7 @@ fn sweep(
             return Ok(m);
         }
         let mut files = RunFiles::create(&dir)?;
-        let output = scenarios::run_streaming(&loaded.scenario, &mut files)
+        let output = scenarios::run_streaming(&loaded.spec, &mut files)
             .with_context(|| format!("run {i} of {}", file.display()))?;
         let streamed = files.finish()?;
         let m = write_run(&dir, ctx, &output, streamed)?;

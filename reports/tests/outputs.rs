@@ -23,7 +23,7 @@ fn scenario(dir: &Path, text: &str) -> (scenarios::Loaded, Digest) {
     let file = dir.join("s.toml");
     fs::write(&file, text).unwrap();
     let doc = scenarios::read_document(&file).unwrap();
-    let loaded = scenarios::load_document(&doc).unwrap();
+    let loaded = doc.load().unwrap();
     let id = scenario_digest(&loaded.resolved);
     (loaded, id)
 }
@@ -50,7 +50,7 @@ fn run_writes_exact_parquet_charts_and_report() {
         &dir,
         "[run]\nname = \"t\"\nmode = \"schedule\"\nhorizon_days = 2500\nseed = 3\n",
     );
-    let output = scenarios::run(&loaded.scenario).unwrap();
+    let output = scenarios::run(&loaded.spec).unwrap();
     let spec = RunSpec {
         index: 0,
         point: 0,
@@ -287,18 +287,16 @@ fn a_streamed_run_writes_the_same_files_as_one_held_in_memory() {
     .unwrap();
     let (_, id) = scenario(&dir, &text);
     let doc = scenarios::read_document(&dir.join("s.toml")).unwrap();
-    let loaded = scenarios::load_point(
-        &doc,
-        &[
+    let loaded = doc
+        .load_point(&[
             ("run.horizon_days".to_owned(), toml::Value::Integer(1)),
             ("outputs.blocks_every".to_owned(), toml::Value::Integer(7)),
-        ],
-    )
-    .unwrap();
+        ])
+        .unwrap();
     let spec = RunSpec {
         index: 0,
         point: 0,
-        seed: loaded.scenario.seed,
+        seed: loaded.spec.seed(),
         overrides: Vec::new(),
     };
     let ctx = RunContext {
@@ -308,13 +306,13 @@ fn a_streamed_run_writes_the_same_files_as_one_held_in_memory() {
         spec: &spec,
         loaded: &loaded,
     };
-    let memory = scenarios::run(&loaded.scenario).unwrap();
+    let memory = scenarios::run(&loaded.spec).unwrap();
     let a = dir.join("memory");
     let ma = write_run(&a, ctx, &memory, BTreeMap::new()).unwrap();
 
     let b = dir.join("streamed");
     let mut files = reports::stream::RunFiles::create(&b).unwrap();
-    let streamed = scenarios::run_streaming(&loaded.scenario, &mut files).unwrap();
+    let streamed = scenarios::run_streaming(&loaded.spec, &mut files).unwrap();
     let hashes = files.finish().unwrap();
     assert!(streamed.entries.iter().filter(|e| e.streamed).count() >= 3);
     assert!(streamed.tables.len() < memory.tables.len());

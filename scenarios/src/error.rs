@@ -1,4 +1,6 @@
-//! Scenario errors: every message names the file, line and column, the key path, and what is allowed.
+//! Scenario errors (the leaf of the crate): every message names the file, line and column, the
+//! key path, and what is allowed. [`Issue`] is what validation finds before the loader attaches
+//! a location; [`ScenarioError`] is what a user sees.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -104,6 +106,41 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// A validation failure before a location is attached (the loader finds the line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Error class.
+    pub kind: ErrorKind,
+    /// Dotted key path.
+    pub key_path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What is allowed.
+    pub help: Option<String>,
+}
+
+impl Issue {
+    /// An issue at `key_path` with a hint of what is allowed.
+    pub fn new(kind: ErrorKind, key_path: &str, message: impl Into<String>, help: &str) -> Self {
+        Issue {
+            kind,
+            key_path: key_path.to_owned(),
+            message: message.into(),
+            help: Some(help.to_owned()),
+        }
+    }
+
+    /// A value outside its allowed range.
+    pub fn range(key_path: &str, message: impl Into<String>, help: &str) -> Self {
+        Issue::new(ErrorKind::OutOfRange, key_path, message, help)
+    }
+
+    /// Values that contradict each other.
+    pub fn cross(key_path: &str, message: impl Into<String>, help: &str) -> Self {
+        Issue::new(ErrorKind::CrossField, key_path, message, help)
+    }
+}
 
 /// 1-based (line, column) of byte `offset` in `text` (column counts characters).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -1,26 +1,28 @@
-//! scenarios: scenario files (TOML, or JSON) parsed into raw serde types, validated into the
-//! engines' strong types, and run alone or as sweeps.
+//! scenarios: scenario files (TOML, or JSON) read, validated, built into engines and run, alone
+//! or as sweeps.
 //!
-//! The engines never see raw configuration: [`raw`] is what a file may say, [`validate`]
-//! checks it and builds [`validate::Scenario`], [`load`] attaches file/line/key to every error.
+//! The crate is laid out by phase, and each phase imports only the ones before it:
+//! [`error`] (the leaf) → [`limits`] → [`format`] (what a file may say: serde types only) →
+//! [`load`] (read and parse once; overrides applied once) → [`validate`] (a pure function of the
+//! document, giving a [`Spec`]) → [`build`] (the only place the seed meets the scenario) →
+//! [`run`] (drive the engines; `coupled` holds the chain↔economy seam) → [`tables`] (the only
+//! place table names and columns are spelled, used by `run` and by every writer). [`sweep`]
+//! expands grids × seeds over `load` and `validate`.
 
-pub mod chain;
-pub mod chain_run;
-pub mod economy;
+pub mod build;
 pub mod error;
+pub mod format;
+pub mod limits;
 pub mod load;
-pub mod raw;
 pub mod run;
-pub mod stream;
 pub mod sweep;
-pub mod table;
+pub mod tables;
 pub mod validate;
 
-pub use error::{ErrorKind, ScenarioError};
-pub use load::{Document, Loaded, load, load_document, load_point, read_document};
-pub use raw::{Mode, RawScenario};
-pub use run::{RunError, RunOutput, run, run_streaming};
-pub use stream::{SinkError, TableEntry, TableSink};
+pub use error::{ErrorKind, Issue, ScenarioError};
+pub use format::{Mode, RawScenario};
+pub use load::{Document, Loaded, load, parse_document, read_document};
+pub use run::{RunError, RunOutput, SinkError, TableEntry, TableSink, run, run_streaming};
 pub use sweep::{RunSpec, Shard, SweepPlan, par_map_ordered, sweep_digest};
-pub use table::{Column, ColumnData, Table, TableDigest};
-pub use validate::{Scenario, validate};
+pub use tables::{Column, ColumnData, Table, TableDigest};
+pub use validate::{Engines, Spec, validate};

@@ -1,16 +1,15 @@
-//! Loading: a TOML (or JSON) file becomes a validated [`Scenario`], or a [`ScenarioError`] that
-//! names the file, line, column and key path, says what is allowed and suggests a fix.
+//! Loading: a TOML (or JSON) file is read once (bounded by the bytes actually read) and parsed
+//! once into a [`Document`]; sweep points and CLI overrides are applied to that parsed document
+//! as typed values, then [`crate::validate`] checks the result. Every error names the file, line,
+//! column and key path, says what is allowed and suggests a fix.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::error::{ErrorKind, ScenarioError, did_you_mean, line_col};
-use crate::raw::RawScenario;
-use crate::validate::{Issue, Scenario, validate};
-
-/// The largest scenario file accepted.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+use crate::error::{ErrorKind, Issue, ScenarioError, did_you_mean, line_col};
+use crate::format::RawScenario;
+use crate::limits::{MAX_FILE_BYTES, MAX_SEED};
+use crate::validate::{Spec, validate};
 
 /// Scenario file syntax, chosen by extension (`.json` is JSON, anything else TOML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +20,8 @@ pub enum Format {
     Json,
 }
 
-/// A scenario file read and parsed into a generic table (for sweeps), not yet validated.
+/// A scenario file read and parsed once: its text (for error locations) and the document as
+/// written (defaults filled by serde, not yet resolved or validated).
 #[derive(Debug, Clone)]
 pub struct Document {
     /// Where it came from.
@@ -30,30 +30,45 @@ pub struct Document {
     pub text: String,
     /// Its syntax.
     pub format: Format,
-    /// The document as a generic table.
-    pub table: toml::Table,
+    raw: RawScenario,
 }
 
-/// A validated scenario with the resolved raw form recorded in manifests.
+/// A validated scenario with the resolved document recorded in manifests.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// The resolved raw scenario (every default filled in).
+    /// The resolved document (every default filled in).
     pub resolved: RawScenario,
-    /// The engine-ready scenario.
-    pub scenario: Scenario,
+    /// The validated scenario.
+    pub spec: Spec,
 }
 
-/// Reads and parses `path` (syntax only).
+impl Loaded {
+    /// The same scenario with run seed `seed` (a sweep's Monte Carlo seed or the CLI's
+    /// `--seed`): a typed change of one validated value, so nothing is parsed or validated
+    /// again. The result describes one run, so its resolved document has no `[sweep]`.
+    pub fn with_seed(mut self, seed: u64) -> Loaded {
+        assert!(seed <= MAX_SEED, "seed {seed} beyond the validated range");
+        self.resolved.run.seed = seed;
+        self.resolved.sweep = None;
+        self.spec.set_seed(seed);
+        self
+    }
+}
+
+/// Reads and parses `path` (at most [`MAX_FILE_BYTES`] bytes, counted as they are read, so a
+/// pipe or a device cannot make it read without bound).
 pub fn read_document(path: &Path) -> Result<Document, ScenarioError> {
     let io_err = |m: String| ScenarioError::new(ErrorKind::Io, path, "", m);
-    let meta = std::fs::metadata(path).map_err(|e| io_err(e.to_string()))?;
-    if meta.len() > MAX_FILE_BYTES {
+    let file = std::fs::File::open(path).map_err(|e| io_err(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_err(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(io_err(format!(
-            "file is {} bytes; the limit is {MAX_FILE_BYTES}",
-            meta.len()
+            "the file is too large: more than {MAX_FILE_BYTES} bytes (the limit)"
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| io_err(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let (line, col) = line_col(
             &String::from_utf8_lossy(e.as_bytes()),
@@ -66,7 +81,12 @@ pub fn read_document(path: &Path) -> Result<Document, ScenarioError> {
 }
 
 /// Parses scenario text already in memory (`path` names it in errors and picks the format).
+/// A leading byte-order mark is ignored in both formats.
 pub fn parse_document(path: &Path, text: String) -> Result<Document, ScenarioError> {
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
     let format = if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -75,149 +95,159 @@ pub fn parse_document(path: &Path, text: String) -> Result<Document, ScenarioErr
     } else {
         Format::Toml
     };
-    let table = match format {
-        Format::Toml => toml::from_str::<toml::Table>(&text).map_err(|e| {
-            let loc = e.span().map(|s| line_col(&text, s.start));
-            ScenarioError::new(ErrorKind::Syntax, path, "", first_line(e.message())).at(loc)
-        })?,
-        Format::Json => {
-            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                ScenarioError::new(
-                    ErrorKind::Syntax,
-                    path,
-                    "",
-                    strip_json_position(&e.to_string()),
-                )
-                .at(Some((e.line(), e.column())))
-            })?;
-            let serde_json::Value::Object(_) = v else {
-                return Err(ScenarioError::new(
-                    ErrorKind::WrongType,
-                    path,
-                    "",
-                    "the document must be a JSON object",
-                ));
-            };
-            toml::Table::deserialize(v).map_err(|e| {
-                ScenarioError::new(ErrorKind::WrongType, path, "", e.to_string())
-                    .with_help("JSON scenarios may not contain null")
-            })?
-        }
-    };
-    Ok(Document {
+    let mut doc = Document {
         path: path.to_path_buf(),
         text,
         format,
-        table,
-    })
+        raw: RawScenario::default(),
+    };
+    doc.raw = match format {
+        Format::Toml => doc.parse_toml()?,
+        Format::Json => doc.parse_json()?,
+    };
+    Ok(doc)
 }
 
 /// Reads, parses and validates the base scenario of `path` (its `[sweep]`, if any, is checked
 /// but not expanded).
 pub fn load(path: &Path) -> Result<Loaded, ScenarioError> {
-    let doc = read_document(path)?;
-    load_document(&doc)
+    read_document(path)?.load()
 }
 
-/// Validates the base scenario of a parsed document.
-pub fn load_document(doc: &Document) -> Result<Loaded, ScenarioError> {
-    let raw: RawScenario = match doc.format {
-        Format::Toml => {
-            let de = toml::Deserializer::parse(&doc.text).map_err(|e| {
-                let loc = e.span().map(|s| line_col(&doc.text, s.start));
-                ScenarioError::new(ErrorKind::Syntax, &doc.path, "", first_line(e.message()))
-                    .at(loc)
-            })?;
-            serde_path_to_error::deserialize(de).map_err(|e| {
-                let loc = e.inner().span().map(|s| line_col(&doc.text, s.start));
-                let path = e.path().to_string();
-                serde_error(doc, &path, e.inner().message(), loc)
-            })?
-        }
-        Format::Json => {
-            let mut de = serde_json::Deserializer::from_str(&doc.text);
-            serde_path_to_error::deserialize(&mut de).map_err(|e| {
-                let loc = Some((e.inner().line(), e.inner().column()));
-                let path = e.path().to_string();
-                serde_error(
-                    doc,
-                    &path,
-                    &strip_json_position(&e.inner().to_string()),
-                    loc,
-                )
-            })?
-        }
-    };
-    finish(doc, raw, None)
-}
-
-/// Validates the document with `overrides` (dotted path → value) applied and `[sweep]` removed:
-/// one point of a sweep. Errors name the overridden key and the sweep entry's line.
-pub fn load_point(
-    doc: &Document,
-    overrides: &[(String, toml::Value)],
-) -> Result<Loaded, ScenarioError> {
-    let mut table = doc.table.clone();
-    table.remove("sweep");
-    // Overrides apply on top of the defaults, so one field of a default schedule can be swept.
-    let mut base: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(table))
-        .map_err(|e| serde_error(doc, &e.path().to_string(), e.inner().message(), None))?;
-    base.fill_allocations();
-    let mut table = toml::Table::try_from(&base).map_err(|e| {
-        ScenarioError::new(
-            ErrorKind::WrongType,
-            &doc.path,
-            "",
-            format!("cannot apply sweep overrides: {e}"),
-        )
-    })?;
-    for (path, value) in overrides {
-        set_path(&mut table, path, value.clone()).map_err(|m| {
-            ScenarioError::new(ErrorKind::WrongType, &doc.path, path.as_str(), m).at(locate(
-                doc,
-                &format!("sweep.grid.{path}"),
-            )
-            .or_else(|| locate(doc, &format!("sweep.zip.{path}"))))
+impl Document {
+    fn parse_toml(&self) -> Result<RawScenario, ScenarioError> {
+        let de = toml::Deserializer::parse(&self.text).map_err(|e| {
+            let loc = e.span().map(|s| line_col(&self.text, s.start));
+            ScenarioError::new(ErrorKind::Syntax, &self.path, "", first_line(e.message())).at(loc)
         })?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let loc = e.inner().span().map(|s| line_col(&self.text, s.start));
+            serde_error(self, &e.path().to_string(), e.inner().message(), loc)
+        })
     }
-    let raw: RawScenario =
-        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-            let path = e.path().to_string();
-            let mut err = serde_error(doc, &path, e.inner().message(), None);
-            err.message = format!(
-                "{} (in a sweep point with {})",
-                err.message,
-                describe(overrides)
-            );
-            err
-        })?;
-    finish(doc, raw, Some(overrides))
-}
 
-fn finish(
-    doc: &Document,
-    mut raw: RawScenario,
-    overrides: Option<&[(String, toml::Value)]>,
-) -> Result<Loaded, ScenarioError> {
-    raw.resolve();
-    let scenario = validate(&raw).map_err(|issue: Issue| {
+    fn parse_json(&self) -> Result<RawScenario, ScenarioError> {
+        if !self.text.trim_start().starts_with('{') && !self.text.trim().is_empty() {
+            return Err(ScenarioError::new(
+                ErrorKind::WrongType,
+                &self.path,
+                "",
+                "the document must be a JSON object",
+            ));
+        }
+        let mut de = serde_json::Deserializer::from_str(&self.text);
+        let raw = serde_path_to_error::deserialize(&mut de).map_err(|e| self.json_error(&e))?;
+        de.end().map_err(|e| {
+            ScenarioError::new(
+                ErrorKind::Syntax,
+                &self.path,
+                "",
+                strip_json_position(&e.to_string()),
+            )
+            .at(Some((e.line(), e.column())))
+        })?;
+        Ok(raw)
+    }
+
+    fn json_error(&self, e: &serde_path_to_error::Error<serde_json::Error>) -> ScenarioError {
+        let inner = e.inner();
+        let loc = Some((inner.line(), inner.column()));
+        let message = strip_json_position(&inner.to_string());
+        if inner.is_syntax() || inner.is_eof() {
+            return ScenarioError::new(ErrorKind::Syntax, &self.path, "", message).at(loc);
+        }
+        let mut err = serde_error(self, &e.path().to_string(), &message, loc);
+        if message.starts_with("invalid type: null") {
+            err.help = Some("JSON scenarios may not contain null: leave the key out".into());
+        }
+        err
+    }
+
+    /// The document as written (defaults filled by serde, nothing resolved).
+    pub fn raw(&self) -> &RawScenario {
+        &self.raw
+    }
+
+    /// Resolves and validates the base scenario (its `[sweep]`, if any, is checked, not expanded).
+    pub fn load(&self) -> Result<Loaded, ScenarioError> {
+        self.finish(self.raw.clone(), None)
+    }
+
+    /// One point of a sweep: the document without `[sweep]`, with `overrides` (dotted path →
+    /// value) applied on top of its defaults, resolved and validated. Errors name the overridden
+    /// key and the sweep entry's line.
+    pub fn load_point(&self, overrides: &[(String, toml::Value)]) -> Result<Loaded, ScenarioError> {
+        let mut base = self.raw.clone();
+        base.sweep = None;
+        if overrides.is_empty() {
+            return self.finish(base, Some(overrides));
+        }
+        // Overrides apply on top of the defaults, so one field of a default schedule can be swept.
+        base.fill_allocations();
+        let mut table = toml::Table::try_from(&base).map_err(|e| {
+            ScenarioError::new(
+                ErrorKind::WrongType,
+                &self.path,
+                "",
+                format!("cannot apply sweep overrides: {e}"),
+            )
+        })?;
+        for (path, value) in overrides {
+            set_path(&mut table, path, value.clone()).map_err(|m| {
+                ScenarioError::new(ErrorKind::WrongType, &self.path, path.as_str(), m)
+                    .at(self.sweep_entry_location(path))
+            })?;
+        }
+        let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let mut err = serde_error(self, &path, e.inner().message(), None);
+                err.message = format!(
+                    "{} (in a sweep point with {})",
+                    err.message,
+                    describe(overrides)
+                );
+                err
+            })?;
+        self.finish(raw, Some(overrides))
+    }
+
+    fn sweep_entry_location(&self, path: &str) -> Option<(usize, usize)> {
+        locate(self, &format!("sweep.grid.{path}"))
+            .or_else(|| locate(self, &format!("sweep.zip.{path}")))
+    }
+
+    fn finish(
+        &self,
+        mut raw: RawScenario,
+        overrides: Option<&[(String, toml::Value)]>,
+    ) -> Result<Loaded, ScenarioError> {
+        raw.resolve();
+        let spec = validate(&raw).map_err(|issue| {
+            let mut e = self.error(issue);
+            if let Some(o) = overrides.filter(|o| !o.is_empty()) {
+                e.message = format!("{} (in a sweep point with {})", e.message, describe(o));
+            }
+            e
+        })?;
+        Ok(Loaded {
+            resolved: raw,
+            spec,
+        })
+    }
+
+    /// A validation issue of this document as a user-facing error, located at its key.
+    pub fn error(&self, issue: Issue) -> ScenarioError {
         let mut e = ScenarioError::new(
             issue.kind,
-            &doc.path,
+            &self.path,
             issue.key_path.as_str(),
-            issue.message.clone(),
+            issue.message,
         )
-        .at(locate(doc, &issue.key_path));
+        .at(locate(self, &issue.key_path));
         e.help = issue.help;
-        if let Some(o) = overrides {
-            e.message = format!("{} (in a sweep point with {})", e.message, describe(o));
-        }
         e
-    })?;
-    Ok(Loaded {
-        resolved: raw,
-        scenario,
-    })
+    }
 }
 
 fn describe(overrides: &[(String, toml::Value)]) -> String {

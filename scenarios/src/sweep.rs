@@ -9,8 +9,8 @@
 use rayon::prelude::*;
 use sim_core::{Digest, OutputDigest};
 
-use crate::error::{ErrorKind, ScenarioError};
-use crate::load::{Document, Loaded, load_point};
+use crate::error::ScenarioError;
+use crate::load::{Document, Loaded};
 
 /// One run of a sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,29 +35,20 @@ pub struct SweepPlan {
 }
 
 impl SweepPlan {
-    /// Expands the `[sweep]` of `base` (a single run when there is none).
-    pub fn new(doc: &Document, base: &Loaded) -> Result<SweepPlan, ScenarioError> {
-        let base_seed = base.scenario.seed;
+    /// Expands the `[sweep]` of `base` (a single run when there is none). The sweep's shape was
+    /// checked by validation.
+    pub fn new(base: &Loaded) -> SweepPlan {
+        let base_seed = base.spec.seed();
         let Some(sweep) = &base.resolved.sweep else {
-            return Ok(SweepPlan {
+            return SweepPlan {
                 base_seed,
                 seeds: 1,
                 keys: Vec::new(),
                 points: vec![Vec::new()],
-            });
+            };
         };
         let mut keys: Vec<String> = sweep.grid.keys().cloned().collect();
         keys.extend(sweep.zip.keys().cloned());
-        let mut seen = std::collections::BTreeSet::new();
-        if let Some(dup) = keys.iter().find(|k| !seen.insert(k.as_str())) {
-            return Err(ScenarioError::new(
-                ErrorKind::CrossField,
-                &doc.path,
-                format!("sweep.zip.{dup}"),
-                format!("`{dup}` is in both sweep.grid and sweep.zip"),
-            )
-            .at(crate::load::locate(doc, &format!("sweep.zip.{dup}"))));
-        }
         let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
         for values in sweep.grid.values() {
             points = points
@@ -84,12 +75,12 @@ impl SweepPlan {
                 })
                 .collect();
         }
-        Ok(SweepPlan {
+        SweepPlan {
             base_seed,
             seeds: sweep.seeds,
             keys,
             points,
-        })
+        }
     }
 
     /// Number of runs.
@@ -131,27 +122,19 @@ impl SweepPlan {
         }
     }
 
-    /// Validates the scenario of run `spec` (its point's overrides and its seed).
-    /// The seed is applied before validation, because populations are drawn from it.
+    /// The scenario of run `spec`: its point validated, then its seed set (validation does not
+    /// depend on the seed).
     pub fn load_run(&self, doc: &Document, spec: &RunSpec) -> Result<Loaded, ScenarioError> {
-        let mut overrides = spec.overrides.clone();
-        overrides.push(("run.seed".to_owned(), seed_value(spec.seed)));
-        load_point(doc, &overrides)
+        Ok(doc.load_point(&spec.overrides)?.with_seed(spec.seed))
     }
 
     /// Validates every point (the seeds do not change validity).
     pub fn validate_all(&self, doc: &Document) -> Result<(), ScenarioError> {
         for point in 0..self.points.len() as u64 {
-            self.load_run(doc, &self.spec(point * self.seeds))?;
+            doc.load_point(&self.spec(point * self.seeds).overrides)?;
         }
         Ok(())
     }
-}
-
-/// A seed as a TOML value. Seeds are validated to be at most `i64::MAX` (TOML's integer
-/// range), so this is exact.
-pub fn seed_value(seed: u64) -> toml::Value {
-    toml::Value::Integer(i64::try_from(seed).unwrap_or(i64::MAX))
 }
 
 /// Which share of a sweep's runs this machine does: runs with `index % count == shard`.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use consensus_model::contracts::ContractEvent;
 use economics::economy::Economy;
-use scenarios::chain_run::{ChainOutputs, chain_holdings, run_chain};
+use scenarios::run::{ChainOutputs, chain_holdings, run_chain};
 use sim_core::Amount;
 
 /// 5 genesis validators and a candidate the admin proposes, validator 3 offline for two hours
@@ -68,18 +68,25 @@ next_voting_lead_days = 1
 fn coupled_run_keeps_one_500m_ledger_every_day() {
     let doc = scenarios::load::parse_document(Path::new("coupled-ledger.toml"), SCENARIO.into())
         .unwrap_or_else(|e| panic!("{e}"));
-    let s = scenarios::load_document(&doc)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
-    let setup = s.contracts.as_ref().unwrap();
-    let economy = Economy::new(s.economy.clone().unwrap()).unwrap();
+    let s = doc.load().unwrap_or_else(|e| panic!("{e}")).spec;
+    let scenarios::Engines::Coupled {
+        chain,
+        economy: economy_spec,
+    } = s.engines()
+    else {
+        panic!("a coupled scenario")
+    };
+    let setup = &chain.contracts;
+    let cfg = scenarios::build::economy(economy_spec, s.seed(), s.horizon_days(), Some(setup))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let economy = Economy::new(cfg).unwrap();
     let market_before = economy.foundation_balance();
     let out = run_chain(
-        s.consensus.as_ref().unwrap(),
+        &chain.consensus,
         setup,
         Some(economy),
-        s.seed,
-        s.horizon_days,
+        s.seed(),
+        s.horizon_days(),
         ChainOutputs::default(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -130,14 +137,7 @@ fn coupled_run_keeps_one_500m_ledger_every_day() {
         acc.total().unwrap()
     );
     assert_eq!(vote_fees_in, economy.vote_fees_total());
-    let genesis = Amount::checked_sum(
-        setup
-            .balances
-            .iter()
-            .map(|&(_, a)| a)
-            .chain(setup.genesis.iter().map(|g| g.stake_wei)),
-    )
-    .unwrap();
+    let genesis = setup.genesis_total;
     assert!(paid_by_market > genesis, "users' fees were paid too");
     // The market account paid that (vesting releases are its only other inflow).
     let vested = Amount::checked_sum(rec.days.iter().map(|r| r.vested_released)).unwrap();
@@ -169,7 +169,7 @@ fn coupled_run_keeps_one_500m_ledger_every_day() {
     )));
 }
 
-/// A market account too poor for the contracts' genesis stops the run before the first block.
+/// A market account too poor for the contracts' genesis is refused by validation, at the key.
 #[test]
 fn unpayable_genesis_is_a_clear_error() {
     let text = SCENARIO.replace(
@@ -178,13 +178,14 @@ fn unpayable_genesis_is_a_clear_error() {
     );
     let doc = scenarios::load::parse_document(Path::new("poor.toml"), text)
         .unwrap_or_else(|e| panic!("{e}"));
-    let s = scenarios::load_document(&doc)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
-    let Err(err) = scenarios::run(&s) else {
-        panic!("a genesis the market account cannot pay must fail");
+    let Err(err) = doc.load() else {
+        panic!("a genesis the market account cannot pay must be refused");
     };
-    assert!(err.to_string().contains("the chain needs"), "{err}");
+    assert_eq!(err.key_path, "contracts", "{err}");
+    assert!(
+        err.to_string().contains("foundation/market account holds"),
+        "{err}"
+    );
 }
 
 /// The coupled run's outputs show the chain's share of the buckets and what funded it.
@@ -192,9 +193,7 @@ fn unpayable_genesis_is_a_clear_error() {
 fn coupled_outputs_report_the_chain_share() {
     let doc = scenarios::load::parse_document(Path::new("coupled-ledger.toml"), SCENARIO.into())
         .unwrap_or_else(|e| panic!("{e}"));
-    let s = scenarios::load_document(&doc)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .scenario;
+    let s = doc.load().unwrap_or_else(|e| panic!("{e}")).spec;
     let out = scenarios::run(&s).unwrap_or_else(|e| panic!("{e}"));
     let col = |t: &scenarios::Table, name: &str| -> Vec<u128> {
         match t.columns.iter().find(|c| c.name == name).map(|c| &c.data) {

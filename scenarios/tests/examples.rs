@@ -25,20 +25,24 @@ fn every_example_validates_and_runs_shortened() {
     assert!(!files.is_empty());
     for file in files {
         let doc = scenarios::read_document(&file).unwrap_or_else(|e| panic!("{e}"));
-        let base = scenarios::load_document(&doc).unwrap_or_else(|e| panic!("{e}"));
-        let plan = scenarios::SweepPlan::new(&doc, &base).unwrap_or_else(|e| panic!("{e}"));
+        let base = doc.load().unwrap_or_else(|e| panic!("{e}"));
+        let plan = scenarios::SweepPlan::new(&base);
         plan.validate_all(&doc).unwrap_or_else(|e| panic!("{e}"));
         // Shortened horizons: chain modes simulate every block, so they get two days.
-        let days = if base.scenario.consensus.is_some() {
+        let days = if matches!(
+            base.spec.engines(),
+            scenarios::Engines::Consensus(_) | scenarios::Engines::Coupled { .. }
+        ) {
             2
         } else {
             30
         };
-        let short = toml::Value::Integer(base.scenario.horizon_days.min(days) as i64);
-        let loaded = scenarios::load_point(&doc, &[("run.horizon_days".to_owned(), short)])
+        let short = toml::Value::Integer(base.spec.horizon_days().min(days) as i64);
+        let loaded = doc
+            .load_point(&[("run.horizon_days".to_owned(), short)])
             .unwrap_or_else(|e| panic!("{e}"));
         let out =
-            scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(out.summary.rows() == 1, "{}", file.display());
     }
 }
@@ -47,7 +51,7 @@ fn every_example_validates_and_runs_shortened() {
 fn golden_digest_of_the_emission_schedule() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/emissions-40y.toml");
     let loaded = scenarios::load(&file).unwrap();
-    let out = scenarios::run(&loaded.scenario).unwrap();
+    let out = scenarios::run(&loaded.spec).unwrap();
     assert_eq!(out.digest.to_string(), GOLDEN_EMISSIONS_40Y);
 }
 
@@ -58,23 +62,19 @@ const GOLDEN_EMISSIONS_40Y: &str =
 fn golden_digest_of_the_economy() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/supernode-bootstrap.toml");
     let doc = scenarios::read_document(&file).unwrap();
-    let loaded = scenarios::load_point(
-        &doc,
-        &[("run.horizon_days".to_owned(), toml::Value::Integer(120))],
-    )
-    .unwrap();
-    let out = scenarios::run(&loaded.scenario).unwrap();
+    let loaded = doc
+        .load_point(&[("run.horizon_days".to_owned(), toml::Value::Integer(120))])
+        .unwrap();
+    let out = scenarios::run(&loaded.spec).unwrap();
     assert_eq!(out.digest.to_string(), GOLDEN_SUPERNODE_BOOTSTRAP_120D);
     // A different seed draws a different population and different outcomes.
-    let other = scenarios::load_point(
-        &doc,
-        &[
+    let other = doc
+        .load_point(&[
             ("run.horizon_days".to_owned(), toml::Value::Integer(120)),
             ("run.seed".to_owned(), toml::Value::Integer(8)),
-        ],
-    )
-    .unwrap();
-    assert_ne!(scenarios::run(&other.scenario).unwrap().digest, out.digest);
+        ])
+        .unwrap();
+    assert_ne!(scenarios::run(&other.spec).unwrap().digest, out.digest);
 }
 
 const GOLDEN_SUPERNODE_BOOTSTRAP_120D: &str =
@@ -90,8 +90,8 @@ fn digest_of(example: &str, days: i64, seed: Option<i64>) -> String {
     if let Some(s) = seed {
         overrides.push(("run.seed".to_owned(), toml::Value::Integer(s)));
     }
-    let loaded = scenarios::load_point(&doc, &overrides).unwrap_or_else(|e| panic!("{e}"));
-    scenarios::run(&loaded.scenario)
+    let loaded = doc.load_point(&overrides).unwrap_or_else(|e| panic!("{e}"));
+    scenarios::run(&loaded.spec)
         .unwrap_or_else(|e| panic!("{e}"))
         .digest
         .to_string()
@@ -140,15 +140,13 @@ fn streaming_gives_the_same_rows_and_digest_as_memory() {
             .join("examples")
             .join(example);
         let doc = scenarios::read_document(&file).unwrap();
-        let loaded = scenarios::load_point(
-            &doc,
-            &[("run.horizon_days".to_owned(), toml::Value::Integer(days))],
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let memory = scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = doc
+            .load_point(&[("run.horizon_days".to_owned(), toml::Value::Integer(days))])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let memory = scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{e}"));
         let mut sink = Collect::default();
         let streamed =
-            scenarios::run_streaming(&loaded.scenario, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+            scenarios::run_streaming(&loaded.spec, &mut sink).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(memory.digest, streamed.digest, "{example}");
         assert_eq!(memory.summary, streamed.summary, "{example}");
         assert!(memory.entries.iter().all(|e| !e.streamed));
@@ -160,7 +158,7 @@ fn streaming_gives_the_same_rows_and_digest_as_memory() {
             if s.streamed {
                 let mut joined = whole.empty_like();
                 for batch in sink.0.iter().filter(|b| b.name == m.name) {
-                    assert!(batch.rows() <= scenarios::stream::BATCH_ROWS);
+                    assert!(batch.rows() <= scenarios::limits::BATCH_ROWS);
                     assert!(joined.append(batch.clone()), "{example} {}", m.name);
                 }
                 assert_eq!(&joined, whole, "{example} {}", m.name);
@@ -179,12 +177,10 @@ fn the_block_table_marks_exactly_the_canonical_chain() {
         .join("examples")
         .join("partition-healing.toml");
     let doc = scenarios::read_document(&file).unwrap();
-    let loaded = scenarios::load_point(
-        &doc,
-        &[("run.horizon_days".to_owned(), toml::Value::Integer(1))],
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let out = scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = doc
+        .load_point(&[("run.horizon_days".to_owned(), toml::Value::Integer(1))])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{e}"));
     let column = |t: &scenarios::Table, name: &str| {
         t.columns
             .iter()
@@ -225,18 +221,16 @@ fn eip3436_fork_choice_keeps_alive_the_chain_the_coin_halts() {
         .join("fork-choice-deadlock.toml");
     let doc = scenarios::read_document(&file).unwrap();
     let run = |tie_break: &str| {
-        let loaded = scenarios::load_point(
-            &doc,
-            &[
+        let loaded = doc
+            .load_point(&[
                 ("run.seed".to_owned(), toml::Value::Integer(8)),
                 (
                     "consensus.tie_break".to_owned(),
                     toml::Value::String(tie_break.to_owned()),
                 ),
-            ],
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let out = scenarios::run(&loaded.scenario).unwrap_or_else(|e| panic!("{e}"));
+            ])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{e}"));
         let get = |name: &str| match out.summary.columns.iter().find(|c| c.name == name) {
             Some(scenarios::Column {
                 data: scenarios::ColumnData::U64(v),

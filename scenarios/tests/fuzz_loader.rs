@@ -14,12 +14,10 @@ fn load_all(name: &str, text: String) -> bool {
     let Ok(doc) = scenarios::load::parse_document(Path::new(name), text) else {
         return false;
     };
-    let Ok(base) = scenarios::load_document(&doc) else {
+    let Ok(base) = doc.load() else {
         return false;
     };
-    let Ok(plan) = scenarios::SweepPlan::new(&doc, &base) else {
-        return false;
-    };
+    let plan = scenarios::SweepPlan::new(&base);
     plan.len() > 10_000 || plan.validate_all(&doc).is_ok()
 }
 

@@ -1,9 +1,41 @@
-//! Columnar output tables with exact integer columns, and their format-independent digest.
+//! Output tables: the only place table names and columns are spelled. Columnar [`Table`]s with
+//! exact integer columns and their format-independent digest are defined here; each submodule
+//! builds one family of tables from engine records, and the summaries' figures are named in
+//! [`summary`]. Writers, charts and `dcfs-sim emission` take names and columns from here.
+
+pub mod chain;
+pub mod economy;
+pub mod summary;
+pub mod supply;
+
+/// Table names: also the file stems of a run's outputs (`daily` → `daily.csv`).
+pub mod names {
+    /// Daily rows: the supply schedule, or the economy's settled days.
+    pub const DAILY: &str = "daily";
+    /// The chain's daily statistics.
+    pub const CHAIN_DAILY: &str = "chain_daily";
+    /// Sampled blocks with their canonical verdict.
+    pub const BLOCKS: &str = "blocks";
+    /// The contracts' per-validator epoch records.
+    pub const VALIDATORS: &str = "validators";
+    /// The contracts' event log.
+    pub const EVENTS: &str = "events";
+    /// Reorganisations counted by depth.
+    pub const REORG_DEPTHS: &str = "reorg_depths";
+    /// Per-node totals at the end of the run.
+    pub const NODES: &str = "nodes";
+    /// Per-term election results.
+    pub const ELECTIONS: &str = "elections";
+    /// A run's key figures (one row).
+    pub const SUMMARY: &str = "summary";
+    /// The tables that grow with the horizon: streamed to a sink while a run goes.
+    pub const STREAMED: [&str; 5] = [DAILY, CHAIN_DAILY, BLOCKS, VALIDATORS, EVENTS];
+}
 
 use sim_core::{Digest, OutputDigest};
 
 /// A named column extractor: output column name and how to read it from a record.
-pub(crate) type Field<R, T> = (&'static str, fn(&R) -> T);
+pub type Field<R, T> = (&'static str, fn(&R) -> T);
 
 /// The values of one column.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,49 +1,25 @@
-//! Raw scenario types: exactly what a file may say, with SPEC defaults filled in by serde.
+//! The file format: exactly what a scenario file may say, as serde types with SPEC defaults
+//! filled in by serde. Every struct rejects unknown keys.
 //!
-//! These are parsed, never run: [`crate::validate`] turns them into the engines' strong types.
-//! Every struct rejects unknown keys. A deserialized and [`RawScenario::resolve`]d value is the
-//! fully resolved scenario recorded in run manifests.
+//! Nothing here is validated, drawn at random or run; [`crate::validate`] turns a document into
+//! engine types. The format uses no engine configuration types: only plain values, and the two
+//! plain-data enums of `economics` whose serde form *is* the file format (`AllocationId` as a key
+//! of `[supply.allocations]`, `VestingSchedule`), which a mirror would only copy. A deserialized
+//! and [`RawScenario::resolve`]d value is the fully resolved scenario recorded in run manifests.
+
+mod amount;
+mod chain;
+mod economy;
+
+pub use amount::RawAmount;
+pub use chain::*;
+pub use economy::*;
 
 use std::collections::BTreeMap;
 
 use economics::{AllocationId, VestingSchedule};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use sim_core::Amount;
-
-/// An amount written as a string with a unit (`"16 DCC"`, `"1.5 DCC"`, `"1000 wei"`; no unit
-/// means DCC) or as an integer number of whole DCC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RawAmount(pub Amount);
-
-impl<'de> Deserialize<'de> for RawAmount {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = RawAmount;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an amount such as \"16 DCC\", \"1.5 DCC\", \"1000 wei\" or a whole number of DCC")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RawAmount, E> {
-                s.parse::<Amount>().map(RawAmount).map_err(E::custom)
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RawAmount, E> {
-                Ok(RawAmount(Amount::from_dcc(u128::from(v))))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RawAmount, E> {
-                u64::try_from(v)
-                    .map_err(|_| E::custom(format!("amounts cannot be negative, got {v}")))
-                    .and_then(|v| self.visit_u64(v))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Serialize for RawAmount {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{} wei", self.0.wei()))
-    }
-}
 
 /// What a run simulates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -73,13 +49,13 @@ pub struct RawScenario {
     pub supply: RawSupply,
     /// Validators, network and faults (SPEC §2).
     #[serde(default)]
-    pub consensus: crate::chain::RawConsensus,
+    pub consensus: RawConsensus,
     /// The system contracts and their behaviours (SPEC §3).
     #[serde(default)]
-    pub contracts: crate::chain::RawContracts,
+    pub contracts: RawContracts,
     /// The compute-power economy and super-node campaign (SPEC §4–5).
     #[serde(default)]
-    pub economy: crate::economy::RawEconomy,
+    pub economy: RawEconomy,
     /// What to write.
     #[serde(default)]
     pub outputs: RawOutputs,

@@ -3,12 +3,13 @@
 //! with its horizon.
 //!
 //! A run hands the rows of each streamed table to a [`TableSink`] in batches of at most
-//! [`BATCH_ROWS`] rows (the CLI's sink writes CSV and Parquet files as they come), or keeps them
+//! [`crate::limits::BATCH_ROWS`] rows (the CLI's sink writes CSV and Parquet files as they come), or keeps them
 //! in memory if it has no sink. Each table's digest is built batch by batch
-//! ([`crate::table::TableDigest`]), so a run's digest is the same with or without a sink and
+//! ([`crate::tables::TableDigest`]), so a run's digest is the same with or without a sink and
 //! for any batching.
 
-use crate::table::{Table, TableDigest};
+use crate::limits::{BATCH_ROWS, MAX_STREAMED_ROWS};
+use crate::tables::{Table, TableDigest};
 
 /// What a sink reports when it cannot take a batch (for example an I/O or Parquet failure).
 pub type SinkError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -24,12 +25,6 @@ pub trait TableSink {
     fn write_batch(&mut self, batch: &Table) -> Result<(), SinkError>;
 }
 
-/// The most rows handed to a sink in one batch.
-pub const BATCH_ROWS: usize = 16_384;
-/// The most rows one streamed table may have (a run exceeding it stops with an error naming the
-/// table; for blocks, raise `outputs.blocks_every`).
-pub const MAX_STREAMED_ROWS: u64 = 500_000_000;
-
 /// A streamed table went wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum StreamError {
@@ -42,7 +37,7 @@ pub enum StreamError {
         #[source]
         source: SinkError,
     },
-    /// A table outgrew [`MAX_STREAMED_ROWS`].
+    /// A table outgrew [`crate::limits::MAX_STREAMED_ROWS`].
     #[error("output table {table} would exceed {MAX_STREAMED_ROWS} rows")]
     TooManyRows {
         /// The table.
@@ -138,7 +133,7 @@ impl<'s> Streams<'s> {
         Ok(())
     }
 
-    /// Hands the pending rows of `id` to the sink (in batches of at most [`BATCH_ROWS`]); with
+    /// Hands the pending rows of `id` to the sink (in batches of at most [`crate::limits::BATCH_ROWS`]); with
     /// `last`, also an empty batch if the table never had one.
     fn flush(&mut self, id: StreamId, last: bool) -> Result<(), StreamError> {
         let Some(sink) = self.sink.as_deref_mut() else {
@@ -206,7 +201,7 @@ pub(crate) fn split_rows(table: Table, max_rows: usize) -> Vec<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::ColumnData;
+    use crate::tables::ColumnData;
 
     struct Collect(Vec<Table>);
     impl TableSink for Collect {

@@ -1,0 +1,111 @@
+//! Economy mode: the compute-power economy and campaign on an ideal chain (every day settles
+//! exactly at its boundary), run in chunks of days so its daily rows stream out; and the
+//! economy's outputs, shared with coupled mode.
+
+use economics::economy::{DayRow, Economy, VecRecorder};
+
+use super::error::{APPEND_ROWS, Piece, RunError};
+use super::stream::{StreamId, Streams};
+use crate::tables::summary::EconomyFigures;
+use crate::tables::{Table, economy as tables, summary};
+use crate::validate::{EconomySpec, Spec};
+
+/// The economy's daily stream (declared if `outputs.daily`) and the figures gathered from its
+/// rows for the summary (the rows themselves stream).
+pub(super) struct EconomyDaily {
+    id: Option<StreamId>,
+    coupled: bool,
+    figures: EconomyFigures,
+}
+
+impl EconomyDaily {
+    pub(super) fn new(spec: &Spec, streams: &mut Streams<'_>, coupled: bool) -> Self {
+        let id = spec
+            .outputs()
+            .daily
+            .then(|| streams.declare(&tables::daily(&[], coupled)));
+        EconomyDaily {
+            id,
+            coupled,
+            figures: EconomyFigures::default(),
+        }
+    }
+
+    pub(super) fn add(
+        &mut self,
+        rows: &[DayRow],
+        streams: &mut Streams<'_>,
+    ) -> Result<(), RunError> {
+        let f = &mut self.figures;
+        for r in rows {
+            f.days_settled += 1;
+            f.max_settlement_delay_ms = f.max_settlement_delay_ms.max(r.settlement_delay_ms);
+            // Sums of at most the 500M supply: they cannot overflow u128.
+            f.emission_total_wei += r.emission.wei();
+            f.paid_total_wei += r.basic_paid.wei()
+                + r.stability_paid.wei()
+                + r.extra_paid.wei()
+                + r.election_super_nodes_paid.wei()
+                + r.election_voters_paid.wei();
+        }
+        if let Some(r) = rows.last() {
+            f.last_day = Some(r.clone());
+        }
+        if let Some(id) = self.id {
+            streams.append(id, tables::daily(rows, self.coupled))?;
+        }
+        Ok(())
+    }
+
+    /// The economy's tables (the daily stream, then nodes and elections) and its figures
+    /// appended to `summary`.
+    pub(super) fn finish(
+        mut self,
+        spec: &Spec,
+        economy: &Economy,
+        rec: &VecRecorder,
+        summary_table: &mut Table,
+    ) -> Vec<Piece> {
+        let mut pieces: Vec<Piece> = self.id.map(Piece::Stream).into_iter().collect();
+        if spec.outputs().nodes {
+            let totals: Vec<_> = (0..economy.node_count())
+                .filter_map(|i| economy.node_totals(i))
+                .collect();
+            pieces.push(Piece::Memory(tables::nodes(&totals)));
+        }
+        if spec.outputs().elections {
+            pieces.push(Piece::Memory(tables::elections(&rec.terms)));
+        }
+        let f = &mut self.figures;
+        f.nodes = economy.node_count() as u64;
+        f.terms = rec.terms.len() as u64;
+        f.first_term_start_day = economy.first_term_start();
+        f.vote_fees_total_wei = economy.vote_fees_total().wei();
+        summary::push_economy(summary_table, f);
+        pieces
+    }
+}
+
+pub(super) fn run(
+    spec: &Spec,
+    economy_spec: &EconomySpec,
+    streams: &mut Streams<'_>,
+) -> Result<(Vec<Piece>, Table), RunError> {
+    let cfg = crate::build::economy(economy_spec, spec.seed(), spec.horizon_days(), None)
+        .map_err(RunError::Build)?;
+    let mut economy = Economy::new(cfg)?;
+    let mut daily = EconomyDaily::new(spec, streams, false);
+    let mut rec = VecRecorder::default();
+    let horizon = spec.horizon_days();
+    while economy.next_day() < horizon {
+        let end = economy
+            .next_day()
+            .saturating_add(APPEND_ROWS as u64)
+            .min(horizon);
+        economy.run_ideal(end, &mut rec)?;
+        daily.add(&std::mem::take(&mut rec.days), streams)?;
+    }
+    let mut summary = summary::new(horizon);
+    let pieces = daily.finish(spec, &economy, &rec, &mut summary);
+    Ok((pieces, summary))
+}

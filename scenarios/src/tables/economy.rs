@@ -1,0 +1,162 @@
+//! The economy's tables (SPEC §8): `daily` (one row per settled day, SPEC §7 buckets included),
+//! `nodes` (per-node totals at the end) and `elections` (per-term candidates).
+
+use economics::economy::{CandidateResult, DayRow, NodeStatus, NodeTotals, TermResult};
+use sim_core::Amount;
+
+use super::{ColumnData, Field, Table, names};
+
+/// Amount columns of the economy's daily table, in output order (SPEC §8 names, units last).
+const DAY_AMOUNTS: [Field<DayRow, Amount>; 23] = [
+    ("emission_wei", |r| r.emission),
+    ("basic_paid_wei", |r| r.basic_paid),
+    ("stability_paid_wei", |r| r.stability_paid),
+    ("extra_paid_wei", |r| r.extra_paid),
+    ("election_super_nodes_paid_wei", |r| {
+        r.election_super_nodes_paid
+    }),
+    ("election_voters_paid_wei", |r| r.election_voters_paid),
+    ("burned_pre_election_wei", |r| r.burned_pre_election),
+    ("burned_unadopted_wei", |r| r.burned_unadopted),
+    ("burned_forfeits_wei", |r| r.burned_forfeits),
+    ("forfeits_to_pool_wei", |r| r.forfeits_to_pool),
+    ("emission_left_in_pool_wei", |r| r.emission_left_in_pool),
+    ("pool_remaining_wei", |r| r.pool_remaining),
+    ("vested_released_wei", |r| r.vested_released),
+    ("circulating_wei", |r| r.circulating),
+    ("locked_unvested_wei", |r| r.locked_unvested),
+    ("locked_node_pledges_wei", |r| r.locked_node_pledges),
+    ("locked_votes_wei", |r| r.locked_votes),
+    ("locked_validator_stake_wei", |r| r.locked_validator_stake),
+    ("unwithdrawn_income_wei", |r| r.unwithdrawn_income),
+    ("burned_total_wei", |r| r.burned_total),
+    ("vote_fees_wei", |r| r.vote_fees),
+    ("votes_cast_wei", |r| r.votes_cast),
+    ("votes_released_wei", |r| r.votes_released),
+];
+
+/// Count columns of the economy's daily table.
+const DAY_COUNTS: [Field<DayRow, u64>; 4] = [
+    ("settlement_delay_ms", |r| r.settlement_delay_ms),
+    ("nodes_active", |r| u64::from(r.nodes_active)),
+    ("nodes_pledged", |r| u64::from(r.nodes_pledged)),
+    ("super_nodes", |r| u64::from(r.super_nodes)),
+];
+
+/// Coupled mode: the chain's share of the SPEC §7 buckets (already included in the bucket
+/// columns), appended to the economy's daily table.
+const DAY_CHAIN: [Field<DayRow, Amount>; 4] = [
+    ("chain_liquid_wei", |r| r.chain.unwrap_or_default().liquid),
+    ("chain_stake_wei", |r| r.chain.unwrap_or_default().stake),
+    ("chain_income_wei", |r| r.chain.unwrap_or_default().income),
+    ("chain_burned_wei", |r| r.chain.unwrap_or_default().burned),
+];
+
+/// The economy's daily rows as a table (one row per settled day); `coupled` adds the chain's
+/// bucket columns.
+pub fn daily(days: &[DayRow], coupled: bool) -> Table {
+    let mut t = Table::new(names::DAILY);
+    t.push("day", ColumnData::U64(days.iter().map(|r| r.day).collect()));
+    for (name, get) in DAY_COUNTS {
+        t.push(name, ColumnData::U64(days.iter().map(get).collect()));
+    }
+    t.push(
+        "effective_power",
+        ColumnData::U128(days.iter().map(|r| r.effective_power).collect()),
+    );
+    let chain: &[Field<DayRow, Amount>] = if coupled { &DAY_CHAIN } else { &[] };
+    for (name, get) in DAY_AMOUNTS.iter().chain(chain) {
+        t.push(
+            name,
+            ColumnData::U128(days.iter().map(|r| get(r).wei()).collect()),
+        );
+    }
+    t
+}
+
+fn status_name(s: NodeStatus) -> &'static str {
+    match s {
+        NodeStatus::NotJoined => "not_joined",
+        NodeStatus::Unpledged => "unpledged",
+        NodeStatus::Pledged => "pledged",
+        NodeStatus::Cleared => "cleared",
+        NodeStatus::Lapsed => "lapsed",
+        NodeStatus::Gone => "gone",
+    }
+}
+
+/// Per-node totals at the end of the run, in node order.
+pub fn nodes(totals: &[NodeTotals]) -> Table {
+    let mut t = Table::new(names::NODES);
+    t.push("node", ColumnData::U64((0..totals.len() as u64).collect()));
+    t.push(
+        "status",
+        ColumnData::Str(
+            totals
+                .iter()
+                .map(|n| status_name(n.status).to_owned())
+                .collect(),
+        ),
+    );
+    let amounts: [Field<NodeTotals, Amount>; 6] = [
+        ("basic_wei", |n| n.basic),
+        ("stability_wei", |n| n.stability),
+        ("extra_wei", |n| n.extra),
+        ("election_wei", |n| n.election),
+        ("forfeited_wei", |n| n.forfeited),
+        ("pledge_wei", |n| n.pledge),
+    ];
+    for (name, get) in amounts {
+        t.push(
+            name,
+            ColumnData::U128(totals.iter().map(|n| get(n).wei()).collect()),
+        );
+    }
+    t.push(
+        "forfeit_count",
+        ColumnData::U64(totals.iter().map(|n| u64::from(n.forfeit_count)).collect()),
+    );
+    t
+}
+
+/// One row per candidate of every term, in term order.
+pub fn elections(terms: &[TermResult]) -> Table {
+    let mut t = Table::new(names::ELECTIONS);
+    let rows: Vec<(&TermResult, &CandidateResult)> = terms
+        .iter()
+        .flat_map(|term| term.candidates.iter().map(move |c| (term, c)))
+        .collect();
+    t.push(
+        "term",
+        ColumnData::U64(rows.iter().map(|(term, _)| u64::from(term.term)).collect()),
+    );
+    t.push(
+        "voting_open_day",
+        ColumnData::U64(rows.iter().map(|(term, _)| term.voting_open_day).collect()),
+    );
+    t.push(
+        "term_start_day",
+        ColumnData::U64(rows.iter().map(|(term, _)| term.term_start_day).collect()),
+    );
+    t.push(
+        "term_end_day",
+        ColumnData::U64(rows.iter().map(|(term, _)| term.term_end_day).collect()),
+    );
+    t.push(
+        "node",
+        ColumnData::U64(rows.iter().map(|(_, c)| u64::from(c.node)).collect()),
+    );
+    t.push(
+        "power",
+        ColumnData::U64(rows.iter().map(|(_, c)| c.power).collect()),
+    );
+    t.push(
+        "votes_wei",
+        ColumnData::U128(rows.iter().map(|(_, c)| c.votes.wei()).collect()),
+    );
+    t.push(
+        "elected",
+        ColumnData::Bool(rows.iter().map(|(_, c)| c.elected).collect()),
+    );
+    t
+}
