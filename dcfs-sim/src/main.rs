@@ -169,7 +169,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { dir } => {
             reports::report::render_report(&dir)
                 .with_context(|| format!("rendering the report of {}", dir.display()))?;
-            println!("wrote {}", dir.join(reports::report::INDEX).display());
+            println!("wrote {}", dir.join(reports::layout::INDEX).display());
             Ok(())
         }
     }
@@ -338,14 +338,14 @@ fn progress_bar(len: u64) -> indicatif::ProgressBar {
 fn emission(days: u64, out: Option<PathBuf>) -> anyhow::Result<()> {
     let mut timeline = SupplyTimeline::new(SupplyParams::default())?;
     match out {
-        Some(path) => reports::write_atomically(&path, |w| {
-            reports::write_emission_csv(w, &mut timeline, days)
-        })
-        .with_context(|| format!("writing {}", path.display())),
+        Some(path) => {
+            reports::write_atomically(&path, |w| write_emission_csv(w, &mut timeline, days))
+                .with_context(|| format!("writing {}", path.display()))
+        }
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
-            let written = reports::write_emission_csv(&mut w, &mut timeline, days)
+            let written = write_emission_csv(&mut w, &mut timeline, days)
                 .map_err(anyhow::Error::from)
                 .and_then(|()| w.flush().map_err(anyhow::Error::from));
             match written {
@@ -355,6 +355,27 @@ fn emission(days: u64, out: Option<PathBuf>) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Days of the schedule turned into one table before it is written.
+const EMISSION_CHUNK_DAYS: usize = 1_024;
+
+/// Writes days `0..days` of `timeline` as the schedule mode's `daily` table, as CSV.
+fn write_emission_csv<W: Write>(
+    w: &mut W,
+    timeline: &mut SupplyTimeline,
+    days: u64,
+) -> anyhow::Result<()> {
+    reports::csv::write_csv_header(w, &scenarios::tables::supply::daily(&[]))?;
+    let mut rows = Vec::with_capacity(EMISSION_CHUNK_DAYS);
+    for d in 0..days {
+        rows.push(timeline.next_day()?);
+        if rows.len() == EMISSION_CHUNK_DAYS || d + 1 == days {
+            reports::csv::write_csv_rows(w, &scenarios::tables::supply::daily(&rows))?;
+            rows.clear();
+        }
+    }
+    Ok(())
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -28,6 +28,15 @@ pub const MAX_BATCH_ROWS: usize = 1 << 22;
 /// A frame conversion or Parquet problem.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
+    /// A frame file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A u128 value does not fit Decimal(38,0).
     #[error("column {column}: value {value} does not fit Decimal(38,0)")]
     TooLarge {
@@ -535,4 +544,22 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+}
+
+/// Writes `<dir>/<table>.parquet` for each table (atomically).
+pub fn write_frames(dir: &std::path::Path, tables: &[Table]) -> Result<(), FrameError> {
+    for t in tables {
+        let path = dir.join(format!("{}.parquet", t.name));
+        let bytes = table_to_parquet(t)?;
+        let written =
+            crate::atomic::write_atomically(&path, |w| std::io::Write::write_all(w, &bytes));
+        written.map_err(|e| {
+            let (path, source) = match e {
+                crate::atomic::AtomicWriteError::Io(p, source) => (p, source),
+                crate::atomic::AtomicWriteError::Fill(source) => (path.clone(), source),
+            };
+            FrameError::Write { path, source }
+        })?;
+    }
+    Ok(())
 }

@@ -6,12 +6,11 @@ pub mod atomic;
 pub mod chart;
 pub mod charts;
 pub mod csv;
-pub mod emission;
 pub mod frame;
+pub mod layout;
 pub mod output;
 pub mod quantile;
 pub mod report;
 pub mod stream;
 
 pub use atomic::{AtomicWriteError, write_atomically};
-pub use emission::{EmissionCsvError, emission_header, write_emission_csv, write_emission_row};

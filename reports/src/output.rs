@@ -14,53 +14,30 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use scenarios::{ColumnData, Loaded, RawScenario, RunOutput, RunSpec, Table};
-use serde::{Deserialize, Serialize};
+use scenarios::{ColumnData, Loaded, RunOutput, RunSpec, Table};
+use serde::Serialize;
 use sim_core::Digest;
 
 use crate::atomic::{AtomicWriteError, write_atomically};
 use crate::csv::write_table_csv;
-
-/// Program name and version recorded in manifests.
-pub const PROGRAM: &str = concat!("dcfs-sim ", env!("CARGO_PKG_VERSION"));
-/// Manifest file name.
-pub const MANIFEST: &str = "manifest.json";
-/// Sweep summary file name.
-pub const SUMMARY: &str = "summary.csv";
+pub use crate::layout::{
+    FileError, MANIFEST, PROGRAM, RunManifest, SUMMARY, SweepManifest, TableDigestEntry,
+    read_run_manifest, run_dir, scenario_digest,
+};
 
 /// An output problem.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    /// A file could not be written.
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: io::Error,
-    },
-    /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: io::Error,
-    },
-    /// A manifest is not what this program writes.
-    #[error("{}: not a dcfs-sim run manifest: {message}", path.display())]
-    BadManifest {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        message: String,
-    },
+    /// A file could not be read or written, or a manifest is not ours.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Shards or runs that do not belong together, or are missing.
     #[error("{0}")]
     Merge(String),
-    /// Parquet frames, charts or the HTML report could not be written.
+    /// Parquet frames could not be written.
+    #[error(transparent)]
+    Frame(#[from] crate::frame::FrameError),
+    /// Charts or the HTML report could not be written.
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
 }
@@ -69,70 +46,15 @@ fn write_file(
     path: &Path,
     fill: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
 ) -> Result<(), OutputError> {
-    write_atomically(path, fill).map_err(|e| match e {
-        AtomicWriteError::Io(path, source) => OutputError::Write { path, source },
-        AtomicWriteError::Fill(source) => OutputError::Write {
-            path: path.to_path_buf(),
-            source,
-        },
+    write_atomically(path, fill).map_err(|e| {
+        OutputError::from(match e {
+            AtomicWriteError::Io(path, source) => FileError::Write { path, source },
+            AtomicWriteError::Fill(source) => FileError::Write {
+                path: path.to_path_buf(),
+                source,
+            },
+        })
     })
-}
-
-/// The identity of a scenario: the digest of its resolved form as canonical JSON.
-pub fn scenario_digest(resolved: &RawScenario) -> Digest {
-    Digest::of_bytes(
-        serde_json::to_string(resolved)
-            .unwrap_or_default()
-            .as_bytes(),
-    )
-}
-
-/// What a run directory's `manifest.json` holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunManifest {
-    /// Program and version that wrote it.
-    pub program: String,
-    /// The scenario file's name (no directory, so shards on different machines agree).
-    pub scenario_file: String,
-    /// Identity of the whole sweep (the resolved base scenario with its `[sweep]`).
-    pub sweep_id: String,
-    /// Number of runs in the whole sweep (1 for a single run).
-    pub sweep_runs: u64,
-    /// Run index within the sweep (0 for a single run).
-    pub run_index: u64,
-    /// Parameter point index.
-    pub point_index: u64,
-    /// The run's seed.
-    pub seed: u64,
-    /// Swept parameters of this run (path → TOML value).
-    pub overrides: BTreeMap<String, String>,
-    /// Identity of this run's resolved scenario.
-    pub scenario_digest: String,
-    /// The resolved scenario (every default filled in).
-    pub scenario: serde_json::Value,
-    /// SHA-256 of each written table file.
-    pub files: BTreeMap<String, String>,
-    /// Digest of the run's outputs (format independent).
-    pub digest: String,
-    /// Each output table's name, rows and digest, in the order the run digest takes them
-    /// (empty in manifests written before streaming outputs).
-    #[serde(default)]
-    pub tables: Vec<TableDigestEntry>,
-    /// The run's summary row: column → exact value.
-    pub summary: Vec<(String, String)>,
-}
-
-/// One output table in a run manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TableDigestEntry {
-    /// Table name (file stem).
-    pub name: String,
-    /// Rows.
-    pub rows: u64,
-    /// The table's digest (`scenarios::TableDigest` layout).
-    pub digest: String,
 }
 
 /// Where a run belongs.
@@ -159,7 +81,7 @@ pub fn write_run(
     output: &RunOutput,
     streamed: BTreeMap<String, String>,
 ) -> Result<RunManifest, OutputError> {
-    fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+    fs::create_dir_all(dir).map_err(|source| FileError::Write {
         path: dir.to_path_buf(),
         source,
     })?;
@@ -177,7 +99,7 @@ pub fn write_run(
     for table in &output.tables {
         let name = format!("{}.csv", table.name);
         let mut bytes = Vec::new();
-        write_table_csv(&mut bytes, table).map_err(|source| OutputError::Write {
+        write_table_csv(&mut bytes, table).map_err(|source| FileError::Write {
             path: dir.join(&name),
             source,
         })?;
@@ -185,7 +107,7 @@ pub fn write_run(
         files.insert(name, Digest::of_bytes(&bytes).to_string());
     }
     // Parquet frames beside the CSVs (not listed in `files`: the exact CSVs are the record).
-    crate::report::write_frames(dir, &output.tables)?;
+    crate::frame::write_frames(dir, &output.tables)?;
     let summary = output
         .summary
         .columns
@@ -240,33 +162,12 @@ pub fn write_run(
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::Write {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| FileError::Write {
         path: path.to_path_buf(),
         source: io::Error::other(e),
     })?;
     text.push('\n');
     write_file(path, |w| w.write_all(text.as_bytes()))
-}
-
-/// Reads a run manifest; `Ok(None)` if there is none yet (an unfinished or never started run).
-pub fn read_run_manifest(dir: &Path) -> Result<Option<RunManifest>, OutputError> {
-    let path = dir.join(MANIFEST);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(OutputError::Read { path, source }),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| OutputError::BadManifest {
-            path,
-            message: e.to_string(),
-        })
-}
-
-/// The directory of run `index` inside a sweep directory.
-pub fn run_dir(sweep_dir: &Path, index: u64) -> PathBuf {
-    sweep_dir.join("runs").join(format!("{index:06}"))
 }
 
 /// True if `dir` holds a finished run that is exactly `ctx` (same program, sweep, run and
@@ -282,24 +183,6 @@ pub fn finished_run(dir: &Path, ctx: RunContext<'_>) -> Result<Option<RunManifes
     Ok(same.then_some(m))
 }
 
-/// What a sweep directory's top-level `manifest.json` holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SweepManifest {
-    /// Program and version.
-    pub program: String,
-    /// Scenario file name.
-    pub scenario_file: String,
-    /// Sweep identity.
-    pub sweep_id: String,
-    /// Number of runs.
-    pub runs: u64,
-    /// Swept parameter paths.
-    pub parameters: Vec<String>,
-    /// Digest over every run's index and output digest, in index order.
-    pub digest: String,
-}
-
 /// Builds `summary.csv` and `manifest.json` in `out` from the run manifests of all runs of one
 /// sweep found under the `runs/` folders of `sources` (a sweep directory, or the directories of its
 /// shards; run folders found elsewhere than `out` are copied into `out`). Fails, writing nothing
@@ -308,7 +191,7 @@ pub fn merge(out: &Path, sources: &[PathBuf]) -> Result<SweepManifest, OutputErr
     let mut runs: BTreeMap<u64, (RunManifest, PathBuf)> = BTreeMap::new();
     for src in sources {
         let runs_dir = src.join("runs");
-        let entries = fs::read_dir(&runs_dir).map_err(|source| OutputError::Read {
+        let entries = fs::read_dir(&runs_dir).map_err(|source| FileError::Read {
             path: runs_dir.clone(),
             source,
         })?;
@@ -376,7 +259,7 @@ pub fn merge(out: &Path, sources: &[PathBuf]) -> Result<SweepManifest, OutputErr
     let manifests: Vec<&RunManifest> = runs.values().map(|(m, _)| m).collect();
     let summary = summary_table(&manifests)?;
     let mut bytes = Vec::new();
-    write_table_csv(&mut bytes, &summary).map_err(|source| OutputError::Write {
+    write_table_csv(&mut bytes, &summary).map_err(|source| FileError::Write {
         path: out.join(SUMMARY),
         source,
     })?;
@@ -460,11 +343,11 @@ fn summary_table(manifests: &[&RunManifest]) -> Result<Table, OutputError> {
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), OutputError> {
-    fs::create_dir_all(to).map_err(|source| OutputError::Write {
+    fs::create_dir_all(to).map_err(|source| FileError::Write {
         path: to.to_path_buf(),
         source,
     })?;
-    let entries = fs::read_dir(from).map_err(|source| OutputError::Read {
+    let entries = fs::read_dir(from).map_err(|source| FileError::Read {
         path: from.to_path_buf(),
         source,
     })?;
@@ -475,7 +358,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), OutputError> {
     // The manifest goes last so an interrupted copy is never taken for a finished run.
     files.sort_by_key(|p| (p.file_name().is_some_and(|n| n == MANIFEST), p.clone()));
     for f in files {
-        let bytes = fs::read(&f).map_err(|source| OutputError::Read {
+        let bytes = fs::read(&f).map_err(|source| FileError::Read {
             path: f.clone(),
             source,
         })?;

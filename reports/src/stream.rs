@@ -17,7 +17,7 @@ use sim_core::Digest;
 use crate::atomic::temp_path;
 use crate::csv::{write_csv_header, write_csv_rows};
 use crate::frame::ParquetTableWriter;
-use crate::output::OutputError;
+use crate::layout::FileError;
 
 /// Most streamed tables one run may open.
 pub const MAX_STREAMED_TABLES: usize = 64;
@@ -65,8 +65,8 @@ impl std::fmt::Debug for RunFiles {
 
 impl RunFiles {
     /// Streams into `dir` (created if missing).
-    pub fn create(dir: &Path) -> Result<Self, OutputError> {
-        fs::create_dir_all(dir).map_err(|source| OutputError::Write {
+    pub fn create(dir: &Path) -> Result<Self, FileError> {
+        fs::create_dir_all(dir).map_err(|source| FileError::Write {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -100,12 +100,12 @@ impl RunFiles {
 
     /// Completes every file (CSV flushed and synced, Parquet footer written) and renames them
     /// into place; returns the SHA-256 of each CSV by file name, as run manifests list them.
-    pub fn finish(mut self) -> Result<BTreeMap<String, String>, OutputError> {
+    pub fn finish(mut self) -> Result<BTreeMap<String, String>, FileError> {
         let mut hashes = BTreeMap::new();
         let tables = std::mem::take(&mut self.tables);
         for (name, mut files) in tables {
             let csv_path = self.dir.join(format!("{name}.csv"));
-            let write_err = |source| OutputError::Write {
+            let write_err = |source| FileError::Write {
                 path: csv_path.clone(),
                 source,
             };
@@ -118,7 +118,7 @@ impl RunFiles {
                 .map_err(|e| write_err(e.into_error()))?;
             file.sync_all().map_err(write_err)?;
             if let Some(pq) = files.parquet.take() {
-                pq.finish().map_err(|e| OutputError::Write {
+                pq.finish().map_err(|e| FileError::Write {
                     path: self.dir.join(format!("{name}.parquet")),
                     source: io::Error::other(e),
                 })?;

@@ -2,10 +2,10 @@
 //! or as sweeps.
 //!
 //! The crate is laid out by phase, and each phase imports only the ones before it:
-//! [`error`] (the leaf) → [`limits`] → [`format`] (what a file may say: serde types only) →
-//! [`load`] (read and parse once; overrides applied once) → [`validate`] (a pure function of the
+//! [`error`] (the leaf) → [`limits`] → [`mod@format`] (what a file may say: serde types only) →
+//! [`mod@load`] (read and parse once; overrides applied once) → [`mod@validate`] (a pure function of the
 //! document, giving a [`Spec`]) → [`build`] (the only place the seed meets the scenario) →
-//! [`run`] (drive the engines; `coupled` holds the chain↔economy seam) → [`tables`] (the only
+//! [`mod@run`] (drive the engines; `coupled` holds the chain↔economy seam) → [`tables`] (the only
 //! place table names and columns are spelled, used by `run` and by every writer). [`sweep`]
 //! expands grids × seeds over `load` and `validate`.
 

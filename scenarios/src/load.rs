@@ -1,6 +1,6 @@
 //! Loading: a TOML (or JSON) file is read once (bounded by the bytes actually read) and parsed
 //! once into a [`Document`]; sweep points and CLI overrides are applied to that parsed document
-//! as typed values, then [`crate::validate`] checks the result. Every error names the file, line,
+//! as typed values, then [`mod@crate::validate`] checks the result. Every error names the file, line,
 //! column and key path, says what is allowed and suggests a fix.
 
 use std::io::Read as _;

@@ -1,6 +1,6 @@
 //! `[economy]` as a file says it: the compute-power economy and super-node campaign (SPEC §4–5)
 //! with SPEC defaults, plus node and voter *populations* (counts and integer distributions) that
-//! [`crate::build`] expands into agents from the seed.
+//! `build` expands into agents from the seed.
 
 use economics::economy::{CampaignConfig, EconomyConfig, MS_PER_HOUR, PenaltyConfig, SplitBps};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! The file format: exactly what a scenario file may say, as serde types with SPEC defaults
 //! filled in by serde. Every struct rejects unknown keys.
 //!
-//! Nothing here is validated, drawn at random or run; [`crate::validate`] turns a document into
+//! Nothing here is validated, drawn at random or run; `validate` turns a document into
 //! engine types. The format uses no engine configuration types: only plain values, and the two
 //! plain-data enums of `economics` whose serde form *is* the file format (`AllocationId` as a key
 //! of `[supply.allocations]`, `VestingSchedule`), which a mirror would only copy. A deserialized

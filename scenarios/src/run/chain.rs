@@ -144,7 +144,7 @@ impl ChainOutput {
 }
 
 /// A chain run in progress: advance it a day at a time and take its observables as it goes, so
-/// they never pile up ([`crate::run`] streams them out this way).
+/// they never pile up ([`mod@crate::run`] streams them out this way).
 pub struct ChainRun {
     sim: ConsensusSim<ChainSource, ChainLog>,
     horizon_days: u64,

@@ -1,6 +1,6 @@
 //! `[consensus]` and `[contracts]`: validators, network and faults (SPEC §2) into a
 //! `ConsensusConfig`; the contracts' rules, genesis, behaviours and fee model (SPEC §3) into a
-//! [`ContractsSpec`] whose staker populations are expanded by [`crate::build`].
+//! [`ContractsSpec`] whose staker populations are expanded by `build`.
 
 use consensus_model::ValidatorId;
 use consensus_model::config::{
@@ -46,7 +46,7 @@ pub struct StakerGroup {
     pub plan: RandomStaker,
 }
 
-/// Validated contracts inputs; [`crate::build`] makes the contracts of a run from them.
+/// Validated contracts inputs; `build` makes the contracts of a run from them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContractsSpec {
     /// Contract rules.

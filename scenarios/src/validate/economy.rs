@@ -1,5 +1,5 @@
 //! `[economy]`: the economy's parameters (SPEC §4–5) into an `EconomyConfig` without agents, and
-//! its node and voter populations into validated group descriptions that [`crate::build`]
+//! its node and voter populations into validated group descriptions that `build`
 //! expands from the seed. Funding is checked here as far as it does not depend on the draws.
 
 use economics::economy::{
@@ -19,7 +19,7 @@ use crate::format::{
 };
 use crate::limits::{MAX_NODES, MAX_VOTERS};
 
-/// A validated integer distribution (sampled with exact integer arithmetic by [`crate::build`]).
+/// A validated integer distribution (sampled with exact integer arithmetic by `build`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Draw {
     /// The same value for every agent.
@@ -107,7 +107,7 @@ pub struct VoterGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EconomySpec {
     /// Every parameter; `operators`, `nodes` and `voters` are empty and `seed` is 0 until
-    /// [`crate::build`] fills them.
+    /// `build` fills them.
     pub params: EconomyConfig,
     /// Compute-node populations.
     pub node_groups: Vec<NodeGroup>,
@@ -287,7 +287,7 @@ impl EconomySpec {
     }
 
     /// The market account must fund the operators, the voters and, coupled, the chain's genesis.
-    /// Refuses what cannot fit whatever the draws; where only some draws fit, [`crate::build`]
+    /// Refuses what cannot fit whatever the draws; where only some draws fit, `build`
     /// checks the drawn endowments before anything runs.
     pub(super) fn check_funding(&self, chain: Option<&ContractsSpec>) -> Result<(), Issue> {
         let market = self.market_at_genesis().wei();

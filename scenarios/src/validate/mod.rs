@@ -1,7 +1,7 @@
 //! Validation: a pure function of the resolved document. Every rule is checked here once, with
 //! the engines' own limits (imported through [`crate::limits`]), and the result is a [`Spec`]:
 //! engine parameters plus validated *population descriptions*. No agent is drawn here — the seed
-//! is a number in the spec, and only [`crate::build`] turns it into randomness — so a document is
+//! is a number in the spec, and only `build` turns it into randomness — so a document is
 //! valid or not whatever its seed, and a valid one never fails at run time on a limit.
 
 mod chain;
@@ -54,7 +54,7 @@ pub enum Engines {
     },
 }
 
-/// A validated scenario. Only [`validate`] makes one; [`crate::build`] turns it into engines.
+/// A validated scenario. Only [`validate`] makes one; `build` turns it into engines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {
     name: String,

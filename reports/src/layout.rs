@@ -1,0 +1,152 @@
+//! The bottom layer of a run or sweep directory: file names, manifests and where runs go.
+//! Writers (`output`, `stream`) and renderers (`report`) both build on it, so neither imports
+//! the other for a name.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use scenarios::RawScenario;
+use serde::{Deserialize, Serialize};
+use sim_core::Digest;
+
+/// Program name and version recorded in manifests.
+pub const PROGRAM: &str = concat!("dcfs-sim ", env!("CARGO_PKG_VERSION"));
+/// Manifest file name.
+pub const MANIFEST: &str = "manifest.json";
+/// Sweep summary file name.
+pub const SUMMARY: &str = "summary.csv";
+/// The report page of a run or sweep directory.
+pub const INDEX: &str = "index.html";
+/// The folder of rendered charts.
+pub const CHARTS: &str = "charts";
+/// The sweep's per-day quantile table (file stem).
+pub const QUANTILES: &str = "daily_quantiles";
+
+/// A file of a run or sweep directory could not be read or written, or is not ours.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A manifest is not what this program writes.
+    #[error("{}: not a dcfs-sim run manifest: {message}", path.display())]
+    BadManifest {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The identity of a scenario: the digest of its resolved form as canonical JSON.
+pub fn scenario_digest(resolved: &RawScenario) -> Digest {
+    Digest::of_bytes(
+        serde_json::to_string(resolved)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+}
+
+/// What a run directory's `manifest.json` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunManifest {
+    /// Program and version that wrote it.
+    pub program: String,
+    /// The scenario file's name (no directory, so shards on different machines agree).
+    pub scenario_file: String,
+    /// Identity of the whole sweep (the resolved base scenario with its `[sweep]`).
+    pub sweep_id: String,
+    /// Number of runs in the whole sweep (1 for a single run).
+    pub sweep_runs: u64,
+    /// Run index within the sweep (0 for a single run).
+    pub run_index: u64,
+    /// Parameter point index.
+    pub point_index: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// Swept parameters of this run (path → TOML value).
+    pub overrides: BTreeMap<String, String>,
+    /// Identity of this run's resolved scenario.
+    pub scenario_digest: String,
+    /// The resolved scenario (every default filled in).
+    pub scenario: serde_json::Value,
+    /// SHA-256 of each written table file.
+    pub files: BTreeMap<String, String>,
+    /// Digest of the run's outputs (format independent).
+    pub digest: String,
+    /// Each output table's name, rows and digest, in the order the run digest takes them
+    /// (empty in manifests written before streaming outputs).
+    #[serde(default)]
+    pub tables: Vec<TableDigestEntry>,
+    /// The run's summary row: column → exact value.
+    pub summary: Vec<(String, String)>,
+}
+
+/// One output table in a run manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDigestEntry {
+    /// Table name (file stem).
+    pub name: String,
+    /// Rows.
+    pub rows: u64,
+    /// The table's digest (`scenarios::TableDigest` layout).
+    pub digest: String,
+}
+
+/// What a sweep directory's top-level `manifest.json` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepManifest {
+    /// Program and version.
+    pub program: String,
+    /// Scenario file name.
+    pub scenario_file: String,
+    /// Sweep identity.
+    pub sweep_id: String,
+    /// Number of runs.
+    pub runs: u64,
+    /// Swept parameter paths.
+    pub parameters: Vec<String>,
+    /// Digest over every run's index and output digest, in index order.
+    pub digest: String,
+}
+
+/// Reads a run manifest; `Ok(None)` if there is none yet (an unfinished or never started run).
+pub fn read_run_manifest(dir: &Path) -> Result<Option<RunManifest>, FileError> {
+    let path = dir.join(MANIFEST);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(FileError::Read { path, source }),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| FileError::BadManifest {
+            path,
+            message: e.to_string(),
+        })
+}
+
+/// The directory of run `index` inside a sweep directory.
+pub fn run_dir(sweep_dir: &Path, index: u64) -> PathBuf {
+    sweep_dir.join("runs").join(format!("{index:06}"))
+}
