@@ -178,3 +178,46 @@ fn file_size_counts_the_bytes_read() {
     assert!(e.to_string().contains("too large"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Values that are fine alone but contradict each other are refused at their key.
+#[test]
+fn contradictions_are_refused_at_their_key() {
+    let chain = "[run]\nmode = \"consensus\"\nhorizon_days = 1\n";
+    let cases = [
+        (
+            format!("{chain}[contracts]\nfees = {{ kind = \"uniform\", min = 2, max = 1 }}\n"),
+            "contracts.fees.min",
+        ),
+        (
+            format!("{chain}[contracts.voting]\nagree_ppm = 1000001\n"),
+            "contracts.voting.agree_ppm",
+        ),
+        (
+            format!(
+                "{chain}[[consensus.partitions]]\ngroups = [[1, 2], [2, 3]]\nstart_s = 0\nend_s = 10\n"
+            ),
+            "consensus.partitions[0].groups",
+        ),
+        (
+            format!(
+                "{chain}[consensus]\nfull_nodes = 10\ntopology = {{ kind = \"gossip\", degree = 0 }}\n"
+            ),
+            "consensus.topology.degree",
+        ),
+        (
+            format!("{chain}[contracts]\ngenesis_stake = \"30000000 DCC\"\n"),
+            "contracts",
+        ),
+        ("[supply]\ne0 = \"300000001 DCC\"\n".to_owned(), "supply.e0"),
+        (
+            "[sweep]\ngrid = { \"run.mode\" = [\"schedule\", \"economy\"] }\n".to_owned(),
+            "sweep.grid.run.mode",
+        ),
+    ];
+    for (text, key) in cases {
+        match load(&text) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => assert_eq!(e.key_path, key, "{e}\n{text}"),
+        }
+    }
+}
