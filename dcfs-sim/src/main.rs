@@ -346,7 +346,6 @@ fn emission(days: u64, out: Option<PathBuf>) -> anyhow::Result<()> {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
             let written = write_emission_csv(&mut w, &mut timeline, days)
-                .map_err(anyhow::Error::from)
                 .and_then(|()| w.flush().map_err(anyhow::Error::from));
             match written {
                 // A closed pipe (e.g. `| head`) is not an error for the user.

@@ -422,6 +422,24 @@ impl ParquetTableWriter {
     }
 }
 
+/// Writes `<dir>/<table>.parquet` for each table (atomically).
+pub fn write_frames(dir: &std::path::Path, tables: &[Table]) -> Result<(), FrameError> {
+    for t in tables {
+        let path = dir.join(format!("{}.parquet", t.name));
+        let bytes = table_to_parquet(t)?;
+        let written =
+            crate::atomic::write_atomically(&path, |w| std::io::Write::write_all(w, &bytes));
+        written.map_err(|e| {
+            let (path, source) = match e {
+                crate::atomic::AtomicWriteError::Io(p, source) => (p, source),
+                crate::atomic::AtomicWriteError::Fill(source) => (path.clone(), source),
+            };
+            FrameError::Write { path, source }
+        })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,22 +562,4 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
-}
-
-/// Writes `<dir>/<table>.parquet` for each table (atomically).
-pub fn write_frames(dir: &std::path::Path, tables: &[Table]) -> Result<(), FrameError> {
-    for t in tables {
-        let path = dir.join(format!("{}.parquet", t.name));
-        let bytes = table_to_parquet(t)?;
-        let written =
-            crate::atomic::write_atomically(&path, |w| std::io::Write::write_all(w, &bytes));
-        written.map_err(|e| {
-            let (path, source) = match e {
-                crate::atomic::AtomicWriteError::Io(p, source) => (p, source),
-                crate::atomic::AtomicWriteError::Fill(source) => (path.clone(), source),
-            };
-            FrameError::Write { path, source }
-        })?;
-    }
-    Ok(())
 }

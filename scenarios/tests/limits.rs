@@ -150,7 +150,7 @@ fn the_market_account_funds_every_endowment_or_validation_refuses() {
     // A million nodes with the default 1,000 DCC each need a billion DCC.
     let default =
         "[run]\nmode = \"economy\"\nhorizon_days = 1\n[[economy.node_groups]]\ncount = 1000000\n";
-    let e = load(default).err().expect("refused");
+    let e = load(default).expect_err("refused");
     assert_eq!(e.key_path, "economy.node_groups", "{e}");
 }
 
@@ -172,9 +172,7 @@ fn file_size_counts_the_bytes_read() {
         path
     };
     scenarios::read_document(&file("ok.toml", MAX_FILE_BYTES)).unwrap_or_else(|e| panic!("{e}"));
-    let e = scenarios::read_document(&file("big.toml", MAX_FILE_BYTES + 1))
-        .err()
-        .expect("too large");
+    let e = scenarios::read_document(&file("big.toml", MAX_FILE_BYTES + 1)).expect_err("too large");
     assert!(e.to_string().contains("too large"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }

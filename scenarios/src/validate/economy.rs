@@ -279,10 +279,8 @@ impl EconomySpec {
     pub fn voter_endowments_wei(&self) -> (u128, u128) {
         self.voter_groups.iter().fold((0, 0), |(lo, hi), g| {
             let (min, max) = g.endowment_dcc.bounds();
-            let each = |dcc: u64| times(Amount::from_dcc(1), dcc.into());
-            let add =
-                |acc: u128, dcc: u64| acc.saturating_add(each(dcc).saturating_mul(g.count.into()));
-            (add(lo, min), add(hi, max))
+            let group = |dcc: u64| times(Amount::from_dcc(1), dcc).saturating_mul(g.count.into());
+            (lo.saturating_add(group(min)), hi.saturating_add(group(max)))
         })
     }
 

@@ -37,6 +37,8 @@ pub struct Outputs {
 
 /// The engines a mode runs, each with its validated configuration: a mode cannot lack the
 /// configuration it needs.
+// One Spec exists per run and is read, never copied in a loop: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Engines {
     /// The emission and vesting schedule only.
