@@ -198,12 +198,15 @@ struct Prepared {
     sweep_id: Digest,
 }
 
-/// Reads and validates a scenario and its sweep; nothing is written before this succeeds.
-fn prepare(file: &Path) -> anyhow::Result<Prepared> {
+/// Reads and validates a scenario and, with `points`, every point of its sweep; nothing is
+/// written before this succeeds. `run` ignores the sweep, so it parses and validates once.
+fn prepare(file: &Path, points: bool) -> anyhow::Result<Prepared> {
     let doc = scenarios::read_document(file).map_err(bad)?;
     let base = doc.load().map_err(bad)?;
     let plan = SweepPlan::new(&base);
-    plan.validate_all(&doc).map_err(bad)?;
+    if points {
+        plan.validate_all(&doc).map_err(bad)?;
+    }
     let sweep_id = reports::output::scenario_digest(&base.resolved);
     Ok(Prepared {
         doc,
@@ -214,7 +217,7 @@ fn prepare(file: &Path) -> anyhow::Result<Prepared> {
 }
 
 fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
-    let p = prepare(file)?;
+    let p = prepare(file, true)?;
     if !quiet {
         let text = toml::to_string(&p.base.resolved).context("printing the resolved scenario")?;
         println!(
@@ -227,7 +230,7 @@ fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
 }
 
 fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
-    let Prepared { base, sweep_id, .. } = prepare(file)?;
+    let Prepared { base, sweep_id, .. } = prepare(file, false)?;
     let loaded = match seed {
         Some(seed) => base.with_seed(seed),
         None => base,
@@ -268,7 +271,7 @@ fn sweep(
         plan,
         sweep_id,
         ..
-    } = prepare(file)?;
+    } = prepare(file, true)?;
     let total = plan.len();
     let indices = shard.unwrap_or(Shard { index: 0, count: 1 }).indices(total);
     let name = file_name(file);
