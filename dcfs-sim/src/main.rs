@@ -1,17 +1,27 @@
 //! dcfs-sim: the command-line front end — parses flags, calls the library crates, reports errors.
 //!
-//! Exit codes: 0 success; 1 a run or output failure; 2 bad input (flags or scenario files).
+//! Exit codes: 0 success; 1 a run or output failure; 2 bad input (flags, scenario files, an
+//! output directory that holds something else); 130 / 143 stopped by SIGINT / SIGTERM (finished
+//! runs kept, nothing half-written left: run the same command again to resume).
 
 use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use economics::{SupplyParams, SupplyTimeline};
-use reports::output::{RunContext, RunManifest, finished_run, merge, run_dir, write_run};
+use reports::layout::{FileError, Manifest, PROGRAM, SweepIdentity};
+use reports::merge::{claim_sweep_dir, merge, read_identity, replace_with, replacement_dir};
+use reports::output::{
+    OutputError, Resume, RunContext, RunManifest, begin_run, read_manifest, rerender_run,
+    resume_check, run_dir, write_run,
+};
+use reports::staging::StagedDir;
 use reports::stream::RunFiles;
-use scenarios::{Document, Loaded, RunSpec, ScenarioError, Shard, SweepPlan};
+use scenarios::{DayObserver, Document, Loaded, RunSpec, ScenarioError, Shard, SweepPlan};
 use sim_core::Digest;
 
 use scenarios::limits::{MAX_SCHEDULE_DAYS as MAX_EMISSION_DAYS, MAX_THREADS};
@@ -56,8 +66,10 @@ enum Command {
     },
     /// Run one scenario and write its tables, summary and manifest into a directory.
     ///
-    /// Files are written atomically; manifest.json (resolved scenario, seed, program version,
-    /// output digest) is written last. A [sweep] section in the file is ignored (use `sweep`).
+    /// Everything (tables, charts, index.html, then manifest.json with the resolved scenario,
+    /// seed, program version, output digest and every file's SHA-256) is written into a hidden
+    /// sibling that replaces --out as a whole at the end: an earlier run there stays intact until
+    /// then. --out must be missing, empty, or a run directory. A [sweep] section is ignored.
     Run {
         /// Scenario file (.toml, or .json).
         file: PathBuf,
@@ -70,9 +82,11 @@ enum Command {
     },
     /// Run every point × seed of the scenario's [sweep] in parallel.
     ///
-    /// Each run writes runs/<index>/ under --out; summary.csv and manifest.json are written when
+    /// --out belongs to one sweep: sweep.json records it before the first run, and a directory
+    /// holding another sweep, a run or foreign files is refused (see --replace). Each run is
+    /// written whole into runs/<index>/; summary.csv, the report and manifest.json follow when
     /// all runs are present. Results do not depend on --threads. An interrupted sweep resumes:
-    /// finished runs (same program, sweep and scenario) are kept, not recomputed. With --shard
+    /// finished runs whose files match their manifests are kept, others recomputed. With --shard
     /// K/N only runs with index % N == K are done; merge the shards with `dcfs-sim merge`.
     Sweep {
         /// Scenario file with a [sweep] section (.toml, or .json).
@@ -89,12 +103,17 @@ enum Command {
         /// Recompute every run even if a finished one is on disk.
         #[arg(long)]
         no_resume: bool,
+        /// If --out holds another sweep, compute this one beside it and replace it when done
+        /// (until then it stays intact). Not with --shard: give each shard its own --out.
+        #[arg(long, conflicts_with = "shard")]
+        replace: bool,
     },
     /// Reunite the shards of a sweep into exactly what one machine would have written.
     ///
-    /// Reads runs/*/manifest.json under each DIR, checks that every run of the sweep is present
-    /// once and that all belong to the same sweep and program version, copies run folders into
-    /// --out, and writes summary.csv and manifest.json there.
+    /// Reads runs/*/manifest.json under each DIR, checks every file of every run against its
+    /// manifest, that every run of the sweep is present (copies must be identical) and that all
+    /// belong to the same sweep and program version, copies run folders into --out, and writes
+    /// summary.csv, the report and manifest.json there.
     Merge {
         /// Shard output directories (or one shared directory).
         #[arg(required = true, value_name = "DIR")]
@@ -105,6 +124,7 @@ enum Command {
     },
     /// Re-render the charts and index.html of a run or sweep directory from its written files.
     ///
+    /// Every file is first checked against its manifest; a damaged directory is refused.
     /// A sweep directory (top-level manifest.json of a sweep) also gets its summary.parquet and
     /// daily quantiles recomputed from runs/*/ in index order; a run directory (e.g. a sweep's
     /// runs/000003) gets charts/ and index.html from its tables.
@@ -125,19 +145,73 @@ impl std::fmt::Display for BadInput {
 }
 impl std::error::Error for BadInput {}
 
+/// The signal (SIGINT or SIGTERM) that asked this process to stop; 0 while none has.
+static STOP_SIGNAL: AtomicUsize = AtomicUsize::new(0);
+/// Set by the first signal, so that a second one ends the process at once.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// On SIGINT or SIGTERM, runs stop at the next simulated day and unwind (removing their
+/// staging directories); a second signal exits at once, leaving leftovers that the next start
+/// removes.
+fn install_signal_handlers() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, &STOPPING)?;
+        signal_hook::flag::register_usize(signal, &STOP_SIGNAL, signal as usize)?;
+        signal_hook::flag::register(signal, &STOPPING)?;
+    }
+    Ok(())
+}
+
+fn stop_signal() -> Option<usize> {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<BadInput>().is_some() => {
-            eprintln!("error: {e}");
+    if let Err(e) = install_signal_handlers() {
+        eprintln!("error: cannot install signal handlers: {e}");
+        return ExitCode::FAILURE;
+    }
+    let result = run(cli);
+    match (result, stop_signal()) {
+        (Ok(()), _) => ExitCode::SUCCESS,
+        (Err(_), Some(signal)) => {
+            let name = if signal == 2 { "SIGINT" } else { "SIGTERM" };
+            eprintln!(
+                "interrupted by {name}: stopped at a simulated day boundary; finished runs are \
+                 kept and nothing half-written is left. Run the same command again to resume."
+            );
+            ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+        }
+        (Err(e), None) if is_bad_input(&e) => {
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
-        Err(e) => {
+        (Err(e), None) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Scenario errors and output directories that hold something else: the user's to fix.
+fn is_bad_input(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.is::<BadInput>()
+            || matches!(
+                c.downcast_ref::<FileError>(),
+                Some(FileError::NotOurs { .. })
+            )
+            || matches!(
+                c.downcast_ref::<OutputError>(),
+                Some(OutputError::File(FileError::NotOurs { .. }))
+            )
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -151,28 +225,48 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             threads,
             shard,
             no_resume,
+            replace,
         } => {
             let threads = threads.map_or_else(default_threads, |t| usize::try_from(t).unwrap_or(1));
-            sweep(&file, &out, threads, shard, !no_resume)
+            let opts = SweepOptions {
+                threads,
+                shard,
+                resume: !no_resume,
+                replace,
+            };
+            sweep(&file, &out, &opts)
         }
         Command::Merge { dirs, out } => {
             let out = out.unwrap_or_else(|| dirs[0].clone());
             let m = merge(&out, &dirs)?;
             println!(
-                "merged {} runs into {} (sweep digest {})",
-                m.runs,
+                "merged {} runs into {} ({} copied in; sweep digest {})",
+                m.manifest.runs,
                 out.display(),
-                m.digest
+                m.copied,
+                m.manifest.digest
             );
             Ok(())
         }
-        Command::Report { dir } => {
-            reports::report::render_report(&dir)
-                .with_context(|| format!("rendering the report of {}", dir.display()))?;
-            println!("wrote {}", dir.join(reports::layout::INDEX).display());
-            Ok(())
-        }
+        Command::Report { dir } => report(&dir),
     }
+}
+
+fn report(dir: &Path) -> anyhow::Result<()> {
+    let rendering = || format!("rendering the report of {}", dir.display());
+    match read_manifest(dir).with_context(rendering)? {
+        Some(Manifest::Run(_)) => drop(rerender_run(dir).with_context(rendering)?),
+        Some(Manifest::Sweep(m)) => {
+            drop(reports::merge::rerender_sweep(dir, &m).with_context(rendering)?);
+        }
+        None => anyhow::bail!(
+            "{}: holds no manifest.json (not a finished run or sweep; an unfinished sweep gets one from `dcfs-sim merge {}`)",
+            dir.display(),
+            dir.display()
+        ),
+    }
+    println!("wrote {}", dir.join(reports::layout::INDEX).display());
+    Ok(())
 }
 
 fn default_threads() -> usize {
@@ -229,6 +323,38 @@ fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Stops runs when a signal came, and moves a progress bar over simulated days.
+struct Watch<'a> {
+    bar: Option<&'a indicatif::ProgressBar>,
+}
+
+impl DayObserver for Watch<'_> {
+    fn day_done(&mut self, days_done: u64, horizon_days: u64) -> ControlFlow<()> {
+        if stop_signal().is_some() {
+            return ControlFlow::Break(());
+        }
+        if let Some(bar) = self.bar {
+            bar.set_length(horizon_days);
+            bar.set_position(days_done);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Runs one scenario into a staged directory and puts it in place of its target.
+fn compute_run(
+    staged: StagedDir,
+    ctx: RunContext<'_>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<RunManifest> {
+    // Long tables stream into the staging directory as the run goes.
+    let mut files = RunFiles::create(staged.path())?;
+    let output = scenarios::run_observed(&ctx.loaded.spec, &mut files, &mut Watch { bar })
+        .with_context(|| format!("run {} of {}", ctx.spec.index, ctx.scenario_file))?;
+    let streamed = files.finish()?;
+    Ok(write_run(staged, ctx, &output, streamed)?)
+}
+
 fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
     let Prepared { base, sweep_id, .. } = prepare(file, false)?;
     let loaded = match seed {
@@ -241,11 +367,7 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
         seed: loaded.spec.seed(),
         overrides: Vec::new(),
     };
-    // Long tables stream into `out` as the run goes (under temporary names until it ends).
-    let mut files = RunFiles::create(out)?;
-    let output = scenarios::run_streaming(&loaded.spec, &mut files)
-        .with_context(|| format!("running {}", file.display()))?;
-    let streamed = files.finish()?;
+    let staged = begin_run(out)?;
     let name = file_name(file);
     let ctx = RunContext {
         scenario_file: &name,
@@ -254,85 +376,130 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
         spec: &spec,
         loaded: &loaded,
     };
-    let m = write_run(out, ctx, &output, streamed)?;
+    let bar = progress_bar(loaded.spec.horizon_days(), "simulated days");
+    let m = compute_run(staged, ctx, Some(&bar))?;
+    bar.finish_and_clear();
     println!("wrote {} (digest {})", out.display(), m.digest);
     Ok(())
 }
 
-fn sweep(
-    file: &Path,
-    out: &Path,
+/// How a sweep runs.
+struct SweepOptions {
     threads: usize,
     shard: Option<Shard>,
     resume: bool,
-) -> anyhow::Result<()> {
-    let Prepared {
-        doc,
-        plan,
-        sweep_id,
-        ..
-    } = prepare(file, true)?;
-    let total = plan.len();
-    let indices = shard.unwrap_or(Shard { index: 0, count: 1 }).indices(total);
+    replace: bool,
+}
+
+/// Runs kept from an earlier attempt and runs computed now.
+#[derive(Default)]
+struct Tally {
+    kept: AtomicU64,
+    computed: AtomicU64,
+}
+
+fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<()> {
+    let p = prepare(file, true)?;
+    let sharded = opts.shard.is_some_and(|s| s.count > 1);
     let name = file_name(file);
-    let bar = progress_bar(indices.len() as u64);
-    let run_index = |i: u64| -> anyhow::Result<RunManifest> {
-        let spec = plan.spec(i);
-        let loaded = plan.load_run(&doc, &spec).map_err(bad)?;
-        let dir = run_dir(out, i);
-        let ctx = RunContext {
-            scenario_file: &name,
-            sweep_id: &sweep_id,
-            sweep_runs: total,
-            spec: &spec,
-            loaded: &loaded,
-        };
-        if resume && let Some(m) = finished_run(&dir, ctx)? {
-            bar.inc(1);
-            return Ok(m);
-        }
-        let mut files = RunFiles::create(&dir)?;
-        let output = scenarios::run_streaming(&loaded.spec, &mut files)
-            .with_context(|| format!("run {i} of {}", file.display()))?;
-        let streamed = files.finish()?;
-        let m = write_run(&dir, ctx, &output, streamed)?;
-        bar.inc(1);
-        Ok(m)
+    let identity = SweepIdentity {
+        program: PROGRAM.to_owned(),
+        scenario_file: name.clone(),
+        sweep_id: p.sweep_id.to_string(),
+        runs: p.plan.len(),
     };
-    scenarios::par_map_ordered(&indices, threads, run_index)?;
+    // With --replace a different sweep in `out` stays intact until the new one is done beside it.
+    let work = match read_identity(out) {
+        Ok(Some(found)) if opts.replace && found != identity => replacement_dir(out)?,
+        Err(_) if opts.replace => replacement_dir(out)?,
+        _ => out.to_path_buf(),
+    };
+    claim_sweep_dir(&work, &identity)?;
+    let total = p.plan.len();
+    let indices = opts
+        .shard
+        .unwrap_or(Shard { index: 0, count: 1 })
+        .indices(total);
+    let bar = progress_bar(indices.len() as u64, "runs");
+    let tally = Tally::default();
+    scenarios::par_map_ordered(&indices, opts.threads, |i| {
+        sweep_run(&p, &name, &work, i, opts.resume, &tally).inspect(|_| bar.inc(1))
+    })?;
     bar.finish_and_clear();
-    match shard {
-        Some(s) if s.count > 1 => {
-            println!(
-                "shard {}/{} done: {} of {total} runs in {}; when every shard is done run `dcfs-sim merge <dirs> --out <dir>`",
-                s.index,
-                s.count,
-                indices.len(),
-                out.display()
-            );
-        }
-        _ => {
-            let m = merge(out, &[out.to_path_buf()])?;
-            println!(
-                "wrote {} runs to {} (sweep digest {})",
-                m.runs,
-                out.display(),
-                m.digest
-            );
-        }
+    let (kept, computed) = (
+        tally.kept.load(Ordering::SeqCst),
+        tally.computed.load(Ordering::SeqCst),
+    );
+    if sharded {
+        let s = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
+        println!(
+            "shard {}/{} done: {} of {total} runs in {} ({kept} kept from an earlier attempt, {computed} computed); when every shard is done run `dcfs-sim merge <dirs> --out <dir>`",
+            s.index,
+            s.count,
+            indices.len(),
+            out.display()
+        );
+        return Ok(());
     }
+    let m = merge(&work, &[work.clone()])?;
+    if work != out {
+        replace_with(out, &work)?;
+    }
+    println!(
+        "wrote {} runs to {} ({kept} kept from an earlier attempt, {computed} computed; sweep digest {})",
+        m.manifest.runs,
+        out.display(),
+        m.manifest.digest
+    );
     Ok(())
 }
 
+/// One run of a sweep: kept if an intact copy is on disk (with `resume`), else computed.
+fn sweep_run(
+    p: &Prepared,
+    name: &str,
+    work: &Path,
+    i: u64,
+    resume: bool,
+    tally: &Tally,
+) -> anyhow::Result<RunManifest> {
+    if stop_signal().is_some() {
+        anyhow::bail!("not started: interrupted");
+    }
+    let spec = p.plan.spec(i);
+    let loaded = p.plan.load_run(&p.doc, &spec).map_err(bad)?;
+    let dir = run_dir(work, i);
+    let ctx = RunContext {
+        scenario_file: name,
+        sweep_id: &p.sweep_id,
+        sweep_runs: p.plan.len(),
+        spec: &spec,
+        loaded: &loaded,
+    };
+    if resume {
+        match resume_check(&dir, ctx) {
+            Resume::Keep(m) => {
+                tally.kept.fetch_add(1, Ordering::SeqCst);
+                return Ok(m);
+            }
+            Resume::Absent => {}
+            Resume::Recompute(why) => eprintln!("run {i}: recomputing: {why}"),
+        }
+    }
+    let m = compute_run(StagedDir::begin(&dir)?, ctx, None)?;
+    tally.computed.fetch_add(1, Ordering::SeqCst);
+    Ok(m)
+}
+
 /// A progress bar with ETA on an interactive terminal; hidden when piped or in CI.
-fn progress_bar(len: u64) -> indicatif::ProgressBar {
+fn progress_bar(len: u64, unit: &str) -> indicatif::ProgressBar {
     if !io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, ETA {eta}")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{bar:40}} {{pos}}/{{len}} {unit}, ETA {{eta}}"
+    )) {
         bar.set_style(style);
     }
     bar

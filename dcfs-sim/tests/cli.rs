@@ -262,25 +262,37 @@ fn sweep_is_thread_independent_and_shards_merge_to_the_same_bytes() {
 
 #[test]
 fn interrupted_sweep_resumes_without_recomputing_finished_runs() {
+    use std::os::unix::fs::MetadataExt as _;
     let dir = tmp("resume");
     let file = sweep_file(&dir);
     let out = dir.join("out");
     sweep_ok(&file, &out, &[]);
     let reference = fs::read(out.join("summary.csv")).unwrap();
-    // Simulate an interruption: one run lost its manifest, another its whole folder, and a
-    // finished run's table is marked so we can see it is not rewritten.
+    let inode = |p: &Path| fs::metadata(p).unwrap().ino();
+    let intact = out.join("runs/000000/daily.csv");
+    let intact_inode = inode(&intact);
+    // Simulate an interruption and damage: one run lost its manifest, another its whole
+    // folder, a third has a truncated table; the sweep lost its manifest.
     fs::remove_file(out.join("runs/000001/manifest.json")).unwrap();
     fs::remove_dir_all(out.join("runs/000004")).unwrap();
-    fs::remove_file(out.join("summary.csv")).unwrap();
-    let marker = out.join("runs/000000/daily.csv");
-    fs::write(&marker, "kept").unwrap();
-    sweep_ok(&file, &out, &[]);
-    assert_eq!(
-        fs::read_to_string(&marker).unwrap(),
-        "kept",
-        "a finished run was recomputed"
+    let damaged = out.join("runs/000002/daily.csv");
+    let text = fs::read_to_string(&damaged).unwrap();
+    fs::write(&damaged, &text[..text.len() / 2]).unwrap();
+    fs::remove_file(out.join("manifest.json")).unwrap();
+    let o = run(bin().arg("sweep").arg(&file).arg("--out").arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(inode(&intact), intact_inode, "an intact run was recomputed");
+    assert!(
+        stderr(&o).contains("run 2: recomputing") && stderr(&o).contains("daily.csv"),
+        "{}",
+        stderr(&o)
     );
-    assert!(out.join("runs/000004/manifest.json").exists());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("3 kept from an earlier attempt, 3 computed"),
+        "{stdout}"
+    );
+    assert_eq!(fs::read_to_string(&damaged).unwrap(), text);
     assert_eq!(fs::read(out.join("summary.csv")).unwrap(), reference);
 }
 
@@ -293,10 +305,14 @@ fn report_rerenders_the_same_page_from_written_outputs() {
     assert!(o.status.success(), "{}", stderr(&o));
     let page = fs::read(out.join("index.html")).unwrap();
     assert!(String::from_utf8_lossy(&page).contains("<svg"));
-    fs::remove_file(out.join("index.html")).unwrap();
     let o = run(bin().arg("report").arg(&out));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(fs::read(out.join("index.html")).unwrap(), page);
+    // A damaged directory is refused, naming the file.
+    fs::remove_file(out.join("index.html")).unwrap();
+    let o = run(bin().arg("report").arg(&out));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("index.html: missing"), "{}", stderr(&o));
     // A directory without outputs is refused, not a panic.
     let o = run(bin().arg("report").arg(dir.join("missing")));
     assert!(!o.status.success());

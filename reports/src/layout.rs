@@ -23,6 +23,10 @@ pub const INDEX: &str = "index.html";
 pub const CHARTS: &str = "charts";
 /// The sweep's per-day quantile table (file stem).
 pub const QUANTILES: &str = "daily_quantiles";
+/// A sweep directory's identity, written before any run is computed.
+pub const SWEEP_IDENTITY: &str = "sweep.json";
+/// The folder of a sweep's runs.
+pub const RUNS: &str = "runs";
 
 /// A file of a run or sweep directory could not be read or written, or is not ours.
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +50,43 @@ pub enum FileError {
         source: io::Error,
     },
     /// A manifest is not what this program writes.
-    #[error("{}: not a dcfs-sim run manifest: {message}", path.display())]
+    #[error("{}: not a dcfs-sim manifest: {message}", path.display())]
     BadManifest {
         /// The file.
         path: PathBuf,
         /// Why.
+        message: String,
+    },
+    /// A file's content is not what its manifest recorded (truncated, edited or replaced).
+    #[error(
+        "{}: its SHA-256 is {found}, but {} recorded {expected}",
+        path.display(),
+        manifest.display()
+    )]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// The manifest that lists it.
+        manifest: PathBuf,
+        /// The hash the manifest holds.
+        expected: String,
+        /// The hash of the file on disk.
+        found: String,
+    },
+    /// A file a manifest lists is gone.
+    #[error("{}: missing, but {} lists it", path.display(), manifest.display())]
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// The manifest that lists it.
+        manifest: PathBuf,
+    },
+    /// A directory is not one this command may write into.
+    #[error("{}: {message}", path.display())]
+    NotOurs {
+        /// The directory.
+        path: PathBuf,
+        /// What it holds and what to do.
         message: String,
     },
 }
@@ -98,6 +134,31 @@ pub struct RunManifest {
     pub tables: Vec<TableDigestEntry>,
     /// The run's summary row: column → exact value.
     pub summary: Vec<(String, String)>,
+    /// SHA-256 of this manifest's canonical JSON with `seal` empty: an edited manifest (a
+    /// summary value, a file hash) no longer matches it ([`RunManifest::sealed`]).
+    pub seal: String,
+}
+
+impl RunManifest {
+    /// The manifest with its seal computed.
+    pub fn sealed(mut self) -> Self {
+        self.seal = String::new();
+        self.seal = seal_of(&self);
+        self
+    }
+
+    /// True if the seal matches the rest of the manifest.
+    pub fn seal_holds(&self) -> bool {
+        let mut unsealed = self.clone();
+        unsealed.seal = String::new();
+        seal_of(&unsealed) == self.seal
+    }
+}
+
+fn seal_of<T: Serialize>(value: &T) -> String {
+    // Serialising plain structs of strings, integers and maps cannot fail.
+    let text = serde_json::to_string(value).unwrap_or_default();
+    Digest::of_bytes(text.as_bytes()).to_string()
 }
 
 /// One output table in a run manifest.
@@ -126,8 +187,46 @@ pub struct SweepManifest {
     pub runs: u64,
     /// Swept parameter paths.
     pub parameters: Vec<String>,
-    /// Digest over every run's index and output digest, in index order.
+    /// Digest over every run's index and output digest (which covers its tables and summary),
+    /// in index order.
     pub digest: String,
+    /// SHA-256 of each file of the sweep's top level (summary, quantiles, charts, index.html,
+    /// the identity), by path relative to the sweep directory; each run's files are in its own
+    /// manifest.
+    pub files: BTreeMap<String, String>,
+    /// As [`RunManifest::seal`].
+    pub seal: String,
+}
+
+impl SweepManifest {
+    /// The manifest with its seal computed.
+    pub fn sealed(mut self) -> Self {
+        self.seal = String::new();
+        self.seal = seal_of(&self);
+        self
+    }
+
+    /// True if the seal matches the rest of the manifest.
+    pub fn seal_holds(&self) -> bool {
+        let mut unsealed = self.clone();
+        unsealed.seal = String::new();
+        seal_of(&unsealed) == self.seal
+    }
+}
+
+/// What a sweep directory is for, recorded in `sweep.json` before its first run is computed:
+/// a sweep directory holds runs of this sweep and this program only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepIdentity {
+    /// Program and version.
+    pub program: String,
+    /// Scenario file name.
+    pub scenario_file: String,
+    /// Sweep identity (digest of the resolved base scenario with its `[sweep]`).
+    pub sweep_id: String,
+    /// Number of runs.
+    pub runs: u64,
 }
 
 /// Reads a run manifest; `Ok(None)` if there is none yet (an unfinished or never started run).
@@ -148,5 +247,33 @@ pub fn read_run_manifest(dir: &Path) -> Result<Option<RunManifest>, FileError> {
 
 /// The directory of run `index` inside a sweep directory.
 pub fn run_dir(sweep_dir: &Path, index: u64) -> PathBuf {
-    sweep_dir.join("runs").join(format!("{index:06}"))
+    sweep_dir.join(RUNS).join(format!("{index:06}"))
+}
+
+/// What a directory's manifest says it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Manifest {
+    /// A run directory.
+    Run(Box<RunManifest>),
+    /// A finished sweep directory.
+    Sweep(Box<SweepManifest>),
+}
+
+/// Reads `dir/manifest.json` as a run or a sweep manifest; `Ok(None)` if there is none.
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, FileError> {
+    let path = dir.join(MANIFEST);
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(FileError::Read { path, source }),
+    };
+    if let Ok(m) = serde_json::from_str::<SweepManifest>(&text) {
+        return Ok(Some(Manifest::Sweep(Box::new(m))));
+    }
+    serde_json::from_str(&text)
+        .map(|m| Some(Manifest::Run(Box::new(m))))
+        .map_err(|e| FileError::BadManifest {
+            path,
+            message: e.to_string(),
+        })
 }

@@ -7,10 +7,13 @@ pub mod chart;
 pub mod charts;
 pub mod csv;
 pub mod frame;
+pub mod integrity;
 pub mod layout;
+pub mod merge;
 pub mod output;
 pub mod quantile;
 pub mod report;
+pub mod staging;
 pub mod stream;
 
 pub use atomic::{AtomicWriteError, write_atomically};

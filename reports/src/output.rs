@@ -1,34 +1,33 @@
-//! Run and sweep output directories: tables as CSV, a manifest per run (resolved scenario, seed,
-//! program version, digests, summary row) written last, and the sweep summary and manifest
-//! built from run manifests — the same way for one machine, a resumed sweep, or merged shards.
+//! Run directories: a run's tables (CSV, the exact record, and Parquet), its charts and
+//! `index.html` (a standalone run), and its sealed manifest listing every file with its SHA-256,
+//! all written into a staging sibling that replaces the directory as a whole at the end.
 //!
-//! Layout of a sweep directory:
-//! `runs/<index:06>/<table>.csv` and `.parquet`, `runs/<index:06>/manifest.json`, then
-//! `summary.csv` and `manifest.json` at the top once every run is present, followed by the
-//! derived `summary.parquet`, `daily_quantiles.{csv,parquet}`, `charts/` and `index.html`
-//! (see [`crate::report`]). A single run writes its tables (CSV and Parquet) and
-//! `manifest.json` straight into its directory, then `charts/` and `index.html`.
+//! A run directory belongs to one run: `run` replaces an earlier run's directory, and refuses
+//! one that holds a sweep or files that are not ours. Sweep directories are in [`crate::merge`].
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use scenarios::{ColumnData, Loaded, RunOutput, RunSpec, Table};
+use scenarios::{Loaded, RunOutput, RunSpec};
 use serde::Serialize;
 use sim_core::Digest;
 
 use crate::atomic::{AtomicWriteError, write_atomically};
 use crate::csv::write_table_csv;
+use crate::integrity::{hash_tree, list_dir, sha256_file, verify_run};
+use crate::layout::{CHARTS, INDEX, SWEEP_IDENTITY};
 pub use crate::layout::{
-    FileError, MANIFEST, PROGRAM, RunManifest, SUMMARY, SweepManifest, TableDigestEntry,
-    read_run_manifest, run_dir, scenario_digest,
+    FileError, MANIFEST, Manifest, PROGRAM, RunManifest, SUMMARY, SweepManifest, TableDigestEntry,
+    read_manifest, read_run_manifest, run_dir, scenario_digest,
 };
+use crate::staging::{StagedDir, create_dir, link_or_copy};
 
 /// An output problem.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    /// A file could not be read or written, or a manifest is not ours.
+    /// A file could not be read or written, does not match its manifest, or is not ours.
     #[error(transparent)]
     File(#[from] FileError),
     /// Shards or runs that do not belong together, or are missing.
@@ -42,7 +41,7 @@ pub enum OutputError {
     Report(#[from] crate::report::ReportError),
 }
 
-fn write_file(
+pub(crate) fn write_file(
     path: &Path,
     fill: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
 ) -> Result<(), OutputError> {
@@ -55,6 +54,15 @@ fn write_file(
             },
         })
     })
+}
+
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| FileError::Write {
+        path: path.to_path_buf(),
+        source: io::Error::other(e),
+    })?;
+    text.push('\n');
+    write_file(path, |w| w.write_all(text.as_bytes()))
 }
 
 /// Where a run belongs.
@@ -72,19 +80,56 @@ pub struct RunContext<'a> {
     pub loaded: &'a Loaded,
 }
 
-/// Writes a run's tables (each atomically), then its manifest (last, atomically), into `dir`.
-/// `streamed` lists the CSV files (name → SHA-256) of the tables the run streamed
-/// ([`crate::stream::RunFiles::finish`]); the tables it kept in memory are written here.
+/// Starts writing a standalone run into `target`, which must be missing, empty, or an earlier
+/// run's directory (replaced as a whole when [`write_run`] finishes). Nothing in `target`
+/// changes before then.
+pub fn begin_run(target: &Path) -> Result<StagedDir, OutputError> {
+    if target.exists() {
+        check_run_target(target)?;
+    }
+    Ok(StagedDir::begin(target)?)
+}
+
+fn check_run_target(target: &Path) -> Result<(), FileError> {
+    let not_ours = |message: &str| FileError::NotOurs {
+        path: target.to_path_buf(),
+        message: message.to_owned(),
+    };
+    if !target.is_dir() {
+        return Err(not_ours(
+            "exists and is not a directory; choose another --out",
+        ));
+    }
+    if target.join(SWEEP_IDENTITY).exists() {
+        return Err(not_ours(
+            "holds a sweep; a run never goes into a sweep directory: choose another --out",
+        ));
+    }
+    match read_manifest(target) {
+        Ok(Some(Manifest::Run(_))) => Ok(()),
+        Ok(Some(Manifest::Sweep(_))) => Err(not_ours(
+            "holds a sweep; a run never goes into a sweep directory: choose another --out",
+        )),
+        Ok(None) if list_dir(target)?.iter().all(|(n, _)| n.starts_with('.')) => Ok(()),
+        Ok(None) | Err(FileError::BadManifest { .. }) => Err(not_ours(
+            "is not empty and holds no dcfs-sim run (no readable manifest.json); \
+             choose another --out, or empty it",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes a run into `staged` — the tables it kept in memory (CSV and Parquet; `streamed` lists
+/// the CSV hashes of those it streamed there, [`crate::stream::RunFiles::finish`]), for a
+/// standalone run its charts and `index.html`, and last its sealed manifest — then puts the
+/// directory in place of its target.
 pub fn write_run(
-    dir: &Path,
+    staged: StagedDir,
     ctx: RunContext<'_>,
     output: &RunOutput,
     streamed: BTreeMap<String, String>,
 ) -> Result<RunManifest, OutputError> {
-    fs::create_dir_all(dir).map_err(|source| FileError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let dir = staged.path();
     if let Some(e) = output
         .entries
         .iter()
@@ -106,24 +151,60 @@ pub fn write_run(
         write_file(&dir.join(&name), |w| w.write_all(&bytes))?;
         files.insert(name, Digest::of_bytes(&bytes).to_string());
     }
-    // Parquet frames beside the CSVs (not listed in `files`: the exact CSVs are the record).
     crate::frame::write_frames(dir, &output.tables)?;
+    for e in &output.entries {
+        let name = format!("{}.parquet", e.name);
+        let path = dir.join(&name);
+        if path.is_file() {
+            files.insert(name, sha256_file(&path)?);
+        }
+    }
+    let manifest = run_manifest(ctx, output, files);
+    let manifest = finish_run_dir(&staged, manifest, ctx.sweep_runs == 1)?;
+    staged.commit()?;
+    Ok(manifest)
+}
+
+/// Seals and writes the manifest into the staged directory; with `report`, renders the charts
+/// and `index.html` from it first and lists them too.
+fn finish_run_dir(
+    staged: &StagedDir,
+    mut manifest: RunManifest,
+    report: bool,
+) -> Result<RunManifest, OutputError> {
+    let dir = staged.path();
+    manifest = manifest.sealed();
+    write_json(&dir.join(MANIFEST), &manifest)?;
+    if report {
+        crate::report::render_run_report(dir)?;
+        let known: Vec<&str> = manifest.files.keys().map(String::as_str).collect();
+        let added = hash_tree(dir, &known)?;
+        manifest.files.extend(added);
+        manifest = manifest.sealed();
+        write_json(&dir.join(MANIFEST), &manifest)?;
+    }
+    Ok(manifest)
+}
+
+fn run_manifest(
+    ctx: RunContext<'_>,
+    output: &RunOutput,
+    files: BTreeMap<String, String>,
+) -> RunManifest {
     let summary = output
         .summary
         .columns
         .iter()
         .map(|c| {
-            (
-                c.name.clone(),
-                if c.data.is_empty() {
-                    String::new()
-                } else {
-                    c.data.cell(0)
-                },
-            )
+            let cell = if c.data.is_empty() {
+                String::new()
+            } else {
+                c.data.cell(0)
+            };
+            (c.name.clone(), cell)
         })
         .collect();
-    let manifest = RunManifest {
+    RunManifest {
         program: PROGRAM.to_owned(),
         scenario_file: ctx.scenario_file.to_owned(),
         sweep_id: ctx.sweep_id.to_string(),
@@ -151,219 +232,62 @@ pub fn write_run(
             })
             .collect(),
         summary,
-    };
-    write_json(&dir.join(MANIFEST), &manifest)?;
-    // A standalone run gets its charts and index.html; runs of a sweep get the sweep's report
-    // (render one with `dcfs-sim report runs/<index>`).
-    if ctx.sweep_runs == 1 {
-        crate::report::render_run_report(dir)?;
+        seal: String::new(),
     }
-    Ok(manifest)
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| FileError::Write {
-        path: path.to_path_buf(),
-        source: io::Error::other(e),
-    })?;
-    text.push('\n');
-    write_file(path, |w| w.write_all(text.as_bytes()))
+/// What a resumed sweep finds in a run's directory.
+#[derive(Debug)]
+pub enum Resume {
+    /// A finished, intact run that is exactly the one asked for: keep it.
+    Keep(RunManifest),
+    /// Nothing there yet.
+    Absent,
+    /// Something there that must be recomputed, and why.
+    Recompute(String),
 }
 
-/// True if `dir` holds a finished run that is exactly `ctx` (same program, sweep, run and
-/// scenario), so a resumed sweep can keep it instead of recomputing.
-pub fn finished_run(dir: &Path, ctx: RunContext<'_>) -> Result<Option<RunManifest>, OutputError> {
-    let Some(m) = read_run_manifest(dir)? else {
-        return Ok(None);
+/// Whether `dir` holds a finished run that is exactly `ctx` (same program, sweep, run and
+/// scenario) with every file as its manifest recorded.
+pub fn resume_check(dir: &Path, ctx: RunContext<'_>) -> Resume {
+    let m = match read_run_manifest(dir) {
+        Ok(Some(m)) => m,
+        Ok(None) if !dir.exists() => return Resume::Absent,
+        Ok(None) => return Resume::Recompute("it has no manifest".to_owned()),
+        Err(e) => return Resume::Recompute(e.to_string()),
     };
     let same = m.program == PROGRAM
         && m.sweep_id == ctx.sweep_id.to_string()
         && m.run_index == ctx.spec.index
         && m.scenario_digest == scenario_digest(&ctx.loaded.resolved).to_string();
-    Ok(same.then_some(m))
+    if !same {
+        return Resume::Recompute("it is another run, sweep or program version".to_owned());
+    }
+    match verify_run(dir, &m) {
+        Ok(()) => Resume::Keep(m),
+        Err(e) => Resume::Recompute(e.to_string()),
+    }
 }
 
-/// Builds `summary.csv` and `manifest.json` in `out` from the run manifests of all runs of one
-/// sweep found under the `runs/` folders of `sources` (a sweep directory, or the directories of its
-/// shards; run folders found elsewhere than `out` are copied into `out`). Fails, writing nothing
-/// at the top level, if a run is missing, duplicated with different results, or from another sweep.
-pub fn merge(out: &Path, sources: &[PathBuf]) -> Result<SweepManifest, OutputError> {
-    let mut runs: BTreeMap<u64, (RunManifest, PathBuf)> = BTreeMap::new();
-    for src in sources {
-        let runs_dir = src.join("runs");
-        let entries = fs::read_dir(&runs_dir).map_err(|source| FileError::Read {
-            path: runs_dir.clone(),
-            source,
-        })?;
-        let mut dirs: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_dir())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            let Some(m) = read_run_manifest(&dir)? else {
-                continue;
-            };
-            if let Some((prev, _)) = runs.get(&m.run_index) {
-                if prev.digest != m.digest || prev.sweep_id != m.sweep_id {
-                    return Err(OutputError::Merge(format!(
-                        "run {} appears twice with different results ({} and {})",
-                        m.run_index,
-                        dir.display(),
-                        src.display()
-                    )));
-                }
-                continue;
-            }
-            runs.insert(m.run_index, (m, dir));
+/// Re-renders the charts and `index.html` of the run in `dir` after checking every file against
+/// its manifest; the directory is replaced as a whole, its tables shared (hard links).
+pub fn rerender_run(dir: &Path) -> Result<RunManifest, OutputError> {
+    let mut m = read_run_manifest(dir)?.ok_or_else(|| FileError::NotOurs {
+        path: dir.to_path_buf(),
+        message: "holds no manifest.json (not a finished run or sweep)".to_owned(),
+    })?;
+    verify_run(dir, &m)?;
+    let staged = StagedDir::begin(dir)?;
+    m.files
+        .retain(|rel, _| rel != INDEX && !rel.starts_with(&format!("{CHARTS}/")));
+    for rel in m.files.keys() {
+        let to = staged.path().join(rel);
+        if let Some(parent) = to.parent() {
+            create_dir(parent)?;
         }
+        link_or_copy(&dir.join(rel), &to)?;
     }
-    let Some((first, _)) = runs.values().next() else {
-        return Err(OutputError::Merge("no finished runs found".to_owned()));
-    };
-    let (sweep_id, program, file) = (
-        first.sweep_id.clone(),
-        first.program.clone(),
-        first.scenario_file.clone(),
-    );
-    let expected = first.sweep_runs;
-    if let Some((m, dir)) = runs
-        .values()
-        .find(|(m, _)| m.sweep_id != sweep_id || m.program != program || m.sweep_runs != expected)
-    {
-        return Err(OutputError::Merge(format!(
-            "{} belongs to another sweep or program version ({} / {}, expected {} / {})",
-            dir.display(),
-            m.sweep_id,
-            m.program,
-            sweep_id,
-            program
-        )));
-    }
-    let missing: Vec<u64> = (0..expected)
-        .filter(|i| !runs.contains_key(i))
-        .take(10)
-        .collect();
-    if !missing.is_empty() || runs.len() as u64 != expected {
-        return Err(OutputError::Merge(format!(
-            "{} of {expected} runs are finished; missing runs include {missing:?} (run the remaining shards, then merge again)",
-            runs.len()
-        )));
-    }
-    for (index, (_, dir)) in &runs {
-        let target = run_dir(out, *index);
-        if fs::canonicalize(dir).ok() != fs::canonicalize(&target).ok() {
-            copy_dir(dir, &target)?;
-        }
-    }
-    let manifests: Vec<&RunManifest> = runs.values().map(|(m, _)| m).collect();
-    let summary = summary_table(&manifests)?;
-    let mut bytes = Vec::new();
-    write_table_csv(&mut bytes, &summary).map_err(|source| FileError::Write {
-        path: out.join(SUMMARY),
-        source,
-    })?;
-    write_file(&out.join(SUMMARY), |w| w.write_all(&bytes))?;
-    let digests: Vec<(u64, Digest)> = manifests
-        .iter()
-        .map(|m| (m.run_index, parse_digest(&m.digest)))
-        .collect();
-    let sweep = SweepManifest {
-        program,
-        scenario_file: file,
-        sweep_id,
-        runs: expected,
-        parameters: first.overrides.keys().cloned().collect(),
-        digest: scenarios::sweep_digest(digests.iter().map(|(i, d)| (*i, d))).to_string(),
-    };
-    write_json(&out.join(MANIFEST), &sweep)?;
-    // Derived products (summary.parquet, daily quantiles, fan charts, index.html), computed
-    // from the run folders in index order after the summary and manifest are in place.
-    crate::report::render_sweep_report(out)?;
-    Ok(sweep)
-}
-
-fn parse_digest(hex: &str) -> Digest {
-    let mut out = [0_u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = hex
-            .get(2 * i..2 * i + 2)
-            .and_then(|h| u8::from_str_radix(h, 16).ok())
-            .unwrap_or(0);
-    }
-    Digest(out)
-}
-
-/// One row per run: run_index, point_index, seed, each swept parameter, the summary columns, digest.
-fn summary_table(manifests: &[&RunManifest]) -> Result<Table, OutputError> {
-    let mut t = Table::new("summary");
-    t.push(
-        "run_index",
-        ColumnData::U64(manifests.iter().map(|m| m.run_index).collect()),
-    );
-    t.push(
-        "point_index",
-        ColumnData::U64(manifests.iter().map(|m| m.point_index).collect()),
-    );
-    t.push(
-        "seed",
-        ColumnData::U64(manifests.iter().map(|m| m.seed).collect()),
-    );
-    let Some(first) = manifests.first() else {
-        return Ok(t);
-    };
-    for key in first.overrides.keys() {
-        let values = manifests
-            .iter()
-            .map(|m| m.overrides.get(key).cloned().unwrap_or_default())
-            .collect();
-        t.push(key, ColumnData::Str(values));
-    }
-    let columns: Vec<&String> = first.summary.iter().map(|(k, _)| k).collect();
-    if let Some(m) = manifests
-        .iter()
-        .find(|m| m.summary.iter().map(|(k, _)| k).ne(columns.iter().copied()))
-    {
-        return Err(OutputError::Merge(format!(
-            "run {} has different summary columns than run {} (is run.mode swept?)",
-            m.run_index, first.run_index
-        )));
-    }
-    for (i, name) in columns.iter().enumerate() {
-        t.push(
-            name,
-            ColumnData::Str(manifests.iter().map(|m| m.summary[i].1.clone()).collect()),
-        );
-    }
-    t.push(
-        "digest",
-        ColumnData::Str(manifests.iter().map(|m| m.digest.clone()).collect()),
-    );
-    Ok(t)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<(), OutputError> {
-    fs::create_dir_all(to).map_err(|source| FileError::Write {
-        path: to.to_path_buf(),
-        source,
-    })?;
-    let entries = fs::read_dir(from).map_err(|source| FileError::Read {
-        path: from.to_path_buf(),
-        source,
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    // The manifest goes last so an interrupted copy is never taken for a finished run.
-    files.sort_by_key(|p| (p.file_name().is_some_and(|n| n == MANIFEST), p.clone()));
-    for f in files {
-        let bytes = fs::read(&f).map_err(|source| FileError::Read {
-            path: f.clone(),
-            source,
-        })?;
-        let name = f.file_name().map(PathBuf::from).unwrap_or_default();
-        write_file(&to.join(name), |w| w.write_all(&bytes))?;
-    }
-    Ok(())
+    let m = finish_run_dir(&staged, m, true)?;
+    staged.commit()?;
+    Ok(m)
 }

@@ -7,8 +7,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use reports::frame::read_parquet_table;
-use reports::output::{RunContext, merge, run_dir, scenario_digest, write_run};
-use reports::report::{load_table, render_report};
+use reports::layout::{PROGRAM, SweepIdentity};
+use reports::merge::{claim_sweep_dir, merge};
+use reports::output::{
+    RunContext, RunManifest, begin_run, read_manifest, rerender_run, run_dir, scenario_digest,
+    write_run,
+};
+use reports::report::load_table;
+use reports::staging::StagedDir;
 use scenarios::{ColumnData, RunOutput, RunSpec, Table, TableEntry};
 use sim_core::Digest;
 
@@ -65,7 +71,7 @@ fn run_writes_exact_parquet_charts_and_report() {
         spec: &spec,
         loaded: &loaded,
     };
-    let m = write_run(&out, ctx, &output, BTreeMap::new()).unwrap();
+    let m = write_run(begin_run(&out).unwrap(), ctx, &output, BTreeMap::new()).unwrap();
     for t in &output.tables {
         let back = read_parquet_table(&out.join(format!("{}.parquet", t.name)), &t.name).unwrap();
         assert_eq!(&back, t, "{} differs after the Parquet round trip", t.name);
@@ -82,8 +88,11 @@ fn run_writes_exact_parquet_charts_and_report() {
         )
         .unwrap();
     }
-    // Manifest lists only the exact CSV record (unchanged by Parquet and charts).
-    assert_eq!(m.files.keys().collect::<Vec<_>>(), ["daily.csv"]);
+    // The manifest lists every file the run owns.
+    let mut listed: Vec<&str> = m.files.keys().map(String::as_str).collect();
+    listed.retain(|f| !f.starts_with("charts/"));
+    assert_eq!(listed, ["daily.csv", "daily.parquet", "index.html"]);
+    assert!(m.files.contains_key("charts/supply_breakdown.svg"));
     for chart in ["supply_breakdown", "emission_burns"] {
         let svg = fs::read_to_string(out.join(format!("charts/{chart}.svg"))).unwrap();
         assert_svg(&svg);
@@ -106,10 +115,13 @@ fn run_writes_exact_parquet_charts_and_report() {
             "index.html must not load anything ({remote})"
         );
     }
-    // `report` re-renders the same page.
-    fs::remove_dir_all(out.join("charts")).unwrap();
-    render_report(&out).unwrap();
+    // `report` re-renders the same page, and refuses a damaged directory, naming the file.
+    let again = rerender_run(&out).unwrap();
+    assert_eq!(again, m);
     assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), html);
+    fs::remove_file(out.join("charts/supply_breakdown.png")).unwrap();
+    let e = rerender_run(&out).unwrap_err().to_string();
+    assert!(e.contains("supply_breakdown.png: missing"), "{e}");
     fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -160,6 +172,13 @@ fn synthetic(run: u64, days: u64) -> RunOutput {
 }
 
 fn write_sweep(dir: &Path, order: &[u64], loaded: &scenarios::Loaded, id: &Digest) {
+    let identity = SweepIdentity {
+        program: PROGRAM.to_owned(),
+        scenario_file: "s.toml".to_owned(),
+        sweep_id: id.to_string(),
+        runs: 8,
+    };
+    claim_sweep_dir(dir, &identity).unwrap();
     for &i in order {
         let spec = RunSpec {
             index: i,
@@ -175,7 +194,7 @@ fn write_sweep(dir: &Path, order: &[u64], loaded: &scenarios::Loaded, id: &Diges
             loaded,
         };
         write_run(
-            &run_dir(dir, i),
+            StagedDir::begin(&run_dir(dir, i)).unwrap(),
             ctx,
             &synthetic(i, 5 + i / 4),
             BTreeMap::new(),
@@ -264,12 +283,17 @@ fn sweep_quantiles_are_exact_and_order_independent() {
     assert!(html.contains("x across Monte Carlo runs"));
     assert!(html.contains("horizon_days=5"));
     assert!(html.contains("chain_daily: reorgs across Monte Carlo runs"));
-    // `dcfs-sim report` on the sweep directory re-renders the same page and quantiles.
-    fs::remove_dir_all(dir.join("a/charts")).unwrap();
-    fs::remove_file(dir.join("a/index.html")).unwrap();
-    fs::remove_file(dir.join("a/daily_quantiles.csv")).unwrap();
-    render_report(&dir.join("a")).unwrap();
+    // `dcfs-sim report` on the sweep directory re-renders the same page and quantiles; a stale
+    // file of an earlier report is removed.
+    fs::write(dir.join("a/old_quantiles.csv"), "stale").unwrap();
+    let Some(reports::output::Manifest::Sweep(recorded)) = read_manifest(&dir.join("a")).unwrap()
+    else {
+        panic!("not a sweep manifest");
+    };
+    let again = reports::merge::rerender_sweep(&dir.join("a"), &recorded).unwrap();
+    assert_eq!(&again.manifest, recorded.as_ref());
     assert_eq!(fs::read_to_string(dir.join("a/index.html")).unwrap(), html);
+    assert!(!dir.join("a/old_quantiles.csv").exists());
     assert_eq!(
         fs::read(dir.join("a/daily_quantiles.csv")).unwrap(),
         fs::read(dir.join("b/daily_quantiles.csv")).unwrap()
@@ -308,17 +332,29 @@ fn a_streamed_run_writes_the_same_files_as_one_held_in_memory() {
     };
     let memory = scenarios::run(&loaded.spec).unwrap();
     let a = dir.join("memory");
-    let ma = write_run(&a, ctx, &memory, BTreeMap::new()).unwrap();
+    let ma = write_run(begin_run(&a).unwrap(), ctx, &memory, BTreeMap::new()).unwrap();
 
     let b = dir.join("streamed");
-    let mut files = reports::stream::RunFiles::create(&b).unwrap();
+    let staged = begin_run(&b).unwrap();
+    let mut files = reports::stream::RunFiles::create(staged.path()).unwrap();
     let streamed = scenarios::run_streaming(&loaded.spec, &mut files).unwrap();
     let hashes = files.finish().unwrap();
     assert!(streamed.entries.iter().filter(|e| e.streamed).count() >= 3);
     assert!(streamed.tables.len() < memory.tables.len());
-    let mb = write_run(&b, ctx, &streamed, hashes).unwrap();
+    let mb = write_run(staged, ctx, &streamed, hashes).unwrap();
 
-    assert_eq!(ma, mb, "manifests (files, digests, summary) differ");
+    // Parquet row groups follow the batches, so only the Parquet hashes (and the seal) differ.
+    let records = |m: &RunManifest| {
+        let mut m = m.clone();
+        m.files.retain(|f, _| !f.ends_with(".parquet"));
+        m.seal.clear();
+        m
+    };
+    assert_eq!(
+        records(&ma),
+        records(&mb),
+        "manifests (CSV files, digests, summary) differ"
+    );
     assert_eq!(ma.tables.len(), memory.tables.len());
     for t in &memory.tables {
         let csv = format!("{}.csv", t.name);

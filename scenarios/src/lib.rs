@@ -22,7 +22,10 @@ pub mod validate;
 pub use error::{ErrorKind, Issue, ScenarioError};
 pub use format::{Mode, RawScenario};
 pub use load::{Document, Loaded, load, parse_document, read_document};
-pub use run::{RunError, RunOutput, SinkError, TableEntry, TableSink, run, run_streaming};
+pub use run::{
+    DayObserver, RunError, RunOutput, SinkError, TableEntry, TableSink, Unobserved, run,
+    run_observed, run_streaming,
+};
 pub use sweep::{RunSpec, Shard, SweepPlan, par_map_ordered, sweep_digest};
 pub use tables::{Column, ColumnData, Table, TableDigest};
 pub use validate::{Engines, Spec, validate};

@@ -19,16 +19,15 @@ pub use quantiles::{MAX_POINT_CELLS, QUANTILE_CHUNK_CELLS};
 pub use read::{load_table, parse_csv_table};
 
 use std::fmt::Write as _;
-use std::fs;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use scenarios::{ColumnData, Table};
 
 use crate::charts::{fan_charts, run_charts, summary_charts};
 use crate::csv::write_table_csv;
 use crate::frame::table_to_parquet;
-use crate::layout::{INDEX, MANIFEST, SUMMARY, SweepManifest, read_run_manifest, run_dir};
+use crate::layout::{INDEX, MANIFEST, RunManifest, SweepManifest, read_run_manifest, run_dir};
 use chart_data::*;
 use error::*;
 use html::*;
@@ -110,42 +109,52 @@ pub(super) fn summary_typed(t: &Table) -> Table {
     out
 }
 
-/// Writes the sweep products of `dir` (a sweep directory whose `summary.csv` and `manifest.json`
-/// exist): `summary.parquet`, `<table>_quantiles.csv` and `.parquet` for `daily` and every
-/// `<name>_daily` table (per point and day, p5/p50/p95 of every numeric column), summary and
-/// fan charts, and `index.html`.
-pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
-    let mpath = dir.join(MANIFEST);
-    let text = fs::read_to_string(&mpath).map_err(|source| ReportError::Io {
-        path: mpath.clone(),
-        source,
-    })?;
-    let m: SweepManifest = serde_json::from_str(&text).map_err(|e| ReportError::Bad {
-        path: mpath.clone(),
-        message: e.to_string(),
-    })?;
-    let spath = dir.join(SUMMARY);
-    let stext = fs::read_to_string(&spath).map_err(|source| ReportError::Io {
-        path: spath.clone(),
-        source,
-    })?;
-    let summary = parse_csv_table("summary", &stext).map_err(|message| ReportError::Bad {
-        path: spath.clone(),
-        message,
-    })?;
-    let typed = summary_typed(&summary);
-    let sp = dir.join("summary.parquet");
+/// Writes the sweep products of sweep directory `dir` into `into` (the top-level staging
+/// folder, [`crate::merge`]): `summary.parquet`, `<table>_quantiles.csv` and `.parquet` for
+/// `daily` and every `<name>_daily` table (per point and day, p5/p50/p95 of every numeric
+/// column), summary and fan charts, and `index.html`. Runs are read from `dir/runs/` in index
+/// order, one point at a time.
+pub fn render_sweep_products(
+    dir: &Path,
+    m: &SweepManifest,
+    summary: &Table,
+    into: &Path,
+) -> Result<(), ReportError> {
+    let sp = into.join("summary.parquet");
     write_bytes(
         &sp,
-        &table_to_parquet(&typed).map_err(|source| ReportError::Frame {
+        &table_to_parquet(&summary_typed(summary)).map_err(|source| ReportError::Frame {
             path: sp.clone(),
             source,
         })?,
     )?;
+    let manifests = sweep_runs(dir, m.runs)?;
+    let mut charts = summary_charts(summary, &m.parameters);
+    let mut skipped: Vec<(String, u64)> = Vec::new();
+    for stem in daily_stems(&manifests) {
+        let (quantiles, skip) = sweep_quantiles(dir, &manifests, &stem)?;
+        skipped.extend(skip.into_iter().map(|p| (stem.clone(), p)));
+        if let Some(mut q) = quantiles {
+            q.name = format!("{stem}_quantiles");
+            write_quantiles(into, &q)?;
+            charts.extend(stem_fan_charts(&q, &stem, &manifests));
+        }
+    }
+    let rendered = write_charts(into, charts)?;
+    let name = manifests
+        .first()
+        .map(|(_, r)| scenario_name(r))
+        .unwrap_or_default();
+    let body = sweep_body(m, &name, summary, &skipped, &rendered, into);
+    write_bytes(
+        &into.join(INDEX),
+        page(&format!("dcfs-sim sweep: {name}"), &body).as_bytes(),
+    )
+}
 
-    // Runs in index order, one parameter point at a time.
+fn sweep_runs(dir: &Path, runs: u64) -> Result<Vec<(PathBuf, RunManifest)>, ReportError> {
     let mut manifests = Vec::new();
-    for i in 0..m.runs {
+    for i in 0..runs {
         let rdir = run_dir(dir, i);
         let rm = read_run_manifest(&rdir)
             .map_err(|e| ReportError::Bad {
@@ -158,40 +167,47 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
             })?;
         manifests.push((rdir, rm));
     }
-    let mut charts = summary_charts(&summary, &m.parameters);
-    let mut skipped: Vec<(String, u64)> = Vec::new();
-    for stem in daily_stems(&manifests) {
-        let (quantiles, skip) = sweep_quantiles(dir, &manifests, &stem)?;
-        skipped.extend(skip.into_iter().map(|p| (stem.clone(), p)));
-        let Some(mut q) = quantiles else {
-            continue;
-        };
-        q.name = format!("{stem}_quantiles");
-        let mut csv = Vec::new();
-        let qcsv = dir.join(format!("{}.csv", q.name));
-        write_table_csv(&mut csv, &q).map_err(|source| ReportError::Io {
-            path: qcsv.clone(),
-            source,
-        })?;
-        write_bytes(&qcsv, &csv)?;
-        crate::frame::write_frames(dir, std::slice::from_ref(&q)).map_err(|source| {
-            ReportError::Frame {
-                path: dir.join(format!("{}.parquet", q.name)),
-                source,
-            }
-        })?;
-        let label = |p: u64| point_label(&manifests, p);
-        let mut fans = fan_charts(&q, label);
-        if stem != "daily" {
-            for c in &mut fans {
-                c.id = c.id.replacen("fan_", &format!("fan_{stem}_"), 1);
-                c.title = format!("{stem}: {}", c.title);
-            }
-        }
-        charts.extend(fans);
-    }
-    let rendered = write_charts(dir, charts)?;
+    Ok(manifests)
+}
 
+fn write_quantiles(into: &Path, q: &Table) -> Result<(), ReportError> {
+    let mut csv = Vec::new();
+    let qcsv = into.join(format!("{}.csv", q.name));
+    write_table_csv(&mut csv, q).map_err(|source| ReportError::Io {
+        path: qcsv.clone(),
+        source,
+    })?;
+    write_bytes(&qcsv, &csv)?;
+    crate::frame::write_frames(into, std::slice::from_ref(q)).map_err(|source| ReportError::Frame {
+        path: into.join(format!("{}.parquet", q.name)),
+        source,
+    })
+}
+
+fn stem_fan_charts(
+    q: &Table,
+    stem: &str,
+    manifests: &[(PathBuf, RunManifest)],
+) -> Vec<crate::chart::Chart> {
+    let label = |p: u64| point_label(manifests, p);
+    let mut fans = fan_charts(q, label);
+    if stem != "daily" {
+        for c in &mut fans {
+            c.id = c.id.replacen("fan_", &format!("fan_{stem}_"), 1);
+            c.title = format!("{stem}: {}", c.title);
+        }
+    }
+    fans
+}
+
+fn sweep_body(
+    m: &SweepManifest,
+    name: &str,
+    summary: &Table,
+    skipped: &[(String, u64)],
+    rendered: &[Rendered],
+    into: &Path,
+) -> String {
     let facts = vec![
         ("scenario file".to_owned(), m.scenario_file.clone()),
         ("runs".to_owned(), m.runs.to_string()),
@@ -200,20 +216,16 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
         ("sweep id".to_owned(), m.sweep_id.clone()),
         ("program".to_owned(), m.program.clone()),
     ];
-    let name = manifests
-        .first()
-        .map(|(_, r)| scenario_name(r))
-        .unwrap_or_default();
     let mut body = format!(
         "<h1>dcfs-sim sweep: {}</h1>\n<h2>Key figures</h2>\n{}",
-        html_escape(&name),
+        html_escape(name),
         kv_table(&facts)
     );
-    body.push_str(&summary_html(&summary));
+    body.push_str(&summary_html(summary));
     body.push_str(
         "<p>Fan charts: per parameter point and day, the band spans the p5 and p95 and the line is the p50 of the runs (nearest rank: the k-th smallest with k = ⌈p·n/100⌉, exact integers).</p>\n",
     );
-    for (stem, point) in &skipped {
+    for (stem, point) in skipped {
         let _ = writeln!(
             body,
             "<p>Point {point} has other <code>{}</code> columns than the first point; it is not in {}_quantiles.</p>",
@@ -221,30 +233,14 @@ pub fn render_sweep_report(dir: &Path) -> Result<(), ReportError> {
             html_escape(stem)
         );
     }
-    body.push_str(&charts_html(&rendered));
-    body.push_str(&files_html(dir));
-    write_bytes(
-        &dir.join(INDEX),
-        page(&format!("dcfs-sim sweep: {name}"), &body).as_bytes(),
-    )
-}
-
-/// Re-renders the report of `dir`: a sweep if its manifest is a sweep manifest, else a run.
-pub fn render_report(dir: &Path) -> Result<(), ReportError> {
-    let mpath = dir.join(MANIFEST);
-    let text = fs::read_to_string(&mpath).map_err(|source| ReportError::Io {
-        path: mpath.clone(),
-        source,
-    })?;
-    if serde_json::from_str::<SweepManifest>(&text).is_ok() {
-        render_sweep_report(dir)
-    } else {
-        render_run_report(dir)
-    }
+    body.push_str(&charts_html(rendered));
+    body.push_str(&files_html(into));
+    body
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::path::PathBuf;
 
     use crate::layout::RunManifest;
@@ -355,6 +351,7 @@ mod tests {
             digest: String::new(),
             tables: Vec::new(),
             summary: Vec::new(),
+            seal: String::new(),
         }
     }
 

@@ -132,6 +132,7 @@ pub(super) fn run(
     for day in 1..=days {
         run.run_to_day(day)?;
         take.take(run.take_records(), streams)?;
+        streams.day_done(day, days).map_err(RunError::interrupted)?;
     }
     let mut out = run.finish()?;
     take.take(out.take_records(), streams)?;

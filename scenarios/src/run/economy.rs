@@ -97,13 +97,16 @@ pub(super) fn run(
     let mut daily = EconomyDaily::new(spec, streams, false);
     let mut rec = VecRecorder::default();
     let horizon = spec.horizon_days();
+    // A day at a time (so a caller can stop the run at any day), rows appended in chunks.
     while economy.next_day() < horizon {
-        let end = economy
-            .next_day()
-            .saturating_add(APPEND_ROWS as u64)
-            .min(horizon);
-        economy.run_ideal(end, &mut rec)?;
-        daily.add(&std::mem::take(&mut rec.days), streams)?;
+        let day = economy.next_day() + 1;
+        economy.run_ideal(day, &mut rec)?;
+        if rec.days.len() >= APPEND_ROWS || day == horizon {
+            daily.add(&std::mem::take(&mut rec.days), streams)?;
+        }
+        streams
+            .day_done(day, horizon)
+            .map_err(RunError::interrupted)?;
     }
     let mut summary = summary::new(horizon);
     let pieces = daily.finish(spec, &economy, &rec, &mut summary);

@@ -33,6 +33,18 @@ pub enum RunError {
     /// account): found while building, before anything ran.
     #[error("{}: {}", .0.key_path, .0.message)]
     Build(Issue),
+    /// The caller's [`super::DayObserver`] stopped the run after `days_done` simulated days.
+    #[error("interrupted after {days_done} simulated days")]
+    Interrupted {
+        /// Days finished before it stopped.
+        days_done: u64,
+    },
+}
+
+impl RunError {
+    pub(super) fn interrupted(days_done: u64) -> Self {
+        RunError::Interrupted { days_done }
+    }
 }
 
 /// A piece of a run's output, in output order.

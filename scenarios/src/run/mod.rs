@@ -18,7 +18,7 @@ pub use chain::{
 pub use contract_log::ContractLog;
 pub use coupled::{ChainSource, ChainSourceError, chain_holdings};
 pub use error::RunError;
-pub use stream::{SinkError, StreamError, TableEntry, TableSink};
+pub use stream::{DayObserver, SinkError, StreamError, TableEntry, TableSink, Unobserved};
 
 use sim_core::{Digest, OutputDigest};
 
@@ -46,7 +46,7 @@ pub struct RunOutput {
 /// Runs `spec` to its horizon, keeping every output table in memory (fine for short runs
 /// and tests; use [`run_streaming`] for long ones).
 pub fn run(spec: &Spec) -> Result<RunOutput, RunError> {
-    run_with(spec, Streams::new(None))
+    run_with(spec, Streams::new(None, &mut Unobserved))
 }
 
 /// Runs `spec` to its horizon, handing the rows of the tables that grow with the horizon
@@ -54,7 +54,17 @@ pub fn run(spec: &Spec) -> Result<RunOutput, RunError> {
 /// so memory stays flat; the other tables are returned in [`RunOutput::tables`]. The digest is
 /// the one [`run`] gives.
 pub fn run_streaming(spec: &Spec, sink: &mut dyn TableSink) -> Result<RunOutput, RunError> {
-    run_with(spec, Streams::new(Some(sink)))
+    run_with(spec, Streams::new(Some(sink), &mut Unobserved))
+}
+
+/// As [`run_streaming`], telling `observer` after every simulated day (which may stop the run:
+/// [`RunError::Interrupted`]). Observing never changes an output.
+pub fn run_observed(
+    spec: &Spec,
+    sink: &mut dyn TableSink,
+    observer: &mut dyn DayObserver,
+) -> Result<RunOutput, RunError> {
+    run_with(spec, Streams::new(Some(sink), observer))
 }
 
 fn run_with(spec: &Spec, mut streams: Streams<'_>) -> Result<RunOutput, RunError> {

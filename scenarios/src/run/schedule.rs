@@ -29,6 +29,9 @@ pub(super) fn run(spec: &Spec, streams: &mut Streams<'_>) -> Result<(Vec<Piece>,
             }
         }
         last = Some(row);
+        streams
+            .day_done(d + 1, days)
+            .map_err(RunError::interrupted)?;
     }
     let summary = summary::schedule(days, last.as_ref());
     Ok((daily.into_iter().map(Piece::Stream).collect(), summary))

@@ -8,6 +8,8 @@
 //! ([`crate::tables::TableDigest`]), so a run's digest is the same with or without a sink and
 //! for any batching.
 
+use std::ops::ControlFlow;
+
 use crate::limits::{BATCH_ROWS, MAX_STREAMED_ROWS};
 use crate::tables::{Table, TableDigest};
 
@@ -85,18 +87,50 @@ impl StreamId {
     }
 }
 
-/// The run's streamed tables and where they go.
+/// Told after every simulated day of a run; the caller's way to show progress and to stop a
+/// run (on SIGINT/SIGTERM, or Ctrl-C in a notebook) at a day boundary.
+pub trait DayObserver {
+    /// `days_done` of `horizon_days` simulated days are finished. [`ControlFlow::Break`] stops
+    /// the run with [`crate::RunError::Interrupted`] before the next day.
+    fn day_done(&mut self, days_done: u64, horizon_days: u64) -> ControlFlow<()>;
+}
+
+/// Never stops a run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Unobserved;
+
+impl DayObserver for Unobserved {
+    fn day_done(&mut self, _: u64, _: u64) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// What a run hands out while it goes: its streamed tables (and where they go) and the end of
+/// each simulated day (to the caller's [`DayObserver`]).
 pub(crate) struct Streams<'s> {
     sink: Option<&'s mut dyn TableSink>,
     streams: Vec<Stream>,
+    observer: &'s mut dyn DayObserver,
 }
 
 impl<'s> Streams<'s> {
     /// Streams to `sink`, or keeps everything in memory without one.
-    pub(crate) fn new(sink: Option<&'s mut dyn TableSink>) -> Self {
+    pub(crate) fn new(
+        sink: Option<&'s mut dyn TableSink>,
+        observer: &'s mut dyn DayObserver,
+    ) -> Self {
         Streams {
             sink,
             streams: Vec::new(),
+            observer,
+        }
+    }
+
+    /// Tells the observer `days_done` days are finished; `Err(days_done)` if it stops the run.
+    pub(crate) fn day_done(&mut self, days_done: u64, horizon_days: u64) -> Result<(), u64> {
+        match self.observer.day_done(days_done, horizon_days) {
+            ControlFlow::Continue(()) => Ok(()),
+            ControlFlow::Break(()) => Err(days_done),
         }
     }
 
@@ -229,9 +263,9 @@ mod tests {
     fn digest_and_rows_do_not_depend_on_sink_or_batching() {
         let whole = rows(0, 40_000);
         let mut sink = Collect(Vec::new());
-        let mut with = Streams::new(Some(&mut sink));
+        let mut with = Streams::new(Some(&mut sink), &mut Unobserved);
         let id = with.declare(&whole);
-        let mut without = Streams::new(None);
+        let mut without = Streams::new(None, &mut Unobserved);
         let id2 = without.declare(&whole);
         for (from, n) in [(0, 1), (1, 20_000), (20_001, 0), (20_001, 19_999)] {
             with.append(id, rows(from, n)).unwrap();
@@ -255,7 +289,7 @@ mod tests {
     #[test]
     fn an_empty_table_still_reaches_the_sink() {
         let mut sink = Collect(Vec::new());
-        let mut s = Streams::new(Some(&mut sink));
+        let mut s = Streams::new(Some(&mut sink), &mut Unobserved);
         s.declare(&rows(0, 0));
         s.finish().unwrap();
         assert_eq!(sink.0.len(), 1);
@@ -265,7 +299,7 @@ mod tests {
 
     #[test]
     fn other_columns_are_refused() {
-        let mut s = Streams::new(None);
+        let mut s = Streams::new(None, &mut Unobserved);
         let id = s.declare(&rows(0, 0));
         let mut other = Table::new("t");
         other.push("a", ColumnData::U64(vec![1]));
