@@ -4,6 +4,8 @@
 //! output directory that holds something else); 130 / 143 stopped by SIGINT / SIGTERM (finished
 //! runs kept, nothing half-written left: run the same command again to resume).
 
+mod check;
+
 use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -132,6 +134,24 @@ enum Command {
         /// Run or sweep output directory.
         dir: PathBuf,
     },
+    /// Check that a scenario's outputs are reproducible on this machine.
+    ///
+    /// A run is computed twice; a sweep with 1 thread, with --threads, and as 2 shards merged.
+    /// Every table digest and file hash must agree; otherwise the first differing table or file
+    /// is named and the exit code is 1.
+    Check {
+        /// Scenario file (.toml, or .json).
+        file: PathBuf,
+        /// Threads of the parallel sweep (default: all cores, at least 2).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+        threads: Option<u64>,
+        /// Check a copy with run.horizon_days capped at N (for quick checks in CI).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        max_days: Option<u64>,
+        /// Keep the computed directories here (default: a temporary directory, removed).
+        #[arg(long, value_name = "DIR")]
+        work: Option<PathBuf>,
+    },
 }
 
 /// An error meant for the user, with its exit code.
@@ -183,20 +203,37 @@ fn main() -> ExitCode {
         (Err(_), Some(signal)) => {
             let name = if signal == 2 { "SIGINT" } else { "SIGTERM" };
             eprintln!(
-                "interrupted by {name}: stopped at a simulated day boundary; finished runs are \
-                 kept and nothing half-written is left. Run the same command again to resume."
+                "interrupted by {name}: stopped at a simulated day boundary and removed its \
+                 temporary files; the output directory is as it was (a sweep keeps its finished \
+                 runs). Run the same command again to resume."
             );
             ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
         }
-        (Err(e), None) if is_bad_input(&e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
         (Err(e), None) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", message(&e));
+            if is_bad_input(&e) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// The error and its causes, each said once (library errors name their cause in their own
+/// message too, so printing every link would repeat an OS error).
+fn message(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// Scenario errors and output directories that hold something else: the user's to fix.
@@ -218,7 +255,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Emission { days, out } => emission(days, out),
         Command::Validate { file, quiet } => validate(&file, quiet),
-        Command::Run { file, seed, out } => run_one(&file, seed, &out),
+        Command::Run { file, seed, out } => {
+            let m = run_one(&file, seed, &out)?;
+            println!("wrote {} (digest {})", out.display(), m.digest);
+            Ok(())
+        }
         Command::Sweep {
             file,
             out,
@@ -234,7 +275,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 resume: !no_resume,
                 replace,
             };
-            sweep(&file, &out, &opts)
+            sweep(&file, &out, &opts)?.print(&out, shard.filter(|s| s.count > 1));
+            Ok(())
         }
         Command::Merge { dirs, out } => {
             let out = out.unwrap_or_else(|| dirs[0].clone());
@@ -249,6 +291,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report { dir } => report(&dir),
+        Command::Check {
+            file,
+            threads,
+            max_days,
+            work,
+        } => {
+            let threads = threads.map_or_else(
+                || default_threads().max(2),
+                |t| usize::try_from(t).unwrap_or(2),
+            );
+            let opts = check::CheckOptions {
+                threads,
+                max_days,
+                work,
+            };
+            println!("{}", check::check(&file, &opts)?);
+            Ok(())
+        }
     }
 }
 
@@ -259,6 +319,7 @@ fn report(dir: &Path) -> anyhow::Result<()> {
         Some(Manifest::Sweep(m)) => {
             drop(reports::merge::rerender_sweep(dir, &m).with_context(rendering)?);
         }
+        None if !dir.is_dir() => anyhow::bail!("{}: no such directory", dir.display()),
         None => anyhow::bail!(
             "{}: holds no manifest.json (not a finished run or sweep; an unfinished sweep gets one from `dcfs-sim merge {}`)",
             dir.display(),
@@ -355,7 +416,7 @@ fn compute_run(
     Ok(write_run(staged, ctx, &output, streamed)?)
 }
 
-fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
+fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<RunManifest> {
     let Prepared { base, sweep_id, .. } = prepare(file, false)?;
     let loaded = match seed {
         Some(seed) => base.with_seed(seed),
@@ -379,8 +440,7 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<()> {
     let bar = progress_bar(loaded.spec.horizon_days(), "simulated days");
     let m = compute_run(staged, ctx, Some(&bar))?;
     bar.finish_and_clear();
-    println!("wrote {} (digest {})", out.display(), m.digest);
-    Ok(())
+    Ok(m)
 }
 
 /// How a sweep runs.
@@ -398,9 +458,43 @@ struct Tally {
     computed: AtomicU64,
 }
 
-fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<()> {
+/// What a sweep (or one shard of it) did.
+struct SweepDone {
+    /// Runs this invocation was responsible for.
+    runs: u64,
+    /// Runs in the whole sweep.
+    total: u64,
+    kept: u64,
+    computed: u64,
+    /// The merged sweep's manifest (none for a shard).
+    merged: Option<reports::layout::SweepManifest>,
+}
+
+impl SweepDone {
+    fn print(&self, out: &Path, shard: Option<Shard>) {
+        let (kept, computed) = (self.kept, self.computed);
+        match (&self.merged, shard) {
+            (Some(m), _) => println!(
+                "wrote {} runs to {} ({kept} kept from an earlier attempt, {computed} computed; sweep digest {})",
+                m.runs,
+                out.display(),
+                m.digest
+            ),
+            (None, Some(s)) => println!(
+                "shard {}/{} done: {} of {} runs in {} ({kept} kept from an earlier attempt, {computed} computed); when every shard is done run `dcfs-sim merge <dirs> --out <dir>`",
+                s.index,
+                s.count,
+                self.runs,
+                self.total,
+                out.display()
+            ),
+            (None, None) => {}
+        }
+    }
+}
+
+fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<SweepDone> {
     let p = prepare(file, true)?;
-    let sharded = opts.shard.is_some_and(|s| s.count > 1);
     let name = file_name(file);
     let identity = SweepIdentity {
         program: PROGRAM.to_owned(),
@@ -416,42 +510,30 @@ fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<()> {
     };
     claim_sweep_dir(&work, &identity)?;
     let total = p.plan.len();
-    let indices = opts
-        .shard
-        .unwrap_or(Shard { index: 0, count: 1 })
-        .indices(total);
+    let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let indices = shard.indices(total);
     let bar = progress_bar(indices.len() as u64, "runs");
     let tally = Tally::default();
     scenarios::par_map_ordered(&indices, opts.threads, |i| {
         sweep_run(&p, &name, &work, i, opts.resume, &tally).inspect(|_| bar.inc(1))
     })?;
     bar.finish_and_clear();
-    let (kept, computed) = (
-        tally.kept.load(Ordering::SeqCst),
-        tally.computed.load(Ordering::SeqCst),
-    );
-    if sharded {
-        let s = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
-        println!(
-            "shard {}/{} done: {} of {total} runs in {} ({kept} kept from an earlier attempt, {computed} computed); when every shard is done run `dcfs-sim merge <dirs> --out <dir>`",
-            s.index,
-            s.count,
-            indices.len(),
-            out.display()
-        );
-        return Ok(());
-    }
-    let m = merge(&work, &[work.clone()])?;
-    if work != out {
-        replace_with(out, &work)?;
-    }
-    println!(
-        "wrote {} runs to {} ({kept} kept from an earlier attempt, {computed} computed; sweep digest {})",
-        m.manifest.runs,
-        out.display(),
-        m.manifest.digest
-    );
-    Ok(())
+    let merged = if shard.count > 1 {
+        None
+    } else {
+        let m = merge(&work, &[work.clone()])?;
+        if work != out {
+            replace_with(out, &work)?;
+        }
+        Some(m.manifest)
+    };
+    Ok(SweepDone {
+        runs: indices.len() as u64,
+        total,
+        kept: tally.kept.load(Ordering::SeqCst),
+        computed: tally.computed.load(Ordering::SeqCst),
+        merged,
+    })
 }
 
 /// One run of a sweep: kept if an intact copy is on disk (with `resume`), else computed.

@@ -1,0 +1,219 @@
+//! `dcfs-sim check`: a determinism self-check. A run is computed twice; a sweep with one thread,
+//! with N threads, and as two shards merged. Every table digest and every file hash must agree;
+//! otherwise the first difference is named and the command fails.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use reports::layout::{MANIFEST, RunManifest, SweepManifest};
+use reports::output::{read_run_manifest, run_dir};
+use scenarios::Shard;
+use scenarios::load::Format;
+
+use crate::{SweepOptions, bad, merge, prepare, run_one, sweep};
+
+/// How `check` runs.
+pub(crate) struct CheckOptions {
+    /// Threads of the parallel sweep (compared with one thread).
+    pub threads: usize,
+    /// Caps `run.horizon_days` (a shortened copy of the file is checked).
+    pub max_days: Option<u64>,
+    /// Where the copies go; kept. Default: a temporary directory, removed on success.
+    pub work: Option<PathBuf>,
+}
+
+/// Runs the check; `Ok` with what was compared, or an error naming the first difference.
+pub(crate) fn check(file: &Path, opts: &CheckOptions) -> anyhow::Result<String> {
+    let work = opts.work.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("dcfs-sim-check-{}", std::process::id()))
+    });
+    if work.exists() {
+        std::fs::remove_dir_all(&work)
+            .with_context(|| format!("emptying the work directory {}", work.display()))?;
+    }
+    std::fs::create_dir_all(&work)
+        .with_context(|| format!("creating the work directory {}", work.display()))?;
+    let (shown, file) = (file.display().to_string(), file);
+    let file = match opts.max_days {
+        Some(days) => shortened(file, &work, days)?,
+        None => file.to_path_buf(),
+    };
+    let runs = prepare(&file, true)?.plan.len();
+    let said = if runs > 1 {
+        check_sweep(&file, &work, opts.threads)?
+    } else {
+        check_run(&file, &work)?
+    };
+    let capped = opts
+        .max_days
+        .map_or_else(String::new, |d| format!(" (horizon capped at {d} days)"));
+    let said = format!("{shown}{capped}: {said}");
+    if opts.work.is_none() {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    Ok(said)
+}
+
+fn check_run(file: &Path, work: &Path) -> anyhow::Result<String> {
+    let (a, b) = (work.join("first"), work.join("second"));
+    run_one(file, None, &a)?;
+    run_one(file, None, &b)?;
+    let m = compare_runs(&a, &b, "the same run computed twice")?;
+    Ok(format!(
+        "deterministic: the run computed twice gave the same {} tables and {} files (digest {})",
+        m.tables.len(),
+        m.files.len(),
+        m.digest
+    ))
+}
+
+fn check_sweep(file: &Path, work: &Path, threads: usize) -> anyhow::Result<String> {
+    let options = |threads, shard| SweepOptions {
+        threads,
+        shard,
+        resume: false,
+        replace: false,
+    };
+    let one = work.join("threads-1");
+    let many = work.join(format!("threads-{threads}"));
+    sweep(file, &one, &options(1, None))?;
+    sweep(file, &many, &options(threads, None))?;
+    let shards: Vec<PathBuf> = (0..2)
+        .map(|k| work.join(format!("shard-{k}-of-2")))
+        .collect();
+    for (k, dir) in (0..).zip(&shards) {
+        sweep(
+            file,
+            dir,
+            &options(threads, Some(Shard { index: k, count: 2 })),
+        )?;
+    }
+    let merged = work.join("merged");
+    merge(&merged, &shards)?;
+    let m = compare_sweeps(&one, &many, &format!("1 thread vs {threads} threads"))?;
+    compare_sweeps(&one, &merged, "one machine vs 2 shards merged")?;
+    Ok(format!(
+        "deterministic: {} runs gave the same tables and files with 1 and {threads} threads \
+         and as 2 merged shards (sweep digest {})",
+        m.runs, m.digest
+    ))
+}
+
+/// The first difference between two run directories, as an error.
+fn compare_runs(a: &Path, b: &Path, what: &str) -> anyhow::Result<RunManifest> {
+    let read = |dir: &Path| -> anyhow::Result<RunManifest> {
+        read_run_manifest(dir)?.with_context(|| format!("{}: no manifest", dir.display()))
+    };
+    let (ma, mb) = (read(a)?, read(b)?);
+    for (ta, tb) in ma.tables.iter().zip(&mb.tables) {
+        if ta != tb {
+            anyhow::bail!(
+                "not deterministic ({what}): table {} differs: {} rows, digest {} in {} vs {} rows, digest {} in {}",
+                ta.name,
+                ta.rows,
+                ta.digest,
+                a.display(),
+                tb.rows,
+                tb.digest,
+                b.display()
+            );
+        }
+    }
+    if ma.tables.len() != mb.tables.len() || ma.digest != mb.digest {
+        anyhow::bail!(
+            "not deterministic ({what}): run digest {} in {} vs {} in {} (tables or summary)",
+            ma.digest,
+            a.display(),
+            mb.digest,
+            b.display()
+        );
+    }
+    first_file_difference(&ma.files, &mb.files, a, b, what)?;
+    Ok(ma)
+}
+
+fn first_file_difference(
+    fa: &std::collections::BTreeMap<String, String>,
+    fb: &std::collections::BTreeMap<String, String>,
+    a: &Path,
+    b: &Path,
+    what: &str,
+) -> anyhow::Result<()> {
+    let names = fa.keys().chain(fb.keys());
+    if let Some(name) = names.into_iter().find(|n| fa.get(*n) != fb.get(*n)) {
+        let hash = |f: &std::collections::BTreeMap<String, String>| {
+            f.get(name).cloned().unwrap_or_else(|| "absent".to_owned())
+        };
+        anyhow::bail!(
+            "not deterministic ({what}): file {name} differs: SHA-256 {} in {} vs {} in {}",
+            hash(fa),
+            a.display(),
+            hash(fb),
+            b.display()
+        );
+    }
+    Ok(())
+}
+
+fn compare_sweeps(a: &Path, b: &Path, what: &str) -> anyhow::Result<SweepManifest> {
+    let read = |dir: &Path| -> anyhow::Result<SweepManifest> {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))
+    };
+    let (ma, mb) = (read(a)?, read(b)?);
+    for i in 0..ma.runs.min(mb.runs) {
+        compare_runs(&run_dir(a, i), &run_dir(b, i), &format!("{what}, run {i}"))?;
+    }
+    if ma.digest != mb.digest || ma.runs != mb.runs {
+        anyhow::bail!(
+            "not deterministic ({what}): sweep digest {} in {} vs {} in {}",
+            ma.digest,
+            a.display(),
+            mb.digest,
+            b.display()
+        );
+    }
+    first_file_difference(&ma.files, &mb.files, a, b, what)?;
+    Ok(ma)
+}
+
+/// A copy of `file` in `work` with `run.horizon_days` at most `max_days` (same file name, so
+/// manifests name the original).
+fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf> {
+    let doc = scenarios::read_document(file).map_err(bad)?;
+    let horizon = doc.load().map_err(bad)?.spec.horizon_days().min(max_days);
+    let text = match doc.format {
+        Format::Toml => {
+            let mut t: toml::Table = toml::from_str(&doc.text).context("re-reading the TOML")?;
+            let run = t
+                .entry("run")
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(run) = run {
+                let days = i64::try_from(horizon).unwrap_or(i64::MAX);
+                run.insert("horizon_days".to_owned(), toml::Value::Integer(days));
+            }
+            toml::to_string(&t).context("writing the shortened TOML")?
+        }
+        Format::Json => {
+            let mut v: serde_json::Value =
+                serde_json::from_str(&doc.text).context("re-reading the JSON")?;
+            if let Some(obj) = v.as_object_mut() {
+                let run = obj
+                    .entry("run")
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
+                if let Some(run) = run.as_object_mut() {
+                    run.insert("horizon_days".to_owned(), horizon.into());
+                }
+            }
+            serde_json::to_string_pretty(&v).context("writing the shortened JSON")?
+        }
+    };
+    let name = file
+        .file_name()
+        .context("the scenario path names no file")?;
+    let copy = work.join(name);
+    std::fs::write(&copy, text).with_context(|| format!("writing {}", copy.display()))?;
+    Ok(copy)
+}
