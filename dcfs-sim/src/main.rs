@@ -521,7 +521,7 @@ fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<SweepDo
     let merged = if shard.count > 1 {
         None
     } else {
-        let m = merge(&work, &[work.clone()])?;
+        let m = merge(&work, std::slice::from_ref(&work))?;
         if work != out {
             replace_with(out, &work)?;
         }
@@ -562,7 +562,7 @@ fn sweep_run(
         match resume_check(&dir, ctx) {
             Resume::Keep(m) => {
                 tally.kept.fetch_add(1, Ordering::SeqCst);
-                return Ok(m);
+                return Ok(*m);
             }
             Resume::Absent => {}
             Resume::Recompute(why) => eprintln!("run {i}: recomputing: {why}"),

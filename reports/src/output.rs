@@ -240,7 +240,7 @@ fn run_manifest(
 #[derive(Debug)]
 pub enum Resume {
     /// A finished, intact run that is exactly the one asked for: keep it.
-    Keep(RunManifest),
+    Keep(Box<RunManifest>),
     /// Nothing there yet.
     Absent,
     /// Something there that must be recomputed, and why.
@@ -264,7 +264,7 @@ pub fn resume_check(dir: &Path, ctx: RunContext<'_>) -> Resume {
         return Resume::Recompute("it is another run, sweep or program version".to_owned());
     }
     match verify_run(dir, &m) {
-        Ok(()) => Resume::Keep(m),
+        Ok(()) => Resume::Keep(Box::new(m)),
         Err(e) => Resume::Recompute(e.to_string()),
     }
 }

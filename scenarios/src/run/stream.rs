@@ -237,6 +237,11 @@ mod tests {
     use super::*;
     use crate::tables::ColumnData;
 
+    /// A `&mut` observer that outlives the `Streams` built in a `let` (a leaked zero-size box).
+    fn quiet() -> &'static mut Unobserved {
+        Box::leak(Box::new(Unobserved))
+    }
+
     struct Collect(Vec<Table>);
     impl TableSink for Collect {
         fn write_batch(&mut self, batch: &Table) -> Result<(), SinkError> {
@@ -263,9 +268,9 @@ mod tests {
     fn digest_and_rows_do_not_depend_on_sink_or_batching() {
         let whole = rows(0, 40_000);
         let mut sink = Collect(Vec::new());
-        let mut with = Streams::new(Some(&mut sink), &mut Unobserved);
+        let mut with = Streams::new(Some(&mut sink), quiet());
         let id = with.declare(&whole);
-        let mut without = Streams::new(None, &mut Unobserved);
+        let mut without = Streams::new(None, quiet());
         let id2 = without.declare(&whole);
         for (from, n) in [(0, 1), (1, 20_000), (20_001, 0), (20_001, 19_999)] {
             with.append(id, rows(from, n)).unwrap();
@@ -289,7 +294,7 @@ mod tests {
     #[test]
     fn an_empty_table_still_reaches_the_sink() {
         let mut sink = Collect(Vec::new());
-        let mut s = Streams::new(Some(&mut sink), &mut Unobserved);
+        let mut s = Streams::new(Some(&mut sink), quiet());
         s.declare(&rows(0, 0));
         s.finish().unwrap();
         assert_eq!(sink.0.len(), 1);
@@ -299,7 +304,7 @@ mod tests {
 
     #[test]
     fn other_columns_are_refused() {
-        let mut s = Streams::new(None, &mut Unobserved);
+        let mut s = Streams::new(None, quiet());
         let id = s.declare(&rows(0, 0));
         let mut other = Table::new("t");
         other.push("a", ColumnData::U64(vec![1]));
