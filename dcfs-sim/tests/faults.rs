@@ -540,3 +540,41 @@ fn inputs_are_bounded_by_bytes_read() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("too large"), "{}", stderr(&o));
 }
+
+/// Shards of one sweep started at the same instant on one shared directory (a Slurm array
+/// does this) all claim it, and their merge is the one-machine sweep.
+#[test]
+fn shards_started_together_share_one_directory() {
+    let dir = tmp("together");
+    let file = dir.join("tiny.toml");
+    fs::write(
+        &file,
+        "[run]\nmode = \"schedule\"\nhorizon_days = 10\n[outputs]\ndaily = false\n[sweep]\nseeds = 12\n",
+    )
+    .unwrap();
+    let shared = dir.join("shared");
+    for attempt in 0..10 {
+        let _ = fs::remove_dir_all(&shared);
+        let children: Vec<Child> = (0..12)
+            .map(|k| {
+                sweep_cmd(&file, &shared)
+                    .args(["--shard", &format!("{k}/12")])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "attempt {attempt}: {}", stderr(&o));
+        }
+    }
+    ok(bin().arg("merge").arg(&shared));
+    let reference = dir.join("reference");
+    ok(&mut sweep_cmd(&file, &reference));
+    assert_eq!(
+        reports::integrity::hash_tree(&shared, &[]).unwrap(),
+        reports::integrity::hash_tree(&reference, &[]).unwrap()
+    );
+}

@@ -27,30 +27,45 @@ use crate::staging::{StagedDir, clean_leftovers, create_dir, link_or_copy, remov
 /// Makes `dir` the directory of sweep `identity`, before any run is computed: a missing or
 /// empty directory is claimed (`sweep.json` written); one already claimed by the same sweep and
 /// program is resumed; anything else is refused, naming what it holds.
+///
+/// Shards of one sweep may start at the same instant on one shared directory: `sweep.json` is
+/// written (atomically) before anything else, so no shard ever sees a claimed directory without
+/// it, and each re-reads what is there after writing.
 pub fn claim_sweep_dir(dir: &Path, identity: &SweepIdentity) -> Result<(), OutputError> {
+    if read_identity(dir)?.is_none() {
+        check_claimable(dir)?;
+        create_dir(dir)?;
+        // Another shard may have claimed it since: its identity is then checked below.
+        if !dir.join(SWEEP_IDENTITY).exists() {
+            write_json(&dir.join(SWEEP_IDENTITY), identity)?;
+        }
+    }
     match read_identity(dir)? {
-        Some(found) if &found == identity => Ok(()),
-        Some(found) => Err(FileError::NotOurs {
+        Some(found) if &found == identity => create_dir(&dir.join(RUNS)).map_err(Into::into),
+        Some(found) => Err(another_sweep(dir, &found, identity).into()),
+        None => Err(FileError::NotOurs {
             path: dir.to_path_buf(),
-            message: format!(
-                "holds another sweep (sweep id {}, {} runs, {}, from {}); this one is sweep id {} \
-                 ({} runs, {}). Use --replace to replace it once the new sweep is done, or choose \
-                 another --out",
-                found.sweep_id,
-                found.runs,
-                found.program,
-                found.scenario_file,
-                identity.sweep_id,
-                identity.runs,
-                identity.program
-            ),
+            message: "sweep.json vanished while claiming the directory".to_owned(),
         }
         .into()),
-        None => {
-            check_claimable(dir)?;
-            create_dir(&dir.join(RUNS))?;
-            write_json(&dir.join(SWEEP_IDENTITY), identity)
-        }
+    }
+}
+
+fn another_sweep(dir: &Path, found: &SweepIdentity, identity: &SweepIdentity) -> FileError {
+    FileError::NotOurs {
+        path: dir.to_path_buf(),
+        message: format!(
+            "holds another sweep (sweep id {}, {} runs, {}, from {}); this one is sweep id {} \
+             ({} runs, {}). Use --replace to replace it once the new sweep is done, or choose \
+             another --out",
+            found.sweep_id,
+            found.runs,
+            found.program,
+            found.scenario_file,
+            identity.sweep_id,
+            identity.runs,
+            identity.program
+        ),
     }
 }
 
@@ -88,7 +103,11 @@ fn check_claimable(dir: &Path) -> Result<(), FileError> {
             "holds a run; a sweep never goes into a run directory: choose another --out",
         ));
     }
-    if list_dir(dir)?.iter().any(|(n, _)| !n.starts_with('.')) {
+    // A sweep.json that appeared since it was looked for is another shard's claim.
+    if list_dir(dir)?
+        .iter()
+        .any(|(n, _)| !n.starts_with('.') && n != SWEEP_IDENTITY)
+    {
         return Err(not_ours(
             "is not empty and is not a dcfs-sim sweep directory (no sweep.json); choose another \
              --out, or empty it",
