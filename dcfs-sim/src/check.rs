@@ -217,3 +217,38 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
     std::fs::write(&copy, text).with_context(|| format!("writing {}", copy.display()))?;
     Ok(copy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(dir: &Path, name: &str, days: u64) -> PathBuf {
+        let file = dir.join(name);
+        let text = format!("[run]\nmode = \"schedule\"\nhorizon_days = {days}\n");
+        std::fs::write(&file, text).unwrap();
+        file
+    }
+
+    #[test]
+    fn a_difference_names_the_first_differing_table_or_file() {
+        let dir = std::env::temp_dir().join(format!("dcfs-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
+        run_one(&scenario(&dir, "s.toml", 30), None, &a).unwrap();
+        run_one(&scenario(&dir, "s.toml", 30), None, &b).unwrap();
+        run_one(&scenario(&dir, "s.toml", 31), None, &c).unwrap();
+        compare_runs(&a, &b, "twice").unwrap();
+        let e = compare_runs(&a, &c, "twice").unwrap_err().to_string();
+        assert!(e.contains("table daily differs: 30 rows"), "{e}");
+        // Same tables, one file's bytes different (as a nondeterministic writer would give).
+        let path = b.join(MANIFEST);
+        let mut m: RunManifest =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        m.files.insert("index.html".to_owned(), "0".repeat(64));
+        std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+        let e = compare_runs(&a, &b, "twice").unwrap_err().to_string();
+        assert!(e.contains("file index.html differs"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -369,3 +369,29 @@ fn random_sweep_is_thread_and_shard_independent() {
         );
     }
 }
+
+#[test]
+fn check_finds_a_run_and_a_sweep_deterministic() {
+    let dir = tmp("check");
+    let file = sweep_file(&dir);
+    let o = run(bin()
+        .arg("check")
+        .arg(&file)
+        .args(["--max-days", "50", "--threads", "3"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        said.contains("(horizon capped at 50 days): deterministic: 6 runs"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 and 3 threads and as 2 merged shards"),
+        "{said}"
+    );
+    let o = run(bin()
+        .arg("check")
+        .arg(workspace().join("scenarios/examples/emissions-40y.toml"))
+        .args(["--max-days", "10"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("the run computed twice"));
+}
