@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use reports::layout::{MANIFEST, RunManifest, SweepManifest};
+use reports::layout::{MANIFEST, RunManifest, SweepManifest, read_json};
 use reports::output::{read_run_manifest, run_dir};
 use scenarios::Shard;
 use scenarios::load::Format;
@@ -158,9 +158,7 @@ fn first_file_difference(
 fn compare_sweeps(a: &Path, b: &Path, what: &str) -> anyhow::Result<SweepManifest> {
     let read = |dir: &Path| -> anyhow::Result<SweepManifest> {
         let path = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))
+        read_json(&path)?.with_context(|| format!("{}: no sweep manifest", path.display()))
     };
     let (ma, mb) = (read(a)?, read(b)?);
     for i in 0..ma.runs.min(mb.runs) {

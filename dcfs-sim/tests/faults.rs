@@ -13,7 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use reports::integrity::{list_dir, verify_run, verify_sweep_top};
-use reports::layout::{Manifest, read_manifest};
+use reports::layout::{Manifest, Sealed as _, read_manifest};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dcfs-sim"))

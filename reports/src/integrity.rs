@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 use sim_core::Digest;
 
-use crate::layout::{FileError, MANIFEST, RunManifest, SweepManifest};
+use crate::layout::{FileError, MANIFEST, RunManifest, Sealed, SweepManifest};
 
 /// Most files one directory level may hold before we refuse to hash it (a run writes a few
 /// dozen; a sweep's top level a few hundred charts).
@@ -110,18 +110,23 @@ fn edited(dir: &Path) -> FileError {
 
 /// Checks a run directory against its manifest: the seal, then every file it lists.
 pub fn verify_run(dir: &Path, m: &RunManifest) -> Result<(), FileError> {
-    if !m.seal_holds() {
-        return Err(edited(dir));
-    }
-    verify_files(dir, &m.files)
+    verify_sealed(dir, m, &m.files)
 }
 
 /// Checks a sweep directory's top level against its manifest (each run has its own).
 pub fn verify_sweep_top(dir: &Path, m: &SweepManifest) -> Result<(), FileError> {
+    verify_sealed(dir, m, &m.files)
+}
+
+fn verify_sealed(
+    dir: &Path,
+    m: &impl Sealed,
+    files: &BTreeMap<String, String>,
+) -> Result<(), FileError> {
     if !m.seal_holds() {
         return Err(edited(dir));
     }
-    verify_files(dir, &m.files)
+    verify_files(dir, files)
 }
 
 #[cfg(test)]

@@ -135,23 +135,35 @@ pub struct RunManifest {
     /// The run's summary row: column → exact value.
     pub summary: Vec<(String, String)>,
     /// SHA-256 of this manifest's canonical JSON with `seal` empty: an edited manifest (a
-    /// summary value, a file hash) no longer matches it ([`RunManifest::sealed`]).
+    /// summary value, a file hash) no longer matches it ([`Sealed`]).
     pub seal: String,
 }
 
-impl RunManifest {
+/// A manifest that carries a SHA-256 of its own canonical JSON (taken with the seal empty), so
+/// that an edit to any value shows.
+pub trait Sealed: Serialize + Clone {
+    /// The seal field.
+    fn seal_field(&mut self) -> &mut String;
+
     /// The manifest with its seal computed.
-    pub fn sealed(mut self) -> Self {
-        self.seal = String::new();
-        self.seal = seal_of(&self);
+    fn sealed(mut self) -> Self {
+        *self.seal_field() = String::new();
+        let seal = seal_of(&self);
+        *self.seal_field() = seal;
         self
     }
 
     /// True if the seal matches the rest of the manifest.
-    pub fn seal_holds(&self) -> bool {
+    fn seal_holds(&self) -> bool {
         let mut unsealed = self.clone();
-        unsealed.seal = String::new();
-        seal_of(&unsealed) == self.seal
+        let recorded = std::mem::take(unsealed.seal_field());
+        seal_of(&unsealed) == recorded
+    }
+}
+
+impl Sealed for RunManifest {
+    fn seal_field(&mut self) -> &mut String {
+        &mut self.seal
     }
 }
 
@@ -198,19 +210,9 @@ pub struct SweepManifest {
     pub seal: String,
 }
 
-impl SweepManifest {
-    /// The manifest with its seal computed.
-    pub fn sealed(mut self) -> Self {
-        self.seal = String::new();
-        self.seal = seal_of(&self);
-        self
-    }
-
-    /// True if the seal matches the rest of the manifest.
-    pub fn seal_holds(&self) -> bool {
-        let mut unsealed = self.clone();
-        unsealed.seal = String::new();
-        seal_of(&unsealed) == self.seal
+impl Sealed for SweepManifest {
+    fn seal_field(&mut self) -> &mut String {
+        &mut self.seal
     }
 }
 
@@ -229,20 +231,41 @@ pub struct SweepIdentity {
     pub runs: u64,
 }
 
-/// Reads a run manifest; `Ok(None)` if there is none yet (an unfinished or never started run).
-pub fn read_run_manifest(dir: &Path) -> Result<Option<RunManifest>, FileError> {
-    let path = dir.join(MANIFEST);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(FileError::Read { path, source }),
+/// Most bytes of a manifest or identity file read (a manifest holds the resolved scenario, at
+/// most 16 MiB, and a hash per file).
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
+/// Reads a JSON file of ours; `Ok(None)` if it does not exist.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, FileError> {
+    let read_err = |source| FileError::Read {
+        path: path.to_path_buf(),
+        source,
     };
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(read_err(source)),
+    };
+    let mut text = String::new();
+    io::Read::read_to_string(&mut io::Read::take(file, MAX_MANIFEST_BYTES + 1), &mut text)
+        .map_err(read_err)?;
+    if text.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(FileError::BadManifest {
+            path: path.to_path_buf(),
+            message: format!("too large: more than {MAX_MANIFEST_BYTES} bytes"),
+        });
+    }
     serde_json::from_str(&text)
         .map(Some)
         .map_err(|e| FileError::BadManifest {
-            path,
+            path: path.to_path_buf(),
             message: e.to_string(),
         })
+}
+
+/// Reads a run manifest; `Ok(None)` if there is none yet (an unfinished or never started run).
+pub fn read_run_manifest(dir: &Path) -> Result<Option<RunManifest>, FileError> {
+    read_json(&dir.join(MANIFEST))
 }
 
 /// The directory of run `index` inside a sweep directory.
@@ -262,18 +285,19 @@ pub enum Manifest {
 /// Reads `dir/manifest.json` as a run or a sweep manifest; `Ok(None)` if there is none.
 pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, FileError> {
     let path = dir.join(MANIFEST);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(FileError::Read { path, source }),
+    let Some(value) = read_json::<serde_json::Value>(&path)? else {
+        return Ok(None);
     };
-    if let Ok(m) = serde_json::from_str::<SweepManifest>(&text) {
-        return Ok(Some(Manifest::Sweep(Box::new(m))));
+    let bad = |e: serde_json::Error| FileError::BadManifest {
+        path: path.clone(),
+        message: e.to_string(),
+    };
+    // A sweep manifest is told apart by its `runs` count, which a run manifest lacks.
+    if value.get("runs").is_some() {
+        let m = serde_json::from_value(value).map_err(bad)?;
+        Ok(Some(Manifest::Sweep(Box::new(m))))
+    } else {
+        let m = serde_json::from_value(value).map_err(bad)?;
+        Ok(Some(Manifest::Run(Box::new(m))))
     }
-    serde_json::from_str(&text)
-        .map(|m| Some(Manifest::Run(Box::new(m))))
-        .map_err(|e| FileError::BadManifest {
-            path,
-            message: e.to_string(),
-        })
 }

@@ -18,8 +18,8 @@ use sim_core::Digest;
 use crate::csv::write_table_csv;
 use crate::integrity::{hash_tree, list_dir, sha256_file, verify_run, verify_sweep_top};
 use crate::layout::{
-    FileError, MANIFEST, Manifest, RUNS, RunManifest, SUMMARY, SWEEP_IDENTITY, SweepIdentity,
-    SweepManifest, read_manifest, read_run_manifest, run_dir,
+    FileError, MANIFEST, Manifest, RUNS, RunManifest, SUMMARY, SWEEP_IDENTITY, Sealed,
+    SweepIdentity, SweepManifest, read_json, read_manifest, read_run_manifest, run_dir,
 };
 use crate::output::{OutputError, write_file, write_json};
 use crate::staging::{StagedDir, clean_leftovers, create_dir, link_or_copy, remove};
@@ -71,18 +71,7 @@ fn another_sweep(dir: &Path, found: &SweepIdentity, identity: &SweepIdentity) ->
 
 /// The identity `dir` was claimed with, if any.
 pub fn read_identity(dir: &Path) -> Result<Option<SweepIdentity>, FileError> {
-    let path = dir.join(SWEEP_IDENTITY);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(FileError::Read { path, source }),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| FileError::BadManifest {
-            path,
-            message: e.to_string(),
-        })
+    read_json(&dir.join(SWEEP_IDENTITY))
 }
 
 fn check_claimable(dir: &Path) -> Result<(), FileError> {

@@ -17,7 +17,7 @@ use sim_core::Digest;
 use crate::atomic::{AtomicWriteError, write_atomically};
 use crate::csv::write_table_csv;
 use crate::integrity::{hash_tree, list_dir, sha256_file, verify_run};
-use crate::layout::{CHARTS, INDEX, SWEEP_IDENTITY};
+use crate::layout::{CHARTS, INDEX, SWEEP_IDENTITY, Sealed};
 pub use crate::layout::{
     FileError, MANIFEST, Manifest, PROGRAM, RunManifest, SUMMARY, SweepManifest, TableDigestEntry,
     read_manifest, read_run_manifest, run_dir, scenario_digest,
