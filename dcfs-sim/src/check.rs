@@ -44,9 +44,12 @@ pub(crate) fn check(file: &Path, opts: &CheckOptions) -> anyhow::Result<String> 
     } else {
         check_run(&file, &work)?
     };
-    let capped = opts
-        .max_days
-        .map_or_else(String::new, |d| format!(" (horizon capped at {d} days)"));
+    let capped = opts.max_days.map_or_else(String::new, |d| {
+        format!(
+            " (horizon capped at {d} day{})",
+            if d == 1 { "" } else { "s" }
+        )
+    });
     let said = format!("{shown}{capped}: {said}");
     if opts.work.is_none() {
         let _ = std::fs::remove_dir_all(&work);
