@@ -134,6 +134,17 @@ enum Command {
         /// Run or sweep output directory.
         dir: PathBuf,
     },
+    /// Describe the output tables: every column's type, unit and meaning (the data dictionary).
+    ///
+    /// Without TABLE, lists every table; with it, that table's columns (one definition per run
+    /// mode that writes it).
+    Columns {
+        /// A table name, e.g. daily, events, validators.
+        table: Option<String>,
+        /// Print the whole dictionary as Markdown (docs/columns.md).
+        #[arg(long, conflicts_with = "table")]
+        markdown: bool,
+    },
     /// Check that a scenario's outputs are reproducible on this machine.
     ///
     /// A run is computed twice; a sweep with 1 thread, with --threads, and as 2 shards merged.
@@ -164,6 +175,17 @@ impl std::fmt::Display for BadInput {
     }
 }
 impl std::error::Error for BadInput {}
+
+/// A command-line value that names nothing (exit 2, like a bad flag).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Usage {}
 
 /// The signal (SIGINT or SIGTERM) that asked this process to stop; 0 while none has.
 static STOP_SIGNAL: AtomicUsize = AtomicUsize::new(0);
@@ -240,6 +262,7 @@ fn message(e: &anyhow::Error) -> String {
 fn is_bad_input(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.is::<BadInput>()
+            || c.is::<Usage>()
             || matches!(
                 c.downcast_ref::<FileError>(),
                 Some(FileError::NotOurs { .. })
@@ -291,6 +314,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report { dir } => report(&dir),
+        Command::Columns { table, markdown } => columns(table.as_deref(), markdown),
         Command::Check {
             file,
             threads,
@@ -328,6 +352,51 @@ fn report(dir: &Path) -> anyhow::Result<()> {
     }
     println!("wrote {}", dir.join(reports::layout::INDEX).display());
     Ok(())
+}
+
+fn columns(table: Option<&str>, markdown: bool) -> anyhow::Result<()> {
+    use scenarios::tables::dictionary::{TABLES, markdown as dictionary_markdown};
+    use std::fmt::Write as _;
+    if markdown {
+        return say(&dictionary_markdown());
+    }
+    let mut text = String::new();
+    let Some(name) = table else {
+        for d in TABLES {
+            let _ = writeln!(text, "{:<14} {:<46} one row: {}", d.name, d.modes, d.row);
+        }
+        return say(&text);
+    };
+    let defs: Vec<_> = TABLES.iter().filter(|d| d.name == name).collect();
+    if defs.is_empty() {
+        let mut known: Vec<&str> = TABLES.iter().map(|d| d.name).collect();
+        known.dedup();
+        return Err(anyhow::Error::new(Usage(format!(
+            "no table `{name}`; the tables are {}",
+            known.join(", ")
+        ))));
+    }
+    for d in defs {
+        let _ = writeln!(
+            text,
+            "{} ({}): one row is {}; SPEC {}",
+            d.name, d.modes, d.row, d.spec
+        );
+        for c in d.all_columns() {
+            let (n, t, u) = (c.name, c.ty.label(), c.unit);
+            let _ = writeln!(text, "  {n:<32} {t:<36} {u:<8} {}", c.meaning);
+        }
+    }
+    say(&text)
+}
+
+/// Writes `text` to standard output; a reader that closed the pipe (`| head`) is not an error.
+fn say(text: &str) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn default_threads() -> usize {
@@ -375,11 +444,11 @@ fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
     let p = prepare(file, true)?;
     if !quiet {
         let text = toml::to_string(&p.base.resolved).context("printing the resolved scenario")?;
-        println!(
-            "# {}: valid; {} run(s)\n{text}",
+        say(&format!(
+            "# {}: valid; {} run(s)\n{text}\n",
             file.display(),
             p.plan.len()
-        );
+        ))?;
     }
     Ok(())
 }

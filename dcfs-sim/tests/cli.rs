@@ -395,3 +395,25 @@ fn check_finds_a_run_and_a_sweep_deterministic() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("the run computed twice"));
 }
+
+#[test]
+fn columns_describes_every_table_and_refuses_an_unknown_one() {
+    let o = run(bin().arg("columns"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = String::from_utf8_lossy(&o.stdout).into_owned();
+    for t in ["daily", "events", "validators", "summary", "reorg_depths"] {
+        assert!(all.contains(t), "{t} missing from\n{all}");
+    }
+    let o = run(bin().args(["columns", "events"]));
+    let events = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        events.contains("amount_wei") && events.contains("may be empty"),
+        "{events}"
+    );
+    let o = run(bin().args(["columns", "nope"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no table `nope`"), "{}", stderr(&o));
+    let o = run(bin().args(["columns", "--markdown"]));
+    let md = fs::read_to_string(workspace().join("docs/columns.md")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), md);
+}

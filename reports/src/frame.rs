@@ -134,9 +134,47 @@ pub fn table_to_frame(table: &Table) -> Result<DataFrame, FrameError> {
                 name.into(),
                 v.iter().map(String::as_str).collect::<Vec<_>>(),
             )),
+            ColumnData::OptU64(v) => {
+                cols.push(polars::prelude::Column::new(name.into(), v.as_slice()));
+            }
+            ColumnData::OptU128(v) => {
+                cols.push(optional_decimal_column(name, v)?);
+                if let Some(dcc) = dcc_name(name) {
+                    let f: Vec<Option<f64>> = v.iter().map(|x| x.map(wei_to_dcc)).collect();
+                    cols.push(polars::prelude::Column::new(dcc.as_str().into(), f));
+                }
+            }
         }
     }
     Ok(DataFrame::new(table.rows(), cols)?)
+}
+
+fn optional_decimal_column(
+    name: &str,
+    values: &[Option<u128>],
+) -> Result<polars::prelude::Column, FrameError> {
+    let mut phys = Vec::with_capacity(values.len());
+    for v in values {
+        phys.push(match *v {
+            Some(v) if v > DECIMAL_MAX => {
+                return Err(FrameError::TooLarge {
+                    column: name.to_owned(),
+                    value: v,
+                });
+            }
+            // Cannot fail: v ≤ 10^38 − 1 < i128::MAX.
+            Some(v) => Some(i128::try_from(v).map_err(|_| FrameError::TooLarge {
+                column: name.to_owned(),
+                value: v,
+            })?),
+            None => None,
+        });
+    }
+    let ca: Int128Chunked = phys.into_iter().collect();
+    let ca = ca
+        .with_name(name.into())
+        .into_decimal(DECIMAL_PRECISION, 0)?;
+    Ok(ca.into_series().into_column())
 }
 
 fn bad(column: &str, row: usize) -> FrameError {
@@ -157,6 +195,7 @@ pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError
         n.strip_suffix("_dcc")
             .is_some_and(|stem| names.iter().any(|m| *m == format!("{stem}_wei")))
     };
+    let optional = scenarios::tables::optional_columns(name);
     let mut t = Table::new(name);
     for col in frame.columns() {
         let cname = col.name().to_string();
@@ -164,6 +203,20 @@ pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError
             continue;
         }
         let data = match col.dtype() {
+            DataType::UInt64 if optional.contains(&cname.as_str()) => {
+                ColumnData::OptU64(col.u64()?.iter().collect())
+            }
+            DataType::Decimal(_, 0) if optional.contains(&cname.as_str()) => {
+                let ca = col.decimal()?;
+                let mut v = Vec::with_capacity(ca.len());
+                for (row, x) in ca.physical().iter().enumerate() {
+                    v.push(match x {
+                        Some(x) => Some(u128::try_from(x).map_err(|_| bad(&cname, row))?),
+                        None => None,
+                    });
+                }
+                ColumnData::OptU128(v)
+            }
             DataType::UInt64 => {
                 let ca = col.u64()?;
                 let mut v = Vec::with_capacity(ca.len());

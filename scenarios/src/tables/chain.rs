@@ -110,16 +110,184 @@ pub fn validators(e: &[EpochRecord]) -> Table {
     t
 }
 
-/// The contracts' event log: height, time, kind and the event as JSON.
-pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
-    let kind = |e: &ContractEvent| {
-        let json = serde_json::to_value(e).unwrap_or(serde_json::Value::Null);
-        match json {
-            serde_json::Value::Object(m) => m.keys().next().cloned().unwrap_or_default(),
-            serde_json::Value::String(s) => s,
-            _ => String::new(),
-        }
+/// One contract event as the typed columns of `events`; what a kind has not stays empty
+/// (`None`, an empty cell in CSV and a null in Parquet; empty text for text columns).
+#[derive(Default)]
+struct EventRow {
+    kind: &'static str,
+    validator: Option<u64>,
+    account: Option<u64>,
+    proposal: Option<u64>,
+    voter: Option<u64>,
+    vote: &'static str,
+    amount: Option<u128>,
+    undistributed: Option<u128>,
+    recipients: Option<u64>,
+    withdraw_from_height: Option<u64>,
+    punish_counter: Option<u64>,
+    punish_outcome: &'static str,
+    status_from: &'static str,
+    status_to: &'static str,
+    active_set_size: Option<u64>,
+    decayed_by: Option<u64>,
+    tx_call: &'static str,
+    refusal_reason: String,
+}
+
+fn validator(v: consensus_model::ValidatorId) -> Option<u64> {
+    Some(u64::from(v.0))
+}
+
+fn account(a: consensus_model::contracts::AccountId) -> Option<u64> {
+    Some(u64::from(a.0))
+}
+
+fn event_row(e: &ContractEvent) -> EventRow {
+    use ContractEvent as E;
+    match e {
+        E::ProposalCreated {
+            id,
+            candidate,
+            proposer,
+        } => EventRow {
+            kind: "ProposalCreated",
+            proposal: Some(*id),
+            validator: validator(*candidate),
+            account: account(*proposer),
+            ..EventRow::default()
+        },
+        E::Voted { id, voter, agree } => EventRow {
+            kind: "Voted",
+            proposal: Some(*id),
+            voter: validator(*voter),
+            vote: if *agree { "agree" } else { "reject" },
+            ..EventRow::default()
+        },
+        E::ProposalPassed { id, candidate } | E::ProposalRejected { id, candidate } => EventRow {
+            kind: if matches!(e, E::ProposalPassed { .. }) {
+                "ProposalPassed"
+            } else {
+                "ProposalRejected"
+            },
+            proposal: Some(*id),
+            validator: validator(*candidate),
+            ..EventRow::default()
+        },
+        E::Staked {
+            staker,
+            validator: v,
+            amount,
+        } => stake_row("Staked", *staker, *v, *amount),
+        E::Unstaked {
+            staker,
+            validator: v,
+            amount,
+            withdraw_from,
+        } => EventRow {
+            withdraw_from_height: Some(*withdraw_from),
+            ..stake_row("Unstaked", *staker, *v, *amount)
+        },
+        E::StakeWithdrawn {
+            staker,
+            validator: v,
+            amount,
+        } => stake_row("StakeWithdrawn", *staker, *v, *amount),
+        E::IncomeWithdrawn {
+            validator: v,
+            amount,
+        } => EventRow {
+            kind: "IncomeWithdrawn",
+            validator: validator(*v),
+            amount: Some(amount.wei()),
+            ..EventRow::default()
+        },
+        E::FeesDistributed {
+            total,
+            recipients,
+            undistributed,
+        } => EventRow {
+            kind: "FeesDistributed",
+            amount: Some(total.wei()),
+            recipients: Some(u64::from(*recipients)),
+            undistributed: Some(undistributed.wei()),
+            ..EventRow::default()
+        },
+        E::Punished {
+            validator: v,
+            counter,
+            outcome,
+        } => punished_row(*v, *counter, outcome),
+        E::StatusChanged {
+            validator: v,
+            from,
+            to,
+        } => EventRow {
+            kind: "StatusChanged",
+            validator: validator(*v),
+            status_from: from.map_or("", status_name),
+            status_to: status_name(*to),
+            ..EventRow::default()
+        },
+        E::ActiveSetUpdated { set } => EventRow {
+            kind: "ActiveSetUpdated",
+            active_set_size: Some(set.len() as u64),
+            ..EventRow::default()
+        },
+        E::CountersDecayed { by } => EventRow {
+            kind: "CountersDecayed",
+            decayed_by: Some(u64::from(*by)),
+            ..EventRow::default()
+        },
+        E::TxRefused { from, kind, reason } => EventRow {
+            kind: "TxRefused",
+            account: account(*from),
+            tx_call: kind,
+            refusal_reason: reason.clone(),
+            ..EventRow::default()
+        },
+    }
+}
+
+fn stake_row(
+    kind: &'static str,
+    staker: consensus_model::contracts::AccountId,
+    v: consensus_model::ValidatorId,
+    amount: Amount,
+) -> EventRow {
+    EventRow {
+        kind,
+        account: account(staker),
+        validator: validator(v),
+        amount: Some(amount.wei()),
+        ..EventRow::default()
+    }
+}
+
+fn punished_row(
+    v: consensus_model::ValidatorId,
+    counter: u32,
+    outcome: &consensus_model::contracts::PunishOutcome,
+) -> EventRow {
+    use consensus_model::contracts::PunishOutcome as P;
+    let (name, confiscated) = match outcome {
+        P::Counted => ("counted", None),
+        P::IncomeConfiscated { confiscated } => ("income_confiscated", Some(confiscated.wei())),
+        P::Jailed { confiscated } => ("jailed", Some(confiscated.wei())),
     };
+    EventRow {
+        kind: "Punished",
+        validator: validator(v),
+        punish_counter: Some(u64::from(counter)),
+        punish_outcome: name,
+        amount: confiscated,
+        ..EventRow::default()
+    }
+}
+
+/// The contracts' log (SPEC §3), one typed row per event: `kind` names the event and each
+/// column holds one field, empty where the kind has not that field.
+pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
+    let rows: Vec<EventRow> = events.iter().map(|(_, _, e)| event_row(e)).collect();
     let mut t = Table::new(names::EVENTS);
     t.push(
         "height",
@@ -129,19 +297,28 @@ pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
         "time_ms",
         ColumnData::U64(events.iter().map(|(_, time, _)| time.as_ms()).collect()),
     );
-    t.push(
-        "kind",
-        ColumnData::Str(events.iter().map(|(_, _, e)| kind(e)).collect()),
-    );
-    t.push(
-        "detail",
-        ColumnData::Str(
-            events
-                .iter()
-                .map(|(_, _, e)| serde_json::to_string(e).unwrap_or_default())
-                .collect(),
-        ),
-    );
+    let text =
+        |f: fn(&EventRow) -> &str| ColumnData::Str(rows.iter().map(|r| f(r).to_owned()).collect());
+    let opt = |f: fn(&EventRow) -> Option<u64>| ColumnData::OptU64(rows.iter().map(f).collect());
+    let wei = |f: fn(&EventRow) -> Option<u128>| ColumnData::OptU128(rows.iter().map(f).collect());
+    t.push("kind", text(|r| r.kind));
+    t.push("validator", opt(|r| r.validator));
+    t.push("account", opt(|r| r.account));
+    t.push("proposal", opt(|r| r.proposal));
+    t.push("voter", opt(|r| r.voter));
+    t.push("vote", text(|r| r.vote));
+    t.push("amount_wei", wei(|r| r.amount));
+    t.push("undistributed_wei", wei(|r| r.undistributed));
+    t.push("recipients", opt(|r| r.recipients));
+    t.push("withdraw_from_height", opt(|r| r.withdraw_from_height));
+    t.push("punish_counter", opt(|r| r.punish_counter));
+    t.push("punish_outcome", text(|r| r.punish_outcome));
+    t.push("status_from", text(|r| r.status_from));
+    t.push("status_to", text(|r| r.status_to));
+    t.push("active_set_size", opt(|r| r.active_set_size));
+    t.push("decayed_by", opt(|r| r.decayed_by));
+    t.push("tx_call", text(|r| r.tx_call));
+    t.push("refusal_reason", text(|r| &r.refusal_reason));
     t
 }
 

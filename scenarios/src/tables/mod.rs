@@ -4,6 +4,7 @@
 //! [`summary`]. Writers, charts and `dcfs-sim emission` take names and columns from here.
 
 pub mod chain;
+pub mod dictionary;
 pub mod economy;
 pub mod summary;
 pub mod supply;
@@ -48,6 +49,11 @@ pub enum ColumnData {
     Bool(Vec<bool>),
     /// Text.
     Str(Vec<String>),
+    /// Unsigned 64-bit integers that may be absent (a field that a row's kind has not: an
+    /// empty CSV cell, a Parquet null).
+    OptU64(Vec<Option<u64>>),
+    /// Exact amounts that may be absent.
+    OptU128(Vec<Option<u128>>),
 }
 
 impl ColumnData {
@@ -58,6 +64,8 @@ impl ColumnData {
             ColumnData::U128(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
             ColumnData::Str(v) => v.len(),
+            ColumnData::OptU64(v) => v.len(),
+            ColumnData::OptU128(v) => v.len(),
         }
     }
 
@@ -66,13 +74,16 @@ impl ColumnData {
         self.len() == 0
     }
 
-    /// The type tag used in digests: u64 1, u128 2, bool 3, text 4.
+    /// The type tag used in digests: u64 1, u128 2, bool 3, text 4, optional u64 5, optional
+    /// u128 6.
     pub fn kind(&self) -> u64 {
         match self {
             ColumnData::U64(_) => 1,
             ColumnData::U128(_) => 2,
             ColumnData::Bool(_) => 3,
             ColumnData::Str(_) => 4,
+            ColumnData::OptU64(_) => 5,
+            ColumnData::OptU128(_) => 6,
         }
     }
 
@@ -83,8 +94,16 @@ impl ColumnData {
             ColumnData::U128(v) => v[i].to_string(),
             ColumnData::Bool(v) => v[i].to_string(),
             ColumnData::Str(v) => v[i].clone(),
+            ColumnData::OptU64(v) => v[i].map_or_else(String::new, |x| x.to_string()),
+            ColumnData::OptU128(v) => v[i].map_or_else(String::new, |x| x.to_string()),
         }
     }
+}
+
+/// The columns of `table` that may be empty (typed optional): a reader needs them to give back
+/// the exact type of an optional column that happens to have no empty cell.
+pub fn optional_columns(table: &str) -> Vec<&'static str> {
+    dictionary::optional_columns(table)
 }
 
 /// A named column.
@@ -163,6 +182,8 @@ impl Table {
                         ColumnData::U128(v) => ColumnData::U128(v[start..end].to_vec()),
                         ColumnData::Bool(v) => ColumnData::Bool(v[start..end].to_vec()),
                         ColumnData::Str(v) => ColumnData::Str(v[start..end].to_vec()),
+                        ColumnData::OptU64(v) => ColumnData::OptU64(v[start..end].to_vec()),
+                        ColumnData::OptU128(v) => ColumnData::OptU128(v[start..end].to_vec()),
                     },
                 })
                 .collect(),
@@ -192,6 +213,8 @@ impl Table {
                 (ColumnData::U128(x), ColumnData::U128(y)) => x.extend(y),
                 (ColumnData::Bool(x), ColumnData::Bool(y)) => x.extend(y),
                 (ColumnData::Str(x), ColumnData::Str(y)) => x.extend(y),
+                (ColumnData::OptU64(x), ColumnData::OptU64(y)) => x.extend(y),
+                (ColumnData::OptU128(x), ColumnData::OptU128(y)) => x.extend(y),
                 _ => unreachable!("kinds checked by same_columns"),
             }
         }
@@ -208,9 +231,9 @@ impl Table {
 }
 
 /// A table's digest built batch by batch. Layout: name, column count, each column's name and
-/// type tag (u64 1, u128 2, bool 3, text 4), then every row in order with its cells in column
-/// order (integers little-endian at their width, bools one byte, text length-prefixed), then
-/// the row count. Batch boundaries leave no trace, so a streamed table and the same table held
+/// type tag ([`ColumnData::kind`]), then every row in order with its cells in column order
+/// (integers little-endian at their width, bools one byte, text length-prefixed, an optional
+/// value as a presence byte then the value if present), then the row count. Batch boundaries leave no trace, so a streamed table and the same table held
 /// in memory have the same digest.
 #[derive(Debug, Clone)]
 pub struct TableDigest {
@@ -240,6 +263,14 @@ impl TableDigest {
                     ColumnData::U128(v) => d.u128(v[row]),
                     ColumnData::Bool(v) => d.bool(v[row]),
                     ColumnData::Str(v) => d.str(&v[row]),
+                    ColumnData::OptU64(v) => match v[row] {
+                        Some(x) => d.bool(true).u64(x),
+                        None => d.bool(false),
+                    },
+                    ColumnData::OptU128(v) => match v[row] {
+                        Some(x) => d.bool(true).u128(x),
+                        None => d.bool(false),
+                    },
                 };
             }
         }
