@@ -141,7 +141,9 @@ pub fn write_run(
         )));
     }
     let mut files = streamed;
-    for table in &output.tables {
+    // The run's summary is written as a one-row table too, beside the tables it sums up.
+    let written: Vec<&scenarios::Table> = output.tables.iter().chain([&output.summary]).collect();
+    for table in written.iter().copied() {
         let name = format!("{}.csv", table.name);
         let mut bytes = Vec::new();
         write_table_csv(&mut bytes, table).map_err(|source| FileError::Write {
@@ -152,8 +154,10 @@ pub fn write_run(
         files.insert(name, Digest::of_bytes(&bytes).to_string());
     }
     crate::frame::write_frames(dir, &output.tables)?;
-    for e in &output.entries {
-        let name = format!("{}.parquet", e.name);
+    crate::frame::write_frames(dir, std::slice::from_ref(&output.summary))?;
+    let stems = output.entries.iter().map(|e| e.name.as_str());
+    for stem in stems.chain([output.summary.name.as_str()]) {
+        let name = format!("{stem}.parquet");
         let path = dir.join(&name);
         if path.is_file() {
             files.insert(name, sha256_file(&path)?);
@@ -216,7 +220,7 @@ fn run_manifest(
             .spec
             .overrides
             .iter()
-            .map(|(k, v)| (k.clone(), v.to_string()))
+            .map(|(k, v)| (k.clone(), plain_value(v)))
             .collect(),
         scenario_digest: scenario_digest(&ctx.loaded.resolved).to_string(),
         scenario: serde_json::to_value(&ctx.loaded.resolved).unwrap_or(serde_json::Value::Null),
@@ -233,6 +237,21 @@ fn run_manifest(
             .collect(),
         summary,
         seal: String::new(),
+    }
+}
+
+/// A swept value as a reader wants it in a table cell: text without TOML quotes, numbers and
+/// booleans as written, lists and tables as JSON text.
+pub fn plain_value(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Array(_) | toml::Value::Table(_) => {
+            serde_json::to_string(v).unwrap_or_else(|_| v.to_string())
+        }
     }
 }
 

@@ -91,7 +91,19 @@ fn run_writes_exact_parquet_charts_and_report() {
     // The manifest lists every file the run owns.
     let mut listed: Vec<&str> = m.files.keys().map(String::as_str).collect();
     listed.retain(|f| !f.starts_with("charts/"));
-    assert_eq!(listed, ["daily.csv", "daily.parquet", "index.html"]);
+    assert_eq!(
+        listed,
+        [
+            "daily.csv",
+            "daily.parquet",
+            "index.html",
+            "summary.csv",
+            "summary.parquet"
+        ]
+    );
+    // The summary row is a typed one-row table.
+    let summary = read_parquet_table(&out.join("summary.parquet"), "summary").unwrap();
+    assert_eq!(summary, output.summary);
     assert!(m.files.contains_key("charts/supply_breakdown.svg"));
     for chart in ["supply_breakdown", "emission_burns"] {
         let svg = fs::read_to_string(out.join(format!("charts/{chart}.svg"))).unwrap();

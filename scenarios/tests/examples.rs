@@ -129,7 +129,7 @@ fn golden_digest_of_the_economy() {
 }
 
 const GOLDEN_SUPERNODE_BOOTSTRAP_120D: &str =
-    "1706a2830d6d45daecbd5fbbdb93946d4a454cbb101cf898fb2617663b990776";
+    "fcb2a5cea006d416c903b349ec5d72c30fff35ec74a5db9639fc1beb8abf2c69";
 
 /// Digest of an example shortened to `days` (and `seed`, if given).
 fn digest_of(example: &str, days: i64, seed: Option<i64>) -> String {
@@ -165,7 +165,7 @@ fn golden_digests_of_the_chain_modes() {
 
 const GOLDEN_STAKING_CHURN_1D: &str =
     "2ebba2c660b362f46ccc656d16d7e17a871a82f3c1519a5b42f627fa4307f1e1";
-const GOLDEN_BASELINE_1D: &str = "a213165c441633f40d04a4c39e8c2771ce886f56cd5615465552eb2d95c7a071";
+const GOLDEN_BASELINE_1D: &str = "e2c3e95514af3f0f8570b0f18f7bcda335ee6afdc083d9529b318f3f11ca6359";
 
 /// Collects every batch a run streams.
 #[derive(Default)]

@@ -782,7 +782,7 @@ const SUMMARY_ECONOMY: &[ColumnDef] = &[
     col("terms", U64, "terms", "super-node terms elected"),
     col(
         "first_term_start_day",
-        Str,
+        OptU64,
         "day",
         "first day of the first term (empty if none)",
     ),

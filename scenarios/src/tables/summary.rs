@@ -47,10 +47,10 @@ pub fn push_economy(t: &mut Table, f: &EconomyFigures) {
     t.push_one_u64("max_settlement_delay_ms", f.max_settlement_delay_ms);
     t.push_one_u64("nodes", f.nodes);
     t.push_one_u64("terms", f.terms);
-    let first = f
-        .first_term_start_day
-        .map_or_else(String::new, |d| d.to_string());
-    t.push("first_term_start_day", ColumnData::Str(vec![first]));
+    t.push(
+        "first_term_start_day",
+        ColumnData::OptU64(vec![f.first_term_start_day]),
+    );
     t.push_one_u128("emission_total_wei", f.emission_total_wei);
     t.push_one_u128("paid_total_wei", f.paid_total_wei);
     t.push_one_u128("burned_total_wei", amount(|r| r.burned_total));
