@@ -44,7 +44,8 @@ enum Command {
     ///
     /// One row per day 0..N-1 with columns day, emission_wei, emission_cumulative_wei,
     /// vested_wei, vested_cumulative_wei, mining_pool_wei, then <allocation>_vested_wei for each
-    /// of the nine allocations. Amounts are exact integers in wei (1 DCC = 10^18 wei). Every
+    /// of the nine allocations; after each `*_wei` column its `*_dcc` float (for plots, not for
+    /// sums). Amounts are exact integers in wei (1 DCC = 10^18 wei). Every
     /// emitted wei counts as leaving the mining pool that day; allocations that are liquid at
     /// genesis never appear as vested. The SPEC §7 accounting invariant is checked every day.
     Emission {

@@ -42,15 +42,24 @@ fn emission_csv_matches_spec_to_the_wei() {
     let text = fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2501);
-    let col = |line: &str, i: usize| line.split(',').nth(i).unwrap().to_owned();
-    assert_eq!(col(lines[1], 1), "61643835616438356164383");
-    assert_eq!(col(lines[2191], 0), "2190");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (day, emission, vested_cum) = (at("day"), at("emission_wei"), at("vested_cumulative_wei"));
     assert_eq!(
-        col(lines[2191], 1),
+        at("emission_dcc"),
+        emission + 1,
+        "a float DCC partner after each wei column"
+    );
+    let col = |line: &str, i: usize| line.split(',').nth(i).unwrap().to_owned();
+    assert_eq!(col(lines[1], emission), "61643835616438356164383");
+    assert_eq!(col(lines[1], emission + 1), "61643.83561643836");
+    assert_eq!(col(lines[2191], day), "2190");
+    assert_eq!(
+        col(lines[2191], emission),
         (61_643_835_616_438_356_164_383_u128 / 2).to_string()
     );
-    assert_eq!(col(lines[2434], 4), "55000000000000000000000000");
-    assert_ne!(col(lines[2433], 4), "55000000000000000000000000");
+    assert_eq!(col(lines[2434], vested_cum), "55000000000000000000000000");
+    assert_ne!(col(lines[2433], vested_cum), "55000000000000000000000000");
 }
 
 #[test]

@@ -70,7 +70,20 @@ pub fn parse_csv_table(name: &str, text: &str) -> Result<Table, String> {
         }
     }
     let mut t = Table::new(name);
+    // `*_dcc` floats beside `*_wei` columns are derived; the table is the exact integers.
+    let derived = |h: &str| {
+        h.strip_suffix("_dcc")
+            .is_some_and(|stem| header.iter().any(|x| *x == format!("{stem}_wei")))
+    };
+    let optional = scenarios::tables::optional_columns(name);
     for (h, vals) in header.iter().zip(cols) {
+        if derived(h) {
+            continue;
+        }
+        if optional.contains(&h.as_str()) {
+            t.push(h, optional_column(h, &vals)?);
+            continue;
+        }
         let data = if !h.ends_with("_wei") && vals.iter().all(|v| v.parse::<u64>().is_ok()) {
             ColumnData::U64(vals.iter().filter_map(|v| v.parse().ok()).collect())
         } else if vals.iter().all(|v| v.parse::<u128>().is_ok()) {
@@ -83,4 +96,29 @@ pub fn parse_csv_table(name: &str, text: &str) -> Result<Table, String> {
         t.push(h, data);
     }
     Ok(t)
+}
+
+/// An optional integer column read back: empty cells are absent values.
+fn optional_column(name: &str, vals: &[String]) -> Result<ColumnData, String> {
+    let bad = |v: &str| format!("column {name}: {v:?} is not an integer");
+    if name.ends_with("_wei") {
+        let parsed: Result<Vec<Option<u128>>, String> = vals
+            .iter()
+            .map(|v| {
+                (!v.is_empty())
+                    .then(|| v.parse().map_err(|_| bad(v)))
+                    .transpose()
+            })
+            .collect();
+        return parsed.map(ColumnData::OptU128);
+    }
+    let parsed: Result<Vec<Option<u64>>, String> = vals
+        .iter()
+        .map(|v| {
+            (!v.is_empty())
+                .then(|| v.parse().map_err(|_| bad(v)))
+                .transpose()
+        })
+        .collect();
+    parsed.map(ColumnData::OptU64)
 }
