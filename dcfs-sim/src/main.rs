@@ -143,8 +143,12 @@ enum Command {
         /// A table name, e.g. daily, events, validators.
         table: Option<String>,
         /// Print the whole dictionary as Markdown (docs/columns.md).
-        #[arg(long, conflicts_with = "table")]
+        #[arg(long, conflicts_with_all = ["table", "json"])]
         markdown: bool,
+        /// Print the whole dictionary as JSON (for scripts: a table's definitions, each with
+        /// its columns' name, type, unit and meaning).
+        #[arg(long, conflicts_with = "table")]
+        json: bool,
     },
     /// Check that a scenario's outputs are reproducible on this machine.
     ///
@@ -315,7 +319,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Report { dir } => report(&dir),
-        Command::Columns { table, markdown } => columns(table.as_deref(), markdown),
+        Command::Columns {
+            table,
+            markdown,
+            json,
+        } => match json {
+            true => say(&scenarios::tables::dictionary::json()),
+            false => columns(table.as_deref(), markdown),
+        },
         Command::Check {
             file,
             threads,

@@ -36,6 +36,18 @@ impl ColumnType {
         }
     }
 
+    /// The short name `dcfs-sim columns --json` gives.
+    pub fn short(self) -> &'static str {
+        match self {
+            ColumnType::U64 => "u64",
+            ColumnType::U128 => "u128",
+            ColumnType::Bool => "bool",
+            ColumnType::Str => "text",
+            ColumnType::OptU64 => "u64?",
+            ColumnType::OptU128 => "u128?",
+        }
+    }
+
     /// How `docs/columns.md` names it.
     pub fn label(self) -> &'static str {
         match self {
@@ -980,4 +992,35 @@ pub fn markdown() -> String {
         }
     }
     s
+}
+
+/// The dictionary as JSON: a list of table definitions (`name`, `modes`, `row`, `spec`,
+/// `columns`: `name`, `type` — u64, u128, bool, text, u64? or u128? —, `unit`, `meaning`).
+pub fn json() -> String {
+    let tables: Vec<serde_json::Value> = TABLES
+        .iter()
+        .map(|d| {
+            let columns: Vec<serde_json::Value> = d
+                .all_columns()
+                .map(|c| {
+                    serde_json::json!({
+                        "name": c.name,
+                        "type": c.ty.short(),
+                        "unit": c.unit,
+                        "meaning": c.meaning,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "name": d.name,
+                "modes": d.modes,
+                "row": d.row,
+                "spec": d.spec,
+                "columns": columns,
+            })
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&tables).unwrap_or_default();
+    text.push('\n');
+    text
 }
