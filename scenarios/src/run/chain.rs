@@ -93,6 +93,8 @@ pub struct ChainOutput {
     pub economy: Option<(Economy, EconomyLog)>,
     /// Consensus summary.
     pub summary: consensus_model::Summary,
+    /// Per-validator consensus figures, ascending id.
+    pub validator_stats: Vec<consensus_model::ValidatorStats>,
     /// Coupled mode: the contracts' accounting at each settlement, `(day, accounting)`.
     pub settled: Vec<(u64, Accounting)>,
     /// Days to settle.
@@ -207,6 +209,7 @@ impl ChainRun {
         let horizon_days = self.horizon_days;
         self.sim
             .run_until(SimTime::from_day(horizon_days).saturating_add_ms(60_000))?;
+        let validator_stats = self.sim.validator_stats();
         let (log, mut source, summary) = self.sim.finish();
         source
             .contracts
@@ -225,6 +228,7 @@ impl ChainRun {
             contracts: source.contracts,
             economy: source.economy,
             summary,
+            validator_stats,
             settled: source.settled,
             horizon_days,
         })

@@ -139,6 +139,7 @@ pub(super) fn run(
 
     let mut pieces = take.streams.pieces();
     pieces.push(Piece::Memory(tables::reorg_depths(&out.log.reorg_depths)));
+    pieces.push(Piece::Memory(tables::validator_stats(&out.validator_stats)));
     let s = &out.summary;
     let clog = out.contracts.contracts.recorder();
     let t = &take.totals;

@@ -322,6 +322,26 @@ pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
     t
 }
 
+/// Per-validator consensus figures over the run (SPEC §8), ascending validator id.
+pub fn validator_stats(stats: &[consensus_model::ValidatorStats]) -> Table {
+    let cols: [Field<consensus_model::ValidatorStats, u64>; 7] = [
+        ("validator", |v| u64::from(v.id.0)),
+        ("sealed_blocks", |v| v.sealed),
+        ("canonical_blocks", |v| v.canonical),
+        ("canonical_in_turn", |v| v.canonical_in_turn),
+        ("canonical_out_of_turn", |v| {
+            v.canonical - v.canonical_in_turn
+        }),
+        ("missed_turns", |v| v.missed_turns),
+        ("offline_ms", |v| v.downtime_ms),
+    ];
+    let mut t = Table::new(names::VALIDATOR_STATS);
+    for (name, get) in cols {
+        t.push(name, ColumnData::U64(stats.iter().map(get).collect()));
+    }
+    t
+}
+
 /// Reorganisations by depth (index = depth, the last bucket collecting deeper ones).
 pub fn reorg_depths(counts: &[u64]) -> Table {
     let mut t = Table::new(names::REORG_DEPTHS);

@@ -686,6 +686,51 @@ const REORG_DEPTHS: &[ColumnDef] = &[
     ),
 ];
 
+const VALIDATOR_STATS: &[ColumnDef] = &[
+    col(
+        "validator",
+        U64,
+        "",
+        "validator id (every configured validator, ascending)",
+    ),
+    col(
+        "sealed_blocks",
+        U64,
+        "blocks",
+        "blocks it sealed on any branch",
+    ),
+    col(
+        "canonical_blocks",
+        U64,
+        "blocks",
+        "of its blocks, those on the final canonical chain (including the 60 s the chain runs past the horizon, like summary.canonical_height)",
+    ),
+    col(
+        "canonical_in_turn",
+        U64,
+        "blocks",
+        "of those, sealed in turn",
+    ),
+    col(
+        "canonical_out_of_turn",
+        U64,
+        "blocks",
+        "of those, sealed out of turn",
+    ),
+    col(
+        "missed_turns",
+        U64,
+        "turns",
+        "canonical heights where it was in turn but another validator sealed",
+    ),
+    col(
+        "offline_ms",
+        U64,
+        "ms",
+        "time offline (scheduled intervals and crashes)",
+    ),
+];
+
 const SUMMARY_DAYS: &[ColumnDef] = &[col("days", U64, "days", "the run's horizon")];
 
 const SUMMARY_SCHEDULE: &[ColumnDef] = &[
@@ -709,7 +754,7 @@ const SUMMARY_CHAIN: &[ColumnDef] = &[
         "canonical_height",
         U64,
         "height",
-        "height of the final canonical head (its last blocks may be sealed after the horizon's last instant)",
+        "height of the final canonical head: the chain runs 60 s past the horizon so that the first block after the last day boundary settles that day, so this and blocks_sealed, fork_heights, reorgs, deepest_reorg and validator_stats include those blocks; in_turn, out_of_turn, longest_gap_ms and halted_days are summed from chain_daily and end at the horizon",
     ),
     col(
         "canonical_total_difficulty",
@@ -888,7 +933,7 @@ pub const TABLES: &[TableDef] = &[
     TableDef {
         name: names::BLOCKS,
         modes: "consensus, coupled (outputs.blocks_every > 0)",
-        row: "a sampled block",
+        row: "a sampled block (blocks of the 60 s the chain runs past the horizon included: see summary.canonical_height)",
         spec: "§2, §8",
         columns: &[BLOCKS],
     },
@@ -902,7 +947,7 @@ pub const TABLES: &[TableDef] = &[
     TableDef {
         name: names::EVENTS,
         modes: "consensus, coupled (outputs.contracts)",
-        row: "a system-contract event",
+        row: "a system-contract event (those of the blocks of the 60 s past the horizon included: the first of them settles the last day)",
         spec: "§3",
         columns: &[EVENTS],
     },
@@ -912,6 +957,13 @@ pub const TABLES: &[TableDef] = &[
         row: "a reorganisation depth",
         spec: "§2, §8",
         columns: &[REORG_DEPTHS],
+    },
+    TableDef {
+        name: names::VALIDATOR_STATS,
+        modes: "consensus, coupled",
+        row: "a validator (totals over the run)",
+        spec: "§2, §8",
+        columns: &[VALIDATOR_STATS],
     },
     TableDef {
         name: names::SUMMARY,

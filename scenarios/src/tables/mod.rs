@@ -23,6 +23,8 @@ pub mod names {
     pub const EVENTS: &str = "events";
     /// Reorganisations counted by depth.
     pub const REORG_DEPTHS: &str = "reorg_depths";
+    /// Per-validator consensus figures over the run.
+    pub const VALIDATOR_STATS: &str = "validator_stats";
     /// Per-node totals at the end of the run.
     pub const NODES: &str = "nodes";
     /// Per-term election results.
