@@ -87,7 +87,7 @@ enum Command {
     ///
     /// --out belongs to one sweep: sweep.json records it before the first run, and a directory
     /// holding another sweep, a run or foreign files is refused (see --replace). Each run is
-    /// written whole into runs/<index>/; summary.csv, the report and manifest.json follow when
+    /// written whole into runs/run_index=<index>/; summary.csv, the report and manifest.json follow when
     /// all runs are present. Results do not depend on --threads. An interrupted sweep resumes:
     /// finished runs whose files match their manifests are kept, others recomputed. With --shard
     /// K/N only runs with index % N == K are done; merge the shards with `dcfs-sim merge`.
@@ -130,7 +130,7 @@ enum Command {
     /// Every file is first checked against its manifest; a damaged directory is refused.
     /// A sweep directory (top-level manifest.json of a sweep) also gets its summary.parquet and
     /// daily quantiles recomputed from runs/*/ in index order; a run directory (e.g. a sweep's
-    /// runs/000003) gets charts/ and index.html from its tables.
+    /// runs/run_index=3) gets charts/ and index.html from its tables.
     Report {
         /// Run or sweep output directory.
         dir: PathBuf,

@@ -278,13 +278,13 @@ fn interrupted_sweep_resumes_without_recomputing_finished_runs() {
     sweep_ok(&file, &out, &[]);
     let reference = fs::read(out.join("summary.csv")).unwrap();
     let inode = |p: &Path| fs::metadata(p).unwrap().ino();
-    let intact = out.join("runs/000000/daily.csv");
+    let intact = out.join("runs/run_index=0/daily.csv");
     let intact_inode = inode(&intact);
     // Simulate an interruption and damage: one run lost its manifest, another its whole
     // folder, a third has a truncated table; the sweep lost its manifest.
-    fs::remove_file(out.join("runs/000001/manifest.json")).unwrap();
-    fs::remove_dir_all(out.join("runs/000004")).unwrap();
-    let damaged = out.join("runs/000002/daily.csv");
+    fs::remove_file(out.join("runs/run_index=1/manifest.json")).unwrap();
+    fs::remove_dir_all(out.join("runs/run_index=4")).unwrap();
+    let damaged = out.join("runs/run_index=2/daily.csv");
     let text = fs::read_to_string(&damaged).unwrap();
     fs::write(&damaged, &text[..text.len() / 2]).unwrap();
     fs::remove_file(out.join("manifest.json")).unwrap();

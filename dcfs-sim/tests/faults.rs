@@ -260,7 +260,7 @@ fn killed_sweeps_resume_to_the_uninterrupted_result() {
         got, wanted,
         "the resumed sweep differs from the uninterrupted one"
     );
-    for f in ["summary.csv", "index.html", "runs/000003/daily.csv"] {
+    for f in ["summary.csv", "index.html", "runs/run_index=3/daily.csv"] {
         assert_eq!(
             fs::read(out.join(f)).unwrap(),
             fs::read(reference.join(f)).unwrap()
@@ -396,11 +396,11 @@ fn merge_and_report_refuse_damaged_or_conflicting_runs() {
         let bad = dir.join("bad");
         let _ = fs::remove_dir_all(&bad);
         ok(Command::new("cp").arg("-r").arg(&s0).arg(&bad));
-        harm(&bad.join("runs/000002"));
+        harm(&bad.join("runs/run_index=2"));
         let o = output(&mut merge_cmd(&[&bad, &s1], &dir.join("m-bad")));
         assert_eq!(o.status.code(), Some(1), "{what}");
         let e = stderr(&o);
-        assert!(e.contains("runs/000002"), "{what}: {e}");
+        assert!(e.contains("runs/run_index=2"), "{what}: {e}");
         if what == "truncated table" || what == "garbage Parquet" {
             assert!(
                 e.contains("SHA-256 is") && e.contains("recorded"),
@@ -423,13 +423,13 @@ fn merge_and_report_refuse_damaged_or_conflicting_runs() {
     // names both copies.
     let other = dir.join("s0-other");
     ok(Command::new("cp").arg("-r").arg(&s0).arg(&other));
-    let mut m = reports::output::read_run_manifest(&other.join("runs/000000"))
+    let mut m = reports::output::read_run_manifest(&other.join("runs/run_index=0"))
         .unwrap()
         .unwrap();
     m.digest = "0".repeat(64);
     let m = m.sealed();
     fs::write(
-        other.join("runs/000000/manifest.json"),
+        other.join("runs/run_index=0/manifest.json"),
         serde_json::to_string_pretty(&m).unwrap(),
     )
     .unwrap();
@@ -438,16 +438,20 @@ fn merge_and_report_refuse_damaged_or_conflicting_runs() {
     let e = stderr(&o);
     assert!(
         e.contains("appears twice with different content")
-            && e.contains(&*s0.join("runs/000000").to_string_lossy())
-            && e.contains(&*other.join("runs/000000").to_string_lossy()),
+            && e.contains(&*s0.join("runs/run_index=0").to_string_lossy())
+            && e.contains(&*other.join("runs/run_index=0").to_string_lossy()),
         "{e}"
     );
     // report refuses a damaged sweep and leaves it as it was.
     let merged = dir.join("m-ok");
-    fs::write(merged.join("runs/000001/daily.csv"), "day\n0\n").unwrap();
+    fs::write(merged.join("runs/run_index=1/daily.csv"), "day\n0\n").unwrap();
     let o = output(bin().arg("report").arg(&merged));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("000001/daily.csv"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("run_index=1/daily.csv"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(fs::read(merged.join("manifest.json")).unwrap(), good);
 }
 

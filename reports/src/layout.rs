@@ -268,9 +268,16 @@ pub fn read_run_manifest(dir: &Path) -> Result<Option<RunManifest>, FileError> {
     read_json(&dir.join(MANIFEST))
 }
 
-/// The directory of run `index` inside a sweep directory.
+/// The directory of run `index` inside a sweep directory: `runs/run_index=<index>/`, hive-style,
+/// so `runs/*/daily.parquet` read as one dataset (polars `hive_partitioning=True`, DuckDB by
+/// default) has a `run_index` column to join the sweep's `summary` on.
 pub fn run_dir(sweep_dir: &Path, index: u64) -> PathBuf {
-    sweep_dir.join(RUNS).join(format!("{index:06}"))
+    sweep_dir.join(RUNS).join(run_dir_name(index))
+}
+
+/// The folder name of run `index` (`run_index=<index>`).
+pub fn run_dir_name(index: u64) -> String {
+    format!("run_index={index}")
 }
 
 /// What a directory's manifest says it is.

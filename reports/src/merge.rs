@@ -2,7 +2,7 @@
 //! gathered from one directory or from shards, every file checked against its manifest; and
 //! the top level (summary, quantiles, charts, index.html, sealed manifest) replaced as a set.
 //!
-//! Layout: `sweep.json`, `runs/<index:06>/` (each a run directory, [`crate::output`]), then,
+//! Layout: `sweep.json`, `runs/run_index=<index>/` (each a run directory, [`crate::output`]), then,
 //! once every run is present, `summary.csv`, `summary.parquet`, `<table>_quantiles.{csv,parquet}`,
 //! `charts/`, `index.html` and last `manifest.json`. No `manifest.json` means "not finished":
 //! `merge` (or re-running the sweep) builds it.
@@ -262,7 +262,7 @@ fn gather_source(src: &Path, runs: &mut Runs) -> Result<(), OutputError> {
         let Some(m) = read_run_manifest(&dir)? else {
             continue;
         };
-        if name != format!("{:06}", m.run_index) {
+        if name != crate::layout::run_dir_name(m.run_index) {
             return Err(OutputError::Merge(format!(
                 "{} holds run {} (moved or renamed?)",
                 dir.display(),

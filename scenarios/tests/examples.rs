@@ -129,7 +129,7 @@ fn golden_digest_of_the_economy() {
 }
 
 const GOLDEN_SUPERNODE_BOOTSTRAP_120D: &str =
-    "fcb2a5cea006d416c903b349ec5d72c30fff35ec74a5db9639fc1beb8abf2c69";
+    "7314749a3f96479dd8fd9ccf3799d7e37f13e0819e7f62374292d8a575262403";
 
 /// Digest of an example shortened to `days` (and `seed`, if given).
 fn digest_of(example: &str, days: i64, seed: Option<i64>) -> String {
@@ -165,7 +165,7 @@ fn golden_digests_of_the_chain_modes() {
 
 const GOLDEN_STAKING_CHURN_1D: &str =
     "3310f8f6cd6d4c77293614bb03012f4c5b65ea880441413bb27d9e7f84a47bae";
-const GOLDEN_BASELINE_1D: &str = "a82e7f7b2f5bd5ca879b6201265f59fabb256d64d20dafdf6eb7d453539dc840";
+const GOLDEN_BASELINE_1D: &str = "987065cf6d06ece38e21dc06b598cd14a6966174d0be2784c522a344a1d6b2bc";
 
 /// Collects every batch a run streams.
 #[derive(Default)]
@@ -336,4 +336,46 @@ fn validator_stats_add_up_to_the_chain() {
     assert_eq!(daily_in_turn, sum(summary, "in_turn"));
     assert!(sum(stats, "canonical_in_turn") >= daily_in_turn);
     assert_eq!(sum(stats, "sealed_blocks"), sum(summary, "blocks_sealed"));
+}
+
+/// The voters' figures add up to the economy's daily ones.
+#[test]
+fn voters_add_up_to_the_campaign() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/supernode-bootstrap.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let loaded = doc
+        .load_point(&[("run.horizon_days".to_owned(), toml::Value::Integer(200))])
+        .unwrap();
+    let out = scenarios::run(&loaded.spec).unwrap();
+    let table = |name: &str| out.tables.iter().find(|t| t.name == name).unwrap();
+    let wei = |t: &scenarios::Table, col: &str| match &t
+        .columns
+        .iter()
+        .find(|c| c.name == col)
+        .unwrap()
+        .data
+    {
+        scenarios::ColumnData::U128(v) => v.clone(),
+        other => panic!("{col}: {other:?}"),
+    };
+    let (voters, daily) = (table("voters"), table("daily"));
+    let total = |v: Vec<u128>| v.iter().sum::<u128>();
+    assert!(
+        total(wei(voters, "voted_wei")) > 0,
+        "nobody voted in 200 days"
+    );
+    assert_eq!(
+        total(wei(voters, "voted_wei")),
+        total(wei(daily, "votes_cast_wei"))
+    );
+    assert_eq!(
+        total(wei(voters, "rewards_wei")),
+        total(wei(daily, "election_voters_paid_wei"))
+    );
+    assert_eq!(
+        total(wei(voters, "fees_paid_wei")),
+        total(wei(daily, "vote_fees_wei"))
+    );
+    let locked_at_end = *wei(daily, "locked_votes_wei").last().unwrap();
+    assert_eq!(total(wei(voters, "locked_wei")), locked_at_end);
 }

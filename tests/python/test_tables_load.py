@@ -177,3 +177,30 @@ def test_events_have_a_kind_and_typed_amounts(runs):
     assert len(staked) > 100
     assert staked["amount_wei"].null_count() == 0
     assert (staked["amount_wei"] > Decimal(2**64)).any()
+
+
+def test_a_sweeps_runs_read_as_one_dataset_joined_to_its_summary(tmp_path):
+    file = tmp_path / "sweep.toml"
+    file.write_text(
+        '[run]\nmode = "schedule"\nhorizon_days = 30\n[sweep]\nseeds = 2\n'
+        '[sweep.grid]\n"supply.halving_period_days" = [10, 20]\n'
+        '"supply.allocations.foundation.schedule.bps_per_year" = [1000, 1500]\n'
+    )
+    out = tmp_path / "out"
+    subprocess.run([SIM, "sweep", str(file), "--out", str(out)], check=True, capture_output=True)
+    summary = pl.read_parquet(out / "summary.parquet")
+    # One typed column per swept key, no TOML quotes.
+    assert summary.schema["supply.halving_period_days"] == pl.UInt64
+    runs = pl.read_parquet(str(out / "runs" / "*" / "daily.parquet"), hive_partitioning=True)
+    joined = runs.join(summary.select("run_index", "seed", "supply.halving_period_days"),
+                       on="run_index")
+    assert len(joined) == 8 * 30
+    # Day 10 is the first halving of the runs with a 10-day period, and of no other run.
+    for (run_index, period), days in joined.group_by(["run_index", "supply.halving_period_days"]):
+        e = {d: int(w) for d, w in zip(days["day"], days["emission_wei"])}
+        assert e[10] == (e[9] >> 1 if period == 10 else e[9]), (run_index, period)
+    # DuckDB reads the hive layout by default.
+    rows = duckdb.sql(
+        f"SELECT count(DISTINCT run_index) FROM read_parquet('{out}/runs/*/daily.parquet')"
+    ).fetchall()[0][0]
+    assert rows == 8

@@ -103,6 +103,6 @@ pub use config::{
 };
 pub use record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder,
-    TermResult, VecRecorder,
+    TermResult, VecRecorder, VoterTotals,
 };
 pub use sim::{Economy, EconomyError, FOUNDATION_ACCOUNT};

@@ -197,6 +197,25 @@ pub struct NodeTotals {
     pub forfeit_count: u32,
 }
 
+/// One voter's figures (SPEC §5, §8).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VoterTotals {
+    /// Liquid endowment at genesis.
+    pub endowment: Amount,
+    /// Liquid balance now.
+    pub balance: Amount,
+    /// Votes cast since genesis.
+    pub votes: u32,
+    /// DCC voted since genesis.
+    pub cast: Amount,
+    /// DCC still locked in votes.
+    pub locked: Amount,
+    /// Vote handling fees paid.
+    pub fees: Amount,
+    /// Election rewards received.
+    pub rewards: Amount,
+}
+
 /// Life-cycle state of a node.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeStatus {

@@ -26,6 +26,7 @@ use super::divide::DivU64;
 use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms, ring_next, ring_slot};
 use super::record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, TermResult,
+    VoterTotals,
 };
 use crate::ledger::{Bucket, LedgerError, SupplyLedger};
 
@@ -178,6 +179,8 @@ pub struct Economy {
     expiry_buckets: Vec<Vec<u32>>,
     voter_streams: Vec<RandomStream>,
     voter_rewards: Vec<Amount>,
+    /// Per voter: votes cast and DCC voted since genesis (outputs only; no rule reads them).
+    voter_casts: Vec<(u32, Amount)>,
     fees_total: Amount,
     fees_untaken: Amount,
     pending: Pending,
@@ -453,6 +456,7 @@ impl Economy {
             expiry_buckets: vec![Vec::new(); lock],
             voter_streams,
             voter_rewards: vec![Amount::ZERO; n_voters],
+            voter_casts: vec![(0, Amount::ZERO); n_voters],
             fees_total: Amount::ZERO,
             fees_untaken: Amount::ZERO,
             pending: Pending::default(),
@@ -532,6 +536,39 @@ impl Economy {
     /// Election rewards received by voter `v`.
     pub fn voter_reward(&self, v: usize) -> Option<Amount> {
         self.voter_rewards.get(v).copied()
+    }
+
+    /// Number of voters.
+    pub fn voter_count(&self) -> usize {
+        self.voter_rewards.len()
+    }
+
+    /// Every voter's figures now, in voter order: endowment, liquid balance, votes cast and DCC
+    /// voted since genesis, DCC still locked, vote fees paid and election rewards received.
+    /// One pass over the pending releases, so it is linear in voters and votes.
+    pub fn voter_totals(&self) -> Vec<VoterTotals> {
+        let mut locked = vec![Amount::ZERO; self.voter_count()];
+        for (_, voter, amount) in self.pending_vote_releases() {
+            if let Some(l) = locked.get_mut(voter as usize) {
+                // Locked votes are part of the 500M: the sum cannot overflow.
+                *l = Amount::from_wei(l.wei() + amount.wei());
+            }
+        }
+        let fee = self.cfg.campaign.vote_fee.wei();
+        (0..self.voter_count())
+            .map(|v| {
+                let (votes, cast) = self.voter_casts[v];
+                VoterTotals {
+                    endowment: self.cfg.voters[v].endowment,
+                    balance: self.liquid[self.voter_base + v],
+                    votes,
+                    cast,
+                    locked: locked[v],
+                    fees: Amount::from_wei(fee * u128::from(votes)),
+                    rewards: self.voter_rewards[v],
+                }
+            })
+            .collect()
     }
 
     /// Number of nodes.
@@ -1355,6 +1392,8 @@ impl Economy {
         self.pending.votes_cast = self.pending.votes_cast.checked_add(amount)?;
         voting.votes[pick] = voting.votes[pick].checked_add(amount)?;
         voting.log.push((v, pick as u32, amount));
+        let cast = &mut self.voter_casts[v as usize];
+        *cast = (cast.0 + 1, cast.1.checked_add(amount)?);
         Ok(())
     }
 

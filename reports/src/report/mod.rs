@@ -4,7 +4,7 @@
 //!
 //! Everything here reads what a run or sweep directory holds (manifests, Parquet, or CSV when a
 //! Parquet file is missing), so `dcfs-sim report DIR` re-renders exactly what `run`, `sweep` and
-//! `merge` write. Sweep products are computed from `runs/<index>/` in index order, point by
+//! `merge` write. Sweep products are computed from `runs/run_index=<index>/` in index order, point by
 //! point, so they are identical for any thread count and for merged shards.
 
 mod chart_data;
@@ -136,7 +136,7 @@ pub fn render_sweep_products(
         skipped.extend(skip.into_iter().map(|p| (stem.clone(), p)));
         if let Some(mut q) = quantiles {
             q.name = format!("{stem}_quantiles");
-            write_quantiles(into, &q)?;
+            write_quantiles(into, &with_parameters(q.clone(), &manifests))?;
             charts.extend(stem_fan_charts(&q, &stem, &manifests));
         }
     }
@@ -150,6 +150,45 @@ pub fn render_sweep_products(
         &into.join(INDEX),
         page(&format!("dcfs-sim sweep: {name}"), &body).as_bytes(),
     )
+}
+
+/// `q` with one column per swept key after `point_index`: each row's point's value (integers
+/// where every value is one, else text), so a quantile table joins or filters by parameter.
+fn with_parameters(q: Table, manifests: &[(PathBuf, RunManifest)]) -> Table {
+    let Some((_, first)) = manifests.first() else {
+        return q;
+    };
+    let Some(ColumnData::U64(points)) = q
+        .columns
+        .iter()
+        .find(|c| c.name == "point_index")
+        .map(|c| &c.data)
+    else {
+        return q;
+    };
+    let value = |point: u64, key: &str| {
+        manifests
+            .iter()
+            .find(|(_, m)| m.point_index == point)
+            .and_then(|(_, m)| m.overrides.get(key).cloned())
+            .unwrap_or_default()
+    };
+    let mut out = Table::new(&q.name);
+    for c in &q.columns {
+        out.push(&c.name, c.data.clone());
+        if c.name != "point_index" {
+            continue;
+        }
+        for key in first.overrides.keys() {
+            let text: Vec<String> = points.iter().map(|&p| value(p, key)).collect();
+            let data = match text.iter().map(|v| v.parse::<u64>()).collect() {
+                Ok(ints) => ColumnData::U64(ints),
+                Err(_) => ColumnData::Str(text),
+            };
+            out.push(key, data);
+        }
+    }
+    out
 }
 
 fn sweep_runs(dir: &Path, runs: u64) -> Result<Vec<(PathBuf, RunManifest)>, ReportError> {

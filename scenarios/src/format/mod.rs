@@ -166,6 +166,9 @@ pub struct RawOutputs {
     /// Write per-node totals (economy modes).
     #[serde(default = "yes")]
     pub nodes: bool,
+    /// Write per-voter totals (economy modes).
+    #[serde(default = "yes")]
+    pub voters: bool,
     /// Keep every N-th sealed block in `blocks.csv` (0 = no block table; chain modes).
     #[serde(default)]
     pub blocks_every: u64,
@@ -186,6 +189,7 @@ impl Default for RawOutputs {
         RawOutputs {
             daily: true,
             nodes: true,
+            voters: true,
             blocks_every: 0,
             contracts: true,
             fee_events: false,

@@ -73,6 +73,9 @@ impl EconomyDaily {
                 .collect();
             pieces.push(Piece::Memory(tables::nodes(&totals)));
         }
+        if spec.outputs().voters {
+            pieces.push(Piece::Memory(tables::voters(&economy.voter_totals())));
+        }
         if spec.outputs().elections {
             pieces.push(Piece::Memory(tables::elections(&rec.terms)));
         }

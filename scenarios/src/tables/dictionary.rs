@@ -439,6 +439,32 @@ const NODES: &[ColumnDef] = &[
     ),
 ];
 
+const VOTERS: &[ColumnDef] = &[
+    col(
+        "voter",
+        U64,
+        "",
+        "voter index (0-based, in voter-group order)",
+    ),
+    col(
+        "votes",
+        U64,
+        "votes",
+        "votes cast since genesis (one per campaign at most)",
+    ),
+    col("endowment_wei", U128, "wei", "liquid endowment at genesis"),
+    col("balance_wei", U128, "wei", "liquid balance at the end"),
+    col("voted_wei", U128, "wei", "DCC voted since genesis"),
+    col(
+        "locked_wei",
+        U128,
+        "wei",
+        "DCC still locked in votes at the end",
+    ),
+    col("fees_paid_wei", U128, "wei", "vote handling fees paid"),
+    col("rewards_wei", U128, "wei", "election rewards received"),
+];
+
 const ELECTIONS: &[ColumnDef] = &[
     col("term", U64, "", "term number (1-based)"),
     col(
@@ -915,6 +941,13 @@ pub const TABLES: &[TableDef] = &[
         row: "a compute node (end-of-run totals)",
         spec: "§4, §8",
         columns: &[NODES],
+    },
+    TableDef {
+        name: names::VOTERS,
+        modes: "economy, coupled (outputs.voters)",
+        row: "a voter (end-of-run totals)",
+        spec: "§5, §8",
+        columns: &[VOTERS],
     },
     TableDef {
         name: names::ELECTIONS,

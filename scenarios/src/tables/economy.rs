@@ -1,7 +1,9 @@
 //! The economy's tables (SPEC §8): `daily` (one row per settled day, SPEC §7 buckets included),
 //! `nodes` (per-node totals at the end) and `elections` (per-term candidates).
 
-use economics::economy::{CandidateResult, DayRow, NodeStatus, NodeTotals, TermResult};
+use economics::economy::{
+    CandidateResult, DayRow, NodeStatus, NodeTotals, TermResult, VoterTotals,
+};
 use sim_core::Amount;
 
 use super::{ColumnData, Field, Table, names};
@@ -116,6 +118,31 @@ pub fn nodes(totals: &[NodeTotals]) -> Table {
         "forfeit_count",
         ColumnData::U64(totals.iter().map(|n| u64::from(n.forfeit_count)).collect()),
     );
+    t
+}
+
+/// Per-voter totals at the end of the run (SPEC §5, §8), in voter order.
+pub fn voters(totals: &[VoterTotals]) -> Table {
+    let mut t = Table::new(names::VOTERS);
+    t.push("voter", ColumnData::U64((0..totals.len() as u64).collect()));
+    t.push(
+        "votes",
+        ColumnData::U64(totals.iter().map(|v| u64::from(v.votes)).collect()),
+    );
+    let amounts: [Field<VoterTotals, Amount>; 6] = [
+        ("endowment_wei", |v| v.endowment),
+        ("balance_wei", |v| v.balance),
+        ("voted_wei", |v| v.cast),
+        ("locked_wei", |v| v.locked),
+        ("fees_paid_wei", |v| v.fees),
+        ("rewards_wei", |v| v.rewards),
+    ];
+    for (name, get) in amounts {
+        t.push(
+            name,
+            ColumnData::U128(totals.iter().map(|v| get(v).wei()).collect()),
+        );
+    }
     t
 }
 

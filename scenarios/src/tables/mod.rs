@@ -29,6 +29,8 @@ pub mod names {
     pub const NODES: &str = "nodes";
     /// Per-term election results.
     pub const ELECTIONS: &str = "elections";
+    /// Per-voter totals at the end of the run.
+    pub const VOTERS: &str = "voters";
     /// A run's key figures (one row).
     pub const SUMMARY: &str = "summary";
     /// The tables that grow with the horizon: streamed to a sink while a run goes.

@@ -25,6 +25,8 @@ pub struct Outputs {
     pub daily: bool,
     /// Per-node totals.
     pub nodes: bool,
+    /// Per-voter totals.
+    pub voters: bool,
     /// Keep every N-th block (0 = none).
     pub blocks_every: u64,
     /// Contracts' validator records and events.
@@ -144,6 +146,7 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
         outputs: Outputs {
             daily: o.daily,
             nodes: o.nodes,
+            voters: o.voters,
             blocks_every: o.blocks_every,
             contracts: o.contracts,
             fee_events: o.fee_events,
