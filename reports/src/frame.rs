@@ -137,6 +137,10 @@ pub fn table_to_frame(table: &Table) -> Result<DataFrame, FrameError> {
             ColumnData::OptU64(v) => {
                 cols.push(polars::prelude::Column::new(name.into(), v.as_slice()));
             }
+            ColumnData::F64(v) => {
+                let f: Vec<f64> = v.iter().map(|x| x.0).collect();
+                cols.push(polars::prelude::Column::new(name.into(), f));
+            }
             ColumnData::OptU128(v) => {
                 cols.push(optional_decimal_column(name, v)?);
                 if let Some(dcc) = dcc_name(name) {
@@ -241,6 +245,14 @@ pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError
                     v.push(x.ok_or_else(|| bad(&cname, row))?);
                 }
                 ColumnData::Bool(v)
+            }
+            DataType::Float64 => {
+                let ca = col.f64()?;
+                let mut v = Vec::with_capacity(ca.len());
+                for (row, x) in ca.iter().enumerate() {
+                    v.push(scenarios::Float(x.ok_or_else(|| bad(&cname, row))?));
+                }
+                ColumnData::F64(v)
             }
             DataType::String => {
                 let ca = col.str()?;

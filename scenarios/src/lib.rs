@@ -27,5 +27,5 @@ pub use run::{
     run_observed, run_streaming,
 };
 pub use sweep::{RunSpec, Shard, SweepPlan, par_map_ordered, sweep_digest};
-pub use tables::{Column, ColumnData, Table, TableDigest};
+pub use tables::{Column, ColumnData, Float, Table, TableDigest};
 pub use validate::{Engines, Spec, validate};

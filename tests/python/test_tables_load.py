@@ -80,6 +80,7 @@ POLARS_PARQUET = {
     "bool": lambda t: t == pl.Boolean,
     "text": lambda t: t == pl.String,
     "dcc": lambda t: t == pl.Float64,
+    "f64": lambda t: t == pl.Float64,
 }
 
 DUCKDB_PARQUET = {
@@ -90,6 +91,7 @@ DUCKDB_PARQUET = {
     "bool": {"BOOLEAN"},
     "text": {"VARCHAR"},
     "dcc": {"DOUBLE"},
+    "f64": {"DOUBLE"},
 }
 
 # CSV readers infer types; integers of any width are fine, as long as nothing fails or turns

@@ -84,6 +84,20 @@ pub fn parse_csv_table(name: &str, text: &str) -> Result<Table, String> {
             t.push(h, optional_column(h, &vals)?);
             continue;
         }
+        if scenarios::tables::dictionary::column_type(name, h)
+            == Some(scenarios::tables::dictionary::ColumnType::F64)
+        {
+            let parsed: Result<Vec<scenarios::Float>, String> = vals
+                .iter()
+                .map(|v| {
+                    v.parse()
+                        .map(scenarios::Float)
+                        .map_err(|_| format!("column {h}: {v:?} is not a number"))
+                })
+                .collect();
+            t.push(h, ColumnData::F64(parsed?));
+            continue;
+        }
         let data = if !h.ends_with("_wei") && vals.iter().all(|v| v.parse::<u64>().is_ok()) {
             ColumnData::U64(vals.iter().filter_map(|v| v.parse().ok()).collect())
         } else if vals.iter().all(|v| v.parse::<u128>().is_ok()) {

@@ -169,6 +169,10 @@ pub struct RawOutputs {
     /// Write per-voter totals (economy modes).
     #[serde(default = "yes")]
     pub voters: bool,
+    /// Sample the Gini and Nakamoto coefficients of node rewards every N settled days
+    /// (economy modes; 0 = no `reward_inequality` table).
+    #[serde(default = "one")]
+    pub inequality_every_days: u64,
     /// Keep every N-th sealed block in `blocks.csv` (0 = no block table; chain modes).
     #[serde(default)]
     pub blocks_every: u64,
@@ -190,6 +194,7 @@ impl Default for RawOutputs {
             daily: true,
             nodes: true,
             voters: true,
+            inequality_every_days: 1,
             blocks_every: 0,
             contracts: true,
             fee_events: false,

@@ -187,6 +187,11 @@ impl ChainRun {
         Ok(ChainRun { sim, horizon_days })
     }
 
+    /// The economy (coupled mode), as settled so far.
+    pub fn economy(&self) -> Option<&Economy> {
+        self.sim.source().economy.as_ref().map(|(e, _)| e)
+    }
+
     /// Simulates up to the start of `day` (stepping does not change the simulation).
     pub fn run_to_day(&mut self, day: u64) -> Result<(), ChainRunError> {
         self.sim.run_until(SimTime::from_day(day))?;

@@ -132,6 +132,11 @@ pub(super) fn run(
     for day in 1..=days {
         run.run_to_day(day)?;
         take.take(run.take_records(), streams)?;
+        if let (Some(e), Some(daily)) = (run.economy(), take.economy_daily.as_mut())
+            && let Some(inequality) = &mut daily.inequality
+        {
+            inequality.settled(e, e.next_day());
+        }
         streams.day_done(day, days).map_err(RunError::interrupted)?;
     }
     let mut out = run.finish()?;

@@ -5,6 +5,7 @@
 use economics::economy::{DayRow, Economy, VecRecorder};
 
 use super::error::{APPEND_ROWS, Piece, RunError};
+use super::inequality::RewardInequality;
 use super::stream::{StreamId, Streams};
 use crate::tables::summary::EconomyFigures;
 use crate::tables::{Table, economy as tables, summary};
@@ -16,6 +17,7 @@ pub(super) struct EconomyDaily {
     id: Option<StreamId>,
     coupled: bool,
     figures: EconomyFigures,
+    pub(super) inequality: Option<RewardInequality>,
 }
 
 impl EconomyDaily {
@@ -28,6 +30,7 @@ impl EconomyDaily {
             id,
             coupled,
             figures: EconomyFigures::default(),
+            inequality: RewardInequality::new(spec.outputs().inequality_every_days),
         }
     }
 
@@ -73,6 +76,10 @@ impl EconomyDaily {
                 .collect();
             pieces.push(Piece::Memory(tables::nodes(&totals)));
         }
+        if let Some(inequality) = &mut self.inequality {
+            inequality.settled(economy, economy.next_day());
+            pieces.push(Piece::Memory(inequality.table()));
+        }
         if spec.outputs().voters {
             pieces.push(Piece::Memory(tables::voters(&economy.voter_totals())));
         }
@@ -106,6 +113,9 @@ pub(super) fn run(
         economy.run_ideal(day, &mut rec)?;
         if rec.days.len() >= APPEND_ROWS || day == horizon {
             daily.add(&std::mem::take(&mut rec.days), streams)?;
+        }
+        if let Some(inequality) = &mut daily.inequality {
+            inequality.settled(&economy, economy.next_day());
         }
         streams
             .day_done(day, horizon)

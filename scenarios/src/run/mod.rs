@@ -9,6 +9,7 @@ mod contract_log;
 mod coupled;
 mod economy;
 mod error;
+mod inequality;
 mod schedule;
 mod stream;
 

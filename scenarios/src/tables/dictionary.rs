@@ -21,6 +21,8 @@ pub enum ColumnType {
     OptU64,
     /// U128 that may be empty.
     OptU128,
+    /// A ratio or statistic (Parquet Float64).
+    F64,
 }
 
 impl ColumnType {
@@ -33,6 +35,7 @@ impl ColumnType {
             ColumnData::Str(_) => ColumnType::Str,
             ColumnData::OptU64(_) => ColumnType::OptU64,
             ColumnData::OptU128(_) => ColumnType::OptU128,
+            ColumnData::F64(_) => ColumnType::F64,
         }
     }
 
@@ -45,6 +48,7 @@ impl ColumnType {
             ColumnType::Str => "text",
             ColumnType::OptU64 => "u64?",
             ColumnType::OptU128 => "u128?",
+            ColumnType::F64 => "f64",
         }
     }
 
@@ -57,6 +61,7 @@ impl ColumnType {
             ColumnType::Str => "text",
             ColumnType::OptU64 => "u64, may be empty",
             ColumnType::OptU128 => "u128 (Decimal(38,0)), may be empty",
+            ColumnType::F64 => "f64",
         }
     }
 }
@@ -121,7 +126,7 @@ const fn col(
     }
 }
 
-use ColumnType::{Bool, OptU64, OptU128, Str, U64, U128};
+use ColumnType::{Bool, F64, OptU64, OptU128, Str, U64, U128};
 
 const DAY: ColumnDef = col(
     "day",
@@ -463,6 +468,46 @@ const VOTERS: &[ColumnDef] = &[
     ),
     col("fees_paid_wei", U128, "wei", "vote handling fees paid"),
     col("rewards_wei", U128, "wei", "election rewards received"),
+];
+
+const REWARD_INEQUALITY: &[ColumnDef] = &[
+    col("from_day", U64, "day", "first day of the window"),
+    col(
+        "day",
+        U64,
+        "day",
+        "last day of the window (every outputs.inequality_every_days days)",
+    ),
+    col(
+        "nodes",
+        U64,
+        "nodes",
+        "nodes that had joined and not left at the window's end (the population)",
+    ),
+    col(
+        "nodes_rewarded",
+        U64,
+        "nodes",
+        "of which received a reward in the window",
+    ),
+    col(
+        "rewards_wei",
+        U128,
+        "wei",
+        "basic + stability + extra + election rewards paid to nodes in the window",
+    ),
+    col(
+        "gini",
+        F64,
+        "ratio",
+        "Gini coefficient of the nodes' rewards in the window: 0 all equal, → 1 one node takes all (0 when nothing was paid)",
+    ),
+    col(
+        "nakamoto",
+        U64,
+        "nodes",
+        "fewest nodes that received more than half of the window's rewards (0 when nothing was paid)",
+    ),
 ];
 
 const ELECTIONS: &[ColumnDef] = &[
@@ -950,6 +995,13 @@ pub const TABLES: &[TableDef] = &[
         columns: &[VOTERS],
     },
     TableDef {
+        name: names::REWARD_INEQUALITY,
+        modes: "economy, coupled (outputs.inequality_every_days > 0)",
+        row: "a window of outputs.inequality_every_days settled days",
+        spec: "§4, §8",
+        columns: &[REWARD_INEQUALITY],
+    },
+    TableDef {
         name: names::ELECTIONS,
         modes: "economy, coupled",
         row: "a candidate of a term",
@@ -1036,6 +1088,16 @@ pub const TABLES: &[TableDef] = &[
 /// The definition `table` follows, if any.
 pub fn definition_of(table: &Table) -> Option<&'static TableDef> {
     TABLES.iter().find(|d| d.matches(table))
+}
+
+/// The type of column `column` of table `name` (the first definition that has it).
+pub fn column_type(name: &str, column: &str) -> Option<ColumnType> {
+    TABLES
+        .iter()
+        .filter(|d| d.name == name)
+        .flat_map(|d| d.all_columns())
+        .find(|c| c.name == column)
+        .map(|c| c.ty)
 }
 
 /// The columns of table `name` that may be empty, in any of its definitions.

@@ -29,6 +29,8 @@ pub mod names {
     pub const NODES: &str = "nodes";
     /// Per-term election results.
     pub const ELECTIONS: &str = "elections";
+    /// Gini and Nakamoto coefficients of node rewards, every K days.
+    pub const REWARD_INEQUALITY: &str = "reward_inequality";
     /// Per-voter totals at the end of the run.
     pub const VOTERS: &str = "voters";
     /// A run's key figures (one row).
@@ -58,7 +60,23 @@ pub enum ColumnData {
     OptU64(Vec<Option<u64>>),
     /// Exact amounts that may be absent.
     OptU128(Vec<Option<u128>>),
+    /// Ratios and statistics computed for reading (a Gini coefficient): never fed back into
+    /// the simulation. Finite values only; printed in the shortest form that reads back exactly.
+    F64(Vec<Float>),
 }
+
+/// An `f64` that compares by its bits, so tables stay `Eq` (and a digest that is equal means
+/// values that are equal).
+#[derive(Debug, Clone, Copy)]
+pub struct Float(pub f64);
+
+impl PartialEq for Float {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Float {}
 
 impl ColumnData {
     /// Number of rows.
@@ -70,6 +88,7 @@ impl ColumnData {
             ColumnData::Str(v) => v.len(),
             ColumnData::OptU64(v) => v.len(),
             ColumnData::OptU128(v) => v.len(),
+            ColumnData::F64(v) => v.len(),
         }
     }
 
@@ -79,7 +98,7 @@ impl ColumnData {
     }
 
     /// The type tag used in digests: u64 1, u128 2, bool 3, text 4, optional u64 5, optional
-    /// u128 6.
+    /// u128 6, f64 7.
     pub fn kind(&self) -> u64 {
         match self {
             ColumnData::U64(_) => 1,
@@ -88,6 +107,7 @@ impl ColumnData {
             ColumnData::Str(_) => 4,
             ColumnData::OptU64(_) => 5,
             ColumnData::OptU128(_) => 6,
+            ColumnData::F64(_) => 7,
         }
     }
 
@@ -100,6 +120,7 @@ impl ColumnData {
             ColumnData::Str(v) => v[i].clone(),
             ColumnData::OptU64(v) => v[i].map_or_else(String::new, |x| x.to_string()),
             ColumnData::OptU128(v) => v[i].map_or_else(String::new, |x| x.to_string()),
+            ColumnData::F64(v) => v[i].0.to_string(),
         }
     }
 }
@@ -188,6 +209,7 @@ impl Table {
                         ColumnData::Str(v) => ColumnData::Str(v[start..end].to_vec()),
                         ColumnData::OptU64(v) => ColumnData::OptU64(v[start..end].to_vec()),
                         ColumnData::OptU128(v) => ColumnData::OptU128(v[start..end].to_vec()),
+                        ColumnData::F64(v) => ColumnData::F64(v[start..end].to_vec()),
                     },
                 })
                 .collect(),
@@ -219,6 +241,7 @@ impl Table {
                 (ColumnData::Str(x), ColumnData::Str(y)) => x.extend(y),
                 (ColumnData::OptU64(x), ColumnData::OptU64(y)) => x.extend(y),
                 (ColumnData::OptU128(x), ColumnData::OptU128(y)) => x.extend(y),
+                (ColumnData::F64(x), ColumnData::F64(y)) => x.extend(y),
                 _ => unreachable!("kinds checked by same_columns"),
             }
         }
@@ -275,6 +298,8 @@ impl TableDigest {
                         Some(x) => d.bool(true).u128(x),
                         None => d.bool(false),
                     },
+                    // The bits, so the digest is exact; -0.0 and NaN are never written.
+                    ColumnData::F64(v) => d.u64(v[row].0.to_bits()),
                 };
             }
         }

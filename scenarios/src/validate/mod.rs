@@ -27,6 +27,8 @@ pub struct Outputs {
     pub nodes: bool,
     /// Per-voter totals.
     pub voters: bool,
+    /// Reward inequality every N days (0 = none).
+    pub inequality_every_days: u64,
     /// Keep every N-th block (0 = none).
     pub blocks_every: u64,
     /// Contracts' validator records and events.
@@ -147,6 +149,7 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
             daily: o.daily,
             nodes: o.nodes,
             voters: o.voters,
+            inequality_every_days: o.inequality_every_days,
             blocks_every: o.blocks_every,
             contracts: o.contracts,
             fee_events: o.fee_events,
