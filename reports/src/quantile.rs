@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use scenarios::{ColumnData, Table};
+use scenarios::{ColumnData, Float, Table};
 
 /// The percentiles written for every numeric daily column.
 pub const PERCENTILES: [u32; 3] = [5, 50, 95];
@@ -132,6 +132,7 @@ pub fn daily_quantiles(runs: &[RunDaily<'_>]) -> Result<Table, QuantileError> {
     let mut day_col = Vec::with_capacity(rows);
     let mut runs_col = Vec::with_capacity(rows);
     let mut q: Vec<[Vec<u128>; 3]> = (0..columns.len()).map(|_| Default::default()).collect();
+    let mut moments: Vec<(Vec<Float>, Vec<Float>)> = vec![Default::default(); columns.len()];
     let mut scratch = Vec::new();
     for (point, days) in &by_point {
         for (day, members) in days {
@@ -149,13 +150,16 @@ pub fn daily_quantiles(runs: &[RunDaily<'_>]) -> Result<Table, QuantileError> {
                 for (slot, p) in out.iter_mut().zip(PERCENTILES) {
                     slot.push(nearest_rank(&scratch, p).unwrap_or(0));
                 }
+                let (mean, sd) = mean_sd(&scratch);
+                moments[c].0.push(Float(mean));
+                moments[c].1.push(Float(sd));
             }
         }
     }
     out.push("point_index", ColumnData::U64(point_col));
     out.push("day", ColumnData::U64(day_col));
     out.push("runs", ColumnData::U64(runs_col));
-    for ((name, wide), values) in columns.iter().zip(q) {
+    for (((name, wide), values), (mean, sd)) in columns.iter().zip(q).zip(moments) {
         for (p, v) in PERCENTILES.iter().zip(values) {
             let qname = quantile_column(name, *p);
             let data = if *wide {
@@ -170,18 +174,42 @@ pub fn daily_quantiles(runs: &[RunDaily<'_>]) -> Result<Table, QuantileError> {
             };
             out.push(&qname, data);
         }
+        out.push(&stat_column(name, "mean"), ColumnData::F64(mean));
+        out.push(&stat_column(name, "sd"), ColumnData::F64(sd));
     }
     Ok(out)
 }
 
+/// Mean and sample standard deviation (0 for one value) of ascending `x`: the sum is exact,
+/// the rest is f64 in a fixed order, so the floats are the same on every run and thread count.
+fn mean_sd(x: &[u128]) -> (f64, f64) {
+    if x.is_empty() {
+        return (0.0, 0.0);
+    }
+    // Values of one column over at most a million runs: the sum fits in u128.
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<u128>() as f64 / n;
+    if x.len() < 2 {
+        return (mean, 0.0);
+    }
+    let squares: f64 = x.iter().map(|&v| (v as f64 - mean).powi(2)).sum();
+    (mean, (squares / (n - 1.0)).sqrt())
+}
+
 /// The name of the `p`-th percentile column of `column` (units stay last).
 pub fn quantile_column(column: &str, p: u32) -> String {
+    stat_column(column, &format!("p{p}"))
+}
+
+/// The name of statistic `stat` (p50, mean, sd) of `column`: units stay last
+/// (`emission_wei` → `emission_mean_wei`).
+pub fn stat_column(column: &str, stat: &str) -> String {
     for unit in ["_wei", "_ms", "_bps", "_ppm"] {
         if let Some(stem) = column.strip_suffix(unit) {
-            return format!("{stem}_p{p}{unit}");
+            return format!("{stem}_{stat}{unit}");
         }
     }
-    format!("{column}_p{p}")
+    format!("{column}_{stat}")
 }
 
 #[cfg(test)]
@@ -240,9 +268,13 @@ mod tests {
                 "x_p5_wei",
                 "x_p50_wei",
                 "x_p95_wei",
+                "x_mean_wei",
+                "x_sd_wei",
                 "count_p5",
                 "count_p50",
-                "count_p95"
+                "count_p95",
+                "count_mean",
+                "count_sd"
             ]
         );
         assert_eq!(q.rows(), 3);
@@ -251,7 +283,17 @@ mod tests {
         assert_eq!(q.columns[3].data, ColumnData::U128(vec![1, 2, 5]));
         assert_eq!(q.columns[4].data, ColumnData::U128(vec![10, 20, 5]));
         assert_eq!(q.columns[5].data, ColumnData::U128(vec![19, 38, 5]));
-        assert_eq!(q.columns[7].data, ColumnData::U64(vec![9, 0, 9]));
+        assert_eq!(q.columns[9].data, ColumnData::U64(vec![9, 0, 9]));
+        // Mean and sample sd of 1..=20: 10.5 and √35 = 5.916…; one run: sd 0.
+        let ColumnData::F64(mean) = &q.columns[6].data else {
+            panic!("mean is a float");
+        };
+        let ColumnData::F64(sd) = &q.columns[7].data else {
+            panic!("sd is a float");
+        };
+        assert!((mean[0].0 - 10.5).abs() < 1e-12 && (mean[1].0 - 21.0).abs() < 1e-12);
+        assert!((sd[0].0 - 35_f64.sqrt()).abs() < 1e-12);
+        assert!(sd[2].0.abs() < f64::MIN_POSITIVE);
     }
 
     #[test]
