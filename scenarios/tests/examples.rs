@@ -164,8 +164,8 @@ fn golden_digests_of_the_chain_modes() {
 }
 
 const GOLDEN_STAKING_CHURN_1D: &str =
-    "3310f8f6cd6d4c77293614bb03012f4c5b65ea880441413bb27d9e7f84a47bae";
-const GOLDEN_BASELINE_1D: &str = "d0508419e3adf6920c695938fe6484c985e48173267b1de1ccf0607426b8020d";
+    "c163f7aed9d9742b213c0e53e1ef2d537782265ce935b918caa1bf90bdcd4037";
+const GOLDEN_BASELINE_1D: &str = "29116a36a1f74e34b1f9c56202c6e261acb929fc82fe2bb315922015dcc18d1e";
 
 /// Collects every batch a run streams.
 #[derive(Default)]
@@ -403,4 +403,34 @@ fn voters_add_up_to_the_campaign() {
         gini.iter().any(|g| g.0 > 0.1),
         "log-uniform powers are unequal"
     );
+}
+
+/// Stake inequality: one row a day, at the day's last epoch block, over the staked validators.
+#[test]
+fn stake_inequality_is_sampled_at_each_days_last_epoch() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/staking-churn.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let loaded = doc
+        .load_point(&[("run.horizon_days".to_owned(), toml::Value::Integer(2))])
+        .unwrap();
+    let out = scenarios::run(&loaded.spec).unwrap();
+    let t = out
+        .tables
+        .iter()
+        .find(|t| t.name == "stake_inequality")
+        .unwrap();
+    assert_eq!(t.rows(), 2);
+    let col = |n: &str| &t.columns.iter().find(|c| c.name == n).unwrap().data;
+    let scenarios::ColumnData::U64(heights) = col("height") else {
+        panic!("height");
+    };
+    // 14,400 blocks a day at 6 s, an epoch every 200: the last epoch blocks of days 0 and 1.
+    assert!(
+        heights.iter().all(|h| h % 200 == 0) && heights[0] < heights[1],
+        "{heights:?}"
+    );
+    let scenarios::ColumnData::F64(gini) = col("gini") else {
+        panic!("gini");
+    };
+    assert!(gini.iter().all(|g| (0.0..1.0).contains(&g.0)));
 }

@@ -7,6 +7,7 @@ use economics::economy::Economy;
 use super::chain::{ChainOutputs, ChainRecords, ChainRun};
 use super::economy::EconomyDaily;
 use super::error::{Piece, RunError};
+use super::inequality::StakeInequality;
 use super::stream::{StreamId, Streams};
 use crate::tables::summary::ChainFigures;
 use crate::tables::{Table, chain as tables, summary};
@@ -70,11 +71,15 @@ struct Take {
     streams: ChainStreams,
     totals: DayTotals,
     economy_daily: Option<EconomyDaily>,
+    stake_inequality: Option<StakeInequality>,
 }
 
 impl Take {
     fn take(&mut self, r: ChainRecords, streams: &mut Streams<'_>) -> Result<(), RunError> {
         self.totals.add(&r.days);
+        if let Some(ineq) = &mut self.stake_inequality {
+            ineq.records(&r.epochs);
+        }
         streams.append(self.streams.chain_daily, tables::chain_daily(&r.days))?;
         if let Some(id) = self.streams.blocks {
             streams.append(id, tables::blocks(&r.blocks))?;
@@ -115,6 +120,7 @@ pub(super) fn run(
         streams: declared,
         totals: DayTotals::default(),
         economy_daily,
+        stake_inequality: StakeInequality::new(spec.outputs().inequality_every_days, days),
     };
     let outputs = ChainOutputs {
         blocks_every: spec.outputs().blocks_every,
@@ -145,6 +151,9 @@ pub(super) fn run(
     let mut pieces = take.streams.pieces();
     pieces.push(Piece::Memory(tables::reorg_depths(&out.log.reorg_depths)));
     pieces.push(Piece::Memory(tables::validator_stats(&out.validator_stats)));
+    if let Some(ineq) = &take.stake_inequality {
+        pieces.push(Piece::Memory(ineq.table()));
+    }
     let s = &out.summary;
     let clog = out.contracts.contracts.recorder();
     let t = &take.totals;

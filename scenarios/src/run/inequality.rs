@@ -1,6 +1,8 @@
-//! Reward inequality over time (SPEC §8): every K settled days, the Gini and Nakamoto
-//! coefficients of what the compute nodes received over those days.
+//! Inequality over time (SPEC §8): every K settled days, the Gini and Nakamoto coefficients of
+//! what the compute nodes received over those days, and of the validators' bonded stake at the
+//! last epoch block of the day.
 
+use consensus_model::contracts::EpochRecord;
 use economics::economy::{Economy, NodeStatus};
 
 use crate::tables::{ColumnData, Float, Table, names};
@@ -99,6 +101,84 @@ impl RewardInequality {
             "nakamoto",
             ColumnData::U64(s.iter().map(|x| x.nakamoto).collect()),
         );
+        t
+    }
+}
+
+/// The validators' stake at the last epoch block of every K-th day.
+#[derive(Debug)]
+pub(super) struct StakeInequality {
+    every_days: u64,
+    horizon_days: u64,
+    /// Day → the last epoch block seen in it and the validators' stakes there (only days that
+    /// end a window and lie before the horizon).
+    days: std::collections::BTreeMap<u64, (u64, Vec<u128>)>,
+}
+
+impl StakeInequality {
+    /// `None` when `every_days` is 0 (no table).
+    pub(super) fn new(every_days: u64, horizon_days: u64) -> Option<Self> {
+        (every_days > 0).then(|| StakeInequality {
+            every_days,
+            horizon_days,
+            days: std::collections::BTreeMap::new(),
+        })
+    }
+
+    /// Epoch records as the contracts wrote them (height order).
+    pub(super) fn records(&mut self, epochs: &[EpochRecord]) {
+        for r in epochs {
+            let day = r.time.as_ms() / 86_400_000;
+            if day >= self.horizon_days || !(day + 1).is_multiple_of(self.every_days) {
+                continue;
+            }
+            let entry = self.days.entry(day).or_insert((r.height, Vec::new()));
+            if r.height > entry.0 {
+                *entry = (r.height, Vec::new());
+            }
+            if r.height == entry.0 && !r.stake_wei.is_zero() {
+                entry.1.push(r.stake_wei.wei());
+            }
+        }
+    }
+
+    pub(super) fn table(&self) -> Table {
+        let rows: Vec<(u64, u64, u64, u128, f64, u64)> = self
+            .days
+            .iter()
+            .map(|(&day, (height, stakes))| {
+                let mut stakes = stakes.clone();
+                stakes.sort_unstable();
+                // Stake is part of the 500M: the sum cannot overflow.
+                let total: u128 = stakes.iter().sum();
+                let n = stakes.len() as u64;
+                (
+                    day,
+                    *height,
+                    n,
+                    total,
+                    gini(&stakes, total),
+                    nakamoto(&stakes, total),
+                )
+            })
+            .collect();
+        let r = &rows;
+        let mut t = Table::new(names::STAKE_INEQUALITY);
+        t.push("day", ColumnData::U64(r.iter().map(|x| x.0).collect()));
+        t.push("height", ColumnData::U64(r.iter().map(|x| x.1).collect()));
+        t.push(
+            "validators",
+            ColumnData::U64(r.iter().map(|x| x.2).collect()),
+        );
+        t.push(
+            "stake_wei",
+            ColumnData::U128(r.iter().map(|x| x.3).collect()),
+        );
+        t.push(
+            "gini",
+            ColumnData::F64(r.iter().map(|x| Float(x.4)).collect()),
+        );
+        t.push("nakamoto", ColumnData::U64(r.iter().map(|x| x.5).collect()));
         t
     }
 }

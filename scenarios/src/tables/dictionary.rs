@@ -510,6 +510,35 @@ const REWARD_INEQUALITY: &[ColumnDef] = &[
     ),
 ];
 
+const STAKE_INEQUALITY: &[ColumnDef] = &[
+    col(
+        "day",
+        U64,
+        "day",
+        "the day (every outputs.inequality_every_days days)",
+    ),
+    col("height", U64, "height", "its last epoch block"),
+    col(
+        "validators",
+        U64,
+        "validators",
+        "validators with bonded stake there",
+    ),
+    col("stake_wei", U128, "wei", "their bonded stake"),
+    col(
+        "gini",
+        F64,
+        "ratio",
+        "Gini coefficient of that stake (0 all equal)",
+    ),
+    col(
+        "nakamoto",
+        U64,
+        "validators",
+        "fewest validators holding more than half of it",
+    ),
+];
+
 const ELECTIONS: &[ColumnDef] = &[
     col("term", U64, "", "term number (1-based)"),
     col(
@@ -1042,6 +1071,13 @@ pub const TABLES: &[TableDef] = &[
         row: "a reorganisation depth",
         spec: "§2, §8",
         columns: &[REORG_DEPTHS],
+    },
+    TableDef {
+        name: names::STAKE_INEQUALITY,
+        modes: "consensus, coupled (outputs.inequality_every_days > 0)",
+        row: "a day ending a window, at its last epoch block",
+        spec: "§3, §8",
+        columns: &[STAKE_INEQUALITY],
     },
     TableDef {
         name: names::VALIDATOR_STATS,

@@ -31,6 +31,8 @@ pub mod names {
     pub const ELECTIONS: &str = "elections";
     /// Gini and Nakamoto coefficients of node rewards, every K days.
     pub const REWARD_INEQUALITY: &str = "reward_inequality";
+    /// Gini and Nakamoto coefficients of validator stake, every K days.
+    pub const STAKE_INEQUALITY: &str = "stake_inequality";
     /// Per-voter totals at the end of the run.
     pub const VOTERS: &str = "voters";
     /// A run's key figures (one row).
