@@ -434,3 +434,46 @@ fn stake_inequality_is_sampled_at_each_days_last_epoch() {
     };
     assert!(gini.iter().all(|g| (0.0..1.0).contains(&g.0)));
 }
+
+/// `node_daily` samples every node every K days; a node's window rewards add up to its total.
+#[test]
+fn node_daily_windows_add_up_to_the_node_totals() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/supernode-bootstrap.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let loaded = doc
+        .load_point(&[
+            ("run.horizon_days".to_owned(), toml::Value::Integer(120)),
+            (
+                "outputs.node_daily_every_days".to_owned(),
+                toml::Value::Integer(30),
+            ),
+        ])
+        .unwrap();
+    let out = scenarios::run(&loaded.spec).unwrap();
+    let table = |name: &str| out.tables.iter().find(|t| t.name == name).unwrap();
+    let col = |t: &scenarios::Table, n: &str| {
+        t.columns.iter().find(|c| c.name == n).unwrap().data.clone()
+    };
+    let (nd, nodes) = (table("node_daily"), table("nodes"));
+    assert!(dictionary::definition_of(nd).is_some());
+    assert_eq!(nd.rows(), 4 * nodes.rows());
+    let (scenarios::ColumnData::U64(node), scenarios::ColumnData::U128(window)) =
+        (col(nd, "node"), col(nd, "rewards_wei"))
+    else {
+        panic!("types");
+    };
+    let mut per_node = vec![0_u128; nodes.rows()];
+    for (n, w) in node.iter().zip(&window) {
+        per_node[*n as usize] += w;
+    }
+    let parts =
+        ["basic_wei", "stability_wei", "extra_wei", "election_wei"].map(|c| match col(nodes, c) {
+            scenarios::ColumnData::U128(v) => v,
+            other => panic!("{other:?}"),
+        });
+    let totals: Vec<u128> = (0..nodes.rows())
+        .map(|i| parts.iter().map(|p| p[i]).sum())
+        .collect();
+    assert_eq!(per_node, totals);
+    assert!(totals.iter().any(|&t| t > 0));
+}

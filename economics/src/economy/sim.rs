@@ -590,6 +590,11 @@ impl Economy {
         })
     }
 
+    /// Node `i`'s standardised power (SPEC §4.1).
+    pub fn node_power(&self, i: usize) -> Option<u64> {
+        self.nodes.std_power.get(i).copied()
+    }
+
     /// Streams every node's totals and every voter's election reward to `recorder`, in id
     /// order (call at the end of a run).
     pub fn report_totals(&self, recorder: &mut dyn EconomyRecorder) {

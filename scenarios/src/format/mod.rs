@@ -173,6 +173,10 @@ pub struct RawOutputs {
     /// (economy modes; 0 = no `reward_inequality` table).
     #[serde(default = "one")]
     pub inequality_every_days: u64,
+    /// Write every node's figures every N settled days (economy modes; 0 = no `node_daily`
+    /// table: it has nodes × days / N rows).
+    #[serde(default)]
+    pub node_daily_every_days: u64,
     /// Keep every N-th sealed block in `blocks.csv` (0 = no block table; chain modes).
     #[serde(default)]
     pub blocks_every: u64,
@@ -195,6 +199,7 @@ impl Default for RawOutputs {
             nodes: true,
             voters: true,
             inequality_every_days: 1,
+            node_daily_every_days: 0,
             blocks_every: 0,
             contracts: true,
             fee_events: false,

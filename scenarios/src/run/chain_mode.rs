@@ -138,15 +138,17 @@ pub(super) fn run(
     for day in 1..=days {
         run.run_to_day(day)?;
         take.take(run.take_records(), streams)?;
-        if let (Some(e), Some(daily)) = (run.economy(), take.economy_daily.as_mut())
-            && let Some(inequality) = &mut daily.inequality
-        {
-            inequality.settled(e, e.next_day());
+        if let (Some(e), Some(daily)) = (run.economy(), take.economy_daily.as_mut()) {
+            daily.settled(e, streams)?;
         }
         streams.day_done(day, days).map_err(RunError::interrupted)?;
     }
     let mut out = run.finish()?;
     take.take(out.take_records(), streams)?;
+    // The last day settles in the first block after the horizon.
+    if let (Some((e, _)), Some(daily)) = (&out.economy, take.economy_daily.as_mut()) {
+        daily.settled(e, streams)?;
+    }
 
     let mut pieces = take.streams.pieces();
     pieces.push(Piece::Memory(tables::reorg_depths(&out.log.reorg_depths)));

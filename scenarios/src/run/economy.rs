@@ -18,6 +18,17 @@ pub(super) struct EconomyDaily {
     coupled: bool,
     figures: EconomyFigures,
     pub(super) inequality: Option<RewardInequality>,
+    node_daily: Option<NodeDaily>,
+}
+
+/// The `node_daily` stream: every node, every `every_days` settled days.
+struct NodeDaily {
+    id: StreamId,
+    every_days: u64,
+    /// Each node's rewards since genesis at the previous sample.
+    earned_before: Vec<u128>,
+    /// Days settled when last told.
+    seen_days: u64,
 }
 
 impl EconomyDaily {
@@ -31,6 +42,16 @@ impl EconomyDaily {
             coupled,
             figures: EconomyFigures::default(),
             inequality: RewardInequality::new(spec.outputs().inequality_every_days),
+            node_daily: (spec.outputs().node_daily_every_days > 0).then(|| NodeDaily {
+                id: streams.declare(&tables::node_daily(&tables::NodeSample {
+                    day: 0,
+                    nodes: &[],
+                    window_wei: &[],
+                })),
+                every_days: spec.outputs().node_daily_every_days,
+                earned_before: Vec::new(),
+                seen_days: 0,
+            }),
         }
     }
 
@@ -60,6 +81,50 @@ impl EconomyDaily {
         Ok(())
     }
 
+    /// Days `0..next_day` are settled in `economy`: samples the per-node stream and the reward
+    /// inequality if a window ended.
+    pub(super) fn settled(
+        &mut self,
+        economy: &Economy,
+        streams: &mut Streams<'_>,
+    ) -> Result<(), RunError> {
+        let days = economy.next_day();
+        if let Some(inequality) = &mut self.inequality {
+            inequality.settled(economy, days);
+        }
+        let Some(nd) = &mut self.node_daily else {
+            return Ok(());
+        };
+        if days <= nd.seen_days {
+            return Ok(());
+        }
+        nd.seen_days = days;
+        if !days.is_multiple_of(nd.every_days) {
+            return Ok(());
+        }
+        let nodes: Vec<_> = (0..economy.node_count())
+            .filter_map(|i| Some((economy.node_totals(i)?, economy.node_power(i)?)))
+            .collect();
+        nd.earned_before.resize(nodes.len(), 0);
+        let window: Vec<u128> = nodes
+            .iter()
+            .zip(&mut nd.earned_before)
+            .map(|((t, _), before)| {
+                let total = tables::rewards_total(t);
+                let got = total - *before;
+                *before = total;
+                got
+            })
+            .collect();
+        let sample = tables::NodeSample {
+            day: days - 1,
+            nodes: &nodes,
+            window_wei: &window,
+        };
+        streams.append(nd.id, tables::node_daily(&sample))?;
+        Ok(())
+    }
+
     /// The economy's tables (the daily stream, then nodes and elections) and its figures
     /// appended to `summary`.
     pub(super) fn finish(
@@ -70,14 +135,14 @@ impl EconomyDaily {
         summary_table: &mut Table,
     ) -> Vec<Piece> {
         let mut pieces: Vec<Piece> = self.id.map(Piece::Stream).into_iter().collect();
+        pieces.extend(self.node_daily.as_ref().map(|nd| Piece::Stream(nd.id)));
         if spec.outputs().nodes {
             let totals: Vec<_> = (0..economy.node_count())
                 .filter_map(|i| economy.node_totals(i))
                 .collect();
             pieces.push(Piece::Memory(tables::nodes(&totals)));
         }
-        if let Some(inequality) = &mut self.inequality {
-            inequality.settled(economy, economy.next_day());
+        if let Some(inequality) = &self.inequality {
             pieces.push(Piece::Memory(inequality.table()));
         }
         if spec.outputs().voters {
@@ -114,9 +179,7 @@ pub(super) fn run(
         if rec.days.len() >= APPEND_ROWS || day == horizon {
             daily.add(&std::mem::take(&mut rec.days), streams)?;
         }
-        if let Some(inequality) = &mut daily.inequality {
-            inequality.settled(&economy, economy.next_day());
-        }
+        daily.settled(&economy, streams)?;
         streams
             .day_done(day, horizon)
             .map_err(RunError::interrupted)?;

@@ -539,6 +539,43 @@ const STAKE_INEQUALITY: &[ColumnDef] = &[
     ),
 ];
 
+const NODE_DAILY: &[ColumnDef] = &[
+    col(
+        "day",
+        U64,
+        "day",
+        "the settled day sampled (every outputs.node_daily_every_days days)",
+    ),
+    col("node", U64, "", "compute node index"),
+    col(
+        "status",
+        Str,
+        "",
+        "not_joined, unpledged, pledged, cleared, lapsed or gone",
+    ),
+    col("power", U64, "power", "standardised power (SPEC §4.1)"),
+    col("pledge_wei", U128, "wei", "pledge held"),
+    col(
+        "rewards_wei",
+        U128,
+        "wei",
+        "basic + stability + extra + election received since the previous sample",
+    ),
+    col("rewards_total_wei", U128, "wei", "the same since genesis"),
+    col(
+        "forfeited_total_wei",
+        U128,
+        "wei",
+        "pledge forfeited since genesis",
+    ),
+    col(
+        "forfeit_count",
+        U64,
+        "count",
+        "penalties that forfeited pledge",
+    ),
+];
+
 const ELECTIONS: &[ColumnDef] = &[
     col("term", U64, "", "term number (1-based)"),
     col(
@@ -1015,6 +1052,13 @@ pub const TABLES: &[TableDef] = &[
         row: "a compute node (end-of-run totals)",
         spec: "§4, §8",
         columns: &[NODES],
+    },
+    TableDef {
+        name: names::NODE_DAILY,
+        modes: "economy, coupled (outputs.node_daily_every_days > 0)",
+        row: "a node on a sampled day",
+        spec: "§4, §8",
+        columns: &[NODE_DAILY],
     },
     TableDef {
         name: names::VOTERS,

@@ -121,6 +121,67 @@ pub fn nodes(totals: &[NodeTotals]) -> Table {
     t
 }
 
+/// One sample of every node (`node_daily`): the day, then per node its status, power, pledge,
+/// rewards in the window since the previous sample, and totals since genesis.
+pub struct NodeSample<'a> {
+    /// The sampled day (settled).
+    pub day: u64,
+    /// Each node's totals and standardised power.
+    pub nodes: &'a [(NodeTotals, u64)],
+    /// Each node's rewards in the window.
+    pub window_wei: &'a [u128],
+}
+
+/// Rows of `node_daily` for one sample, in node order.
+pub fn node_daily(s: &NodeSample<'_>) -> Table {
+    let n = s.nodes.len();
+    let mut t = Table::new(names::NODE_DAILY);
+    t.push("day", ColumnData::U64(vec![s.day; n]));
+    t.push("node", ColumnData::U64((0..n as u64).collect()));
+    t.push(
+        "status",
+        ColumnData::Str(
+            s.nodes
+                .iter()
+                .map(|(x, _)| status_name(x.status).to_owned())
+                .collect(),
+        ),
+    );
+    t.push(
+        "power",
+        ColumnData::U64(s.nodes.iter().map(|(_, p)| *p).collect()),
+    );
+    t.push(
+        "pledge_wei",
+        ColumnData::U128(s.nodes.iter().map(|(x, _)| x.pledge.wei()).collect()),
+    );
+    t.push("rewards_wei", ColumnData::U128(s.window_wei.to_vec()));
+    t.push(
+        "rewards_total_wei",
+        ColumnData::U128(s.nodes.iter().map(|(x, _)| rewards_total(x)).collect()),
+    );
+    t.push(
+        "forfeited_total_wei",
+        ColumnData::U128(s.nodes.iter().map(|(x, _)| x.forfeited.wei()).collect()),
+    );
+    t.push(
+        "forfeit_count",
+        ColumnData::U64(
+            s.nodes
+                .iter()
+                .map(|(x, _)| u64::from(x.forfeit_count))
+                .collect(),
+        ),
+    );
+    t
+}
+
+/// What a node received since genesis: basic + stability + extra + election (part of the
+/// 500M, so the sum cannot overflow).
+pub fn rewards_total(t: &NodeTotals) -> u128 {
+    t.basic.wei() + t.stability.wei() + t.extra.wei() + t.election.wei()
+}
+
 /// Per-voter totals at the end of the run (SPEC §5, §8), in voter order.
 pub fn voters(totals: &[VoterTotals]) -> Table {
     let mut t = Table::new(names::VOTERS);

@@ -33,12 +33,14 @@ pub mod names {
     pub const REWARD_INEQUALITY: &str = "reward_inequality";
     /// Gini and Nakamoto coefficients of validator stake, every K days.
     pub const STAKE_INEQUALITY: &str = "stake_inequality";
+    /// Every node's figures every K settled days.
+    pub const NODE_DAILY: &str = "node_daily";
     /// Per-voter totals at the end of the run.
     pub const VOTERS: &str = "voters";
     /// A run's key figures (one row).
     pub const SUMMARY: &str = "summary";
     /// The tables that grow with the horizon: streamed to a sink while a run goes.
-    pub const STREAMED: [&str; 5] = [DAILY, CHAIN_DAILY, BLOCKS, VALIDATORS, EVENTS];
+    pub const STREAMED: [&str; 6] = [DAILY, CHAIN_DAILY, BLOCKS, VALIDATORS, EVENTS, NODE_DAILY];
 }
 
 use sim_core::{Digest, OutputDigest};

@@ -29,6 +29,8 @@ pub struct Outputs {
     pub voters: bool,
     /// Reward inequality every N days (0 = none).
     pub inequality_every_days: u64,
+    /// Per-node rows every N days (0 = none).
+    pub node_daily_every_days: u64,
     /// Keep every N-th block (0 = none).
     pub blocks_every: u64,
     /// Contracts' validator records and events.
@@ -150,6 +152,7 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
             nodes: o.nodes,
             voters: o.voters,
             inequality_every_days: o.inequality_every_days,
+            node_daily_every_days: o.node_daily_every_days,
             blocks_every: o.blocks_every,
             contracts: o.contracts,
             fee_events: o.fee_events,
