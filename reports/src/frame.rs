@@ -278,7 +278,15 @@ pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError
 /// statistics of every row group until it is written, and event details are long JSON texts.
 pub const TEXT_STATISTICS_BYTES: u64 = 64;
 
-fn writer<W: Write>(w: W) -> ParquetWriter<W> {
+/// The file-level Parquet metadata key holding a table's data-dictionary definition (its row,
+/// SPEC section, and every column's type, unit and meaning) as JSON.
+pub const DICTIONARY_KEY: &str = "dcfs_sim.table";
+
+fn writer<W: Write>(w: W, table: &Table) -> ParquetWriter<W> {
+    // The definition, so a file read alone says what its columns mean and their units.
+    let metadata = scenarios::tables::dictionary::definition_of(table).map(|d| {
+        KeyValueMetadata::from_static(vec![(DICTIONARY_KEY.to_owned(), d.to_json().to_string())])
+    });
     // Serial, Zstd: the bytes depend only on the data.
     ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
@@ -286,6 +294,7 @@ fn writer<W: Write>(w: W) -> ParquetWriter<W> {
             binary_statistics_truncate_length: Some(TEXT_STATISTICS_BYTES),
             ..StatisticsOptions::default()
         })
+        .with_key_value_metadata(metadata)
         .set_parallel(false)
 }
 
@@ -293,7 +302,7 @@ fn writer<W: Write>(w: W) -> ParquetWriter<W> {
 pub fn table_to_parquet(table: &Table) -> Result<Vec<u8>, FrameError> {
     let mut df = table_to_frame(table)?;
     let mut bytes = Vec::new();
-    writer(&mut bytes).finish(&mut df)?;
+    writer(&mut bytes, table).finish(&mut df)?;
     Ok(bytes)
 }
 
@@ -417,7 +426,7 @@ impl ParquetTableWriter {
             source,
         })?;
         let file = Arc::new(file);
-        let inner = match writer(Arc::clone(&file)).batched(df.schema()) {
+        let inner = match writer(Arc::clone(&file), first).batched(df.schema()) {
             Ok(w) => w,
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);

@@ -105,11 +105,14 @@ def test_every_table_has_the_dictionary_types_in_every_reader(runs):
     seen = 0
     for example, run_dir in runs:
         for stem in tables(run_dir):
-            pq, csv_path = run_dir / f"{stem}.parquet", run_dir / f"{stem}.csv"
+            pq_path, csv_path = run_dir / f"{stem}.parquet", run_dir / f"{stem}.csv"
             where = f"{example}/{stem}"
-            frame = pl.read_parquet(pq)
+            frame = pl.read_parquet(pq_path)
             d = definition(defs, stem, frame.columns)
             types = types_of(d)
+            # The file carries its definition (units, meanings) in its metadata.
+            carried = json.loads(pl.read_parquet_metadata(pq_path)["dcfs_sim.table"])
+            assert carried == d, f"{where}.parquet metadata"
             # polars, Parquet: the exact types.
             for name, dtype in frame.schema.items():
                 assert POLARS_PARQUET[types[name]](dtype), f"{where}.parquet {name}: {dtype}"
@@ -127,7 +130,7 @@ def test_every_table_has_the_dictionary_types_in_every_reader(runs):
                 if t == "dcc":
                     assert dtype.is_float() or dtype.is_integer(), f"{where}.csv {name}: {dtype}"
             # pandas, default settings: same columns, nothing fails.
-            pdf = pd.read_parquet(pq)
+            pdf = pd.read_parquet(pq_path)
             assert list(pdf.columns) == frame.columns, where
             pdf_csv = pd.read_csv(csv_path)
             assert list(pdf_csv.columns) == frame.columns, where
@@ -135,7 +138,7 @@ def test_every_table_has_the_dictionary_types_in_every_reader(runs):
                 if types[name] == "dcc":
                     assert pdf[name].dtype == "float64", f"{where}.parquet {name}"
             # DuckDB, default settings: exact types from Parquet, integers from CSV.
-            described = duckdb.sql(f"DESCRIBE SELECT * FROM '{pq}'").fetchall()
+            described = duckdb.sql(f"DESCRIBE SELECT * FROM '{pq_path}'").fetchall()
             for name, dtype, *_ in described:
                 assert dtype in DUCKDB_PARQUET[types[name]], f"{where}.parquet {name}: {dtype}"
             described = duckdb.sql(f"DESCRIBE SELECT * FROM '{csv_path}'").fetchall()
@@ -155,16 +158,16 @@ def test_wei_columns_sum_exactly_in_every_reader(runs):
     checked = 0
     for example, run_dir in runs:
         for stem in tables(run_dir):
-            pq, csv_path = run_dir / f"{stem}.parquet", run_dir / f"{stem}.csv"
-            frame = pl.read_parquet(pq)
+            pq_path, csv_path = run_dir / f"{stem}.parquet", run_dir / f"{stem}.csv"
+            frame = pl.read_parquet(pq_path)
             for name in [c for c in frame.columns if c.endswith("_wei")]:
                 exact = exact_sum_from_csv(csv_path, name)
                 assert int(frame[name].sum()) == exact, f"polars {example}/{stem}.{name}"
-                got = duckdb.sql(f"SELECT sum({name}) FROM '{pq}'").fetchall()[0][0] or 0
+                got = duckdb.sql(f"SELECT sum({name}) FROM '{pq_path}'").fetchall()[0][0] or 0
                 assert int(got) == exact, f"duckdb parquet {example}/{stem}.{name}"
                 got = duckdb.sql(f"SELECT sum({name}::HUGEINT) FROM '{csv_path}'").fetchall()[0][0]
                 assert int(got or 0) == exact, f"duckdb csv {example}/{stem}.{name}"
-                values = pd.read_parquet(pq)[name].dropna()
+                values = pd.read_parquet(pq_path)[name].dropna()
                 assert sum(Decimal(v) for v in values) == exact, f"pandas {example}/{stem}.{name}"
                 checked += 1
     # At least one sum exceeds what a float or an int64 holds exactly.

@@ -100,6 +100,28 @@ impl TableDef {
         self.columns.iter().flat_map(|g| g.iter())
     }
 
+    /// This definition as JSON (as `dcfs-sim columns --json` and Parquet file metadata give it).
+    pub fn to_json(&self) -> serde_json::Value {
+        let columns: Vec<serde_json::Value> = self
+            .all_columns()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "type": c.ty.short(),
+                    "unit": c.unit,
+                    "meaning": c.meaning,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "name": self.name,
+            "modes": self.modes,
+            "row": self.row,
+            "spec": self.spec,
+            "columns": columns,
+        })
+    }
+
     /// True if `table` has exactly these columns (names and types, in order).
     pub fn matches(&self, table: &Table) -> bool {
         table.name == self.name
@@ -1224,29 +1246,7 @@ pub fn markdown() -> String {
 /// The dictionary as JSON: a list of table definitions (`name`, `modes`, `row`, `spec`,
 /// `columns`: `name`, `type` — u64, u128, bool, text, u64? or u128? —, `unit`, `meaning`).
 pub fn json() -> String {
-    let tables: Vec<serde_json::Value> = TABLES
-        .iter()
-        .map(|d| {
-            let columns: Vec<serde_json::Value> = d
-                .all_columns()
-                .map(|c| {
-                    serde_json::json!({
-                        "name": c.name,
-                        "type": c.ty.short(),
-                        "unit": c.unit,
-                        "meaning": c.meaning,
-                    })
-                })
-                .collect();
-            serde_json::json!({
-                "name": d.name,
-                "modes": d.modes,
-                "row": d.row,
-                "spec": d.spec,
-                "columns": columns,
-            })
-        })
-        .collect();
+    let tables: Vec<serde_json::Value> = TABLES.iter().map(TableDef::to_json).collect();
     let mut text = serde_json::to_string_pretty(&tables).unwrap_or_default();
     text.push('\n');
     text
