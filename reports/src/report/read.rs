@@ -114,25 +114,25 @@ pub fn parse_csv_table(name: &str, text: &str) -> Result<Table, String> {
 
 /// An optional integer column read back: empty cells are absent values.
 fn optional_column(name: &str, vals: &[String]) -> Result<ColumnData, String> {
-    let bad = |v: &str| format!("column {name}: {v:?} is not an integer");
     if name.ends_with("_wei") {
-        let parsed: Result<Vec<Option<u128>>, String> = vals
-            .iter()
-            .map(|v| {
-                (!v.is_empty())
-                    .then(|| v.parse().map_err(|_| bad(v)))
-                    .transpose()
-            })
-            .collect();
-        return parsed.map(ColumnData::OptU128);
+        optional_values(name, vals).map(ColumnData::OptU128)
+    } else {
+        optional_values(name, vals).map(ColumnData::OptU64)
     }
-    let parsed: Result<Vec<Option<u64>>, String> = vals
-        .iter()
+}
+
+fn optional_values<T: std::str::FromStr>(
+    name: &str,
+    vals: &[String],
+) -> Result<Vec<Option<T>>, String> {
+    vals.iter()
         .map(|v| {
             (!v.is_empty())
-                .then(|| v.parse().map_err(|_| bad(v)))
+                .then(|| {
+                    v.parse()
+                        .map_err(|_| format!("column {name}: {v:?} is not an integer"))
+                })
                 .transpose()
         })
-        .collect();
-    parsed.map(ColumnData::OptU64)
+        .collect()
 }

@@ -4,7 +4,7 @@
 use consensus_model::record::DayStats;
 use economics::economy::Economy;
 
-use super::chain::{ChainOutputs, ChainRecords, ChainRun};
+use super::chain::{ChainOutput, ChainOutputs, ChainRecords, ChainRun};
 use super::economy::EconomyDaily;
 use super::error::{Piece, RunError};
 use super::inequality::StakeInequality;
@@ -150,6 +150,12 @@ pub(super) fn run(
         daily.settled(e, streams)?;
     }
 
+    Ok(collect(spec, days, &out, take))
+}
+
+/// The run's tables in output order (the streams, the chain's end-of-run tables, then the
+/// economy's) and its summary.
+fn collect(spec: &Spec, days: u64, out: &ChainOutput, take: Take) -> (Vec<Piece>, Table) {
     let mut pieces = take.streams.pieces();
     pieces.push(Piece::Memory(tables::reorg_depths(&out.log.reorg_depths)));
     pieces.push(Piece::Memory(tables::validator_stats(&out.validator_stats)));
@@ -185,5 +191,5 @@ pub(super) fn run(
         let (paid_by_market, vote_fees_in) = economy.chain_funding().unwrap_or_default();
         summary::push_coupling(&mut summary, paid_by_market.wei(), vote_fees_in.wei());
     }
-    Ok((pieces, summary))
+    (pieces, summary)
 }
