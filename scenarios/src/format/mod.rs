@@ -169,9 +169,11 @@ pub struct RawOutputs {
     /// Write per-voter totals (economy modes).
     #[serde(default = "yes")]
     pub voters: bool,
-    /// Sample the Gini and Nakamoto coefficients of node rewards every N settled days
-    /// (economy modes; 0 = no `reward_inequality` table).
-    #[serde(default = "one")]
+    /// Sample the Gini and Nakamoto coefficients of node rewards (economy modes) and of
+    /// validator stake (chain modes) every N settled days (0 = neither table). Weekly by
+    /// default: each sample sorts every node's rewards, which daily costs about half again the
+    /// settlement time of a 5,000-node economy (BENCHMARKS.md).
+    #[serde(default = "seven")]
     pub inequality_every_days: u64,
     /// Write every node's figures every N settled days (economy modes; 0 = no `node_daily`
     /// table: it has nodes × days / N rows).
@@ -198,7 +200,7 @@ impl Default for RawOutputs {
             daily: true,
             nodes: true,
             voters: true,
-            inequality_every_days: 1,
+            inequality_every_days: 7,
             node_daily_every_days: 0,
             blocks_every: 0,
             contracts: true,
@@ -229,6 +231,10 @@ pub struct RawSweep {
 
 const fn one() -> u64 {
     1
+}
+
+const fn seven() -> u64 {
+    7
 }
 
 impl RawScenario {
