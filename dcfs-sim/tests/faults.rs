@@ -557,7 +557,7 @@ fn shards_started_together_share_one_directory() {
     )
     .unwrap();
     let shared = dir.join("shared");
-    for attempt in 0..10 {
+    for attempt in 0..30 {
         let _ = fs::remove_dir_all(&shared);
         let children: Vec<Child> = (0..12)
             .map(|k| {

@@ -92,11 +92,13 @@ fn check_claimable(dir: &Path) -> Result<(), FileError> {
             "holds a run; a sweep never goes into a run directory: choose another --out",
         ));
     }
-    // A sweep.json that appeared since it was looked for is another shard's claim.
-    if list_dir(dir)?
+    // Another shard may claim it meanwhile: it writes sweep.json before anything else, so
+    // entries seen here with a sweep.json there afterwards are its claim (compared by the
+    // caller), not foreign files.
+    let occupied = list_dir(dir)?
         .iter()
-        .any(|(n, _)| !n.starts_with('.') && n != SWEEP_IDENTITY)
-    {
+        .any(|(n, _)| !n.starts_with('.') && n != SWEEP_IDENTITY);
+    if occupied && !dir.join(SWEEP_IDENTITY).is_file() {
         return Err(not_ours(
             "is not empty and is not a dcfs-sim sweep directory (no sweep.json); choose another \
              --out, or empty it",
