@@ -22,7 +22,7 @@ pub use config::{
 pub use recents::{CompactRecents, HeaderError, Snapshot, verify_signers};
 pub use record::{
     BlockId, BlockRecord, CountingRecorder, DayStats, DigestRecorder, NullRecorder, Recorder,
-    ReorgRecord,
+    ReorgRecord, ValidatorDay,
 };
 pub use sim::{BlockInfo, ConsensusError, ConsensusSim, Event, Summary, ValidatorStats};
 pub use system::{BlockContext, EndBlockExecutor, StaticSet};

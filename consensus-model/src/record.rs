@@ -96,6 +96,25 @@ pub trait Recorder {
     fn reorg(&mut self, reorg: &ReorgRecord);
     /// A day was finalised.
     fn day(&mut self, day: &DayStats);
+    /// The same day per validator (every validator, in index order), right after
+    /// [`Recorder::day`]. Does nothing by default.
+    fn validator_day(&mut self, day: u64, validators: &[ValidatorDay]) {
+        let _ = (day, validators);
+    }
+}
+
+/// One validator's share of a finalised day, judged on the same canonical chain as
+/// [`DayStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidatorDay {
+    /// The validator.
+    pub validator: ValidatorId,
+    /// Canonical blocks it sealed with a timestamp in the day.
+    pub canonical_blocks: u64,
+    /// Of which in turn.
+    pub in_turn: u64,
+    /// Canonical blocks of the day sealed out of turn while it was the in-turn validator.
+    pub missed_turns: u64,
 }
 
 impl<R: Recorder + ?Sized> Recorder for &mut R {
@@ -110,6 +129,9 @@ impl<R: Recorder + ?Sized> Recorder for &mut R {
     }
     fn day(&mut self, day: &DayStats) {
         (**self).day(day);
+    }
+    fn validator_day(&mut self, day: u64, validators: &[ValidatorDay]) {
+        (**self).validator_day(day, validators);
     }
 }
 
@@ -129,6 +151,10 @@ impl<A: Recorder, B: Recorder> Recorder for (A, B) {
     fn day(&mut self, day: &DayStats) {
         self.0.day(day);
         self.1.day(day);
+    }
+    fn validator_day(&mut self, day: u64, validators: &[ValidatorDay]) {
+        self.0.validator_day(day, validators);
+        self.1.validator_day(day, validators);
     }
 }
 

@@ -37,7 +37,7 @@ use crate::config::{ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
 use crate::network::{self, gossip_overlay, sample_exponential_ms, sample_latency_ms};
 use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
 use crate::recents::{CompactRecents, NO_SIGNER};
-use crate::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
+use crate::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord, ValidatorDay};
 use crate::system::{BlockContext, EndBlockExecutor};
 use crate::types::{
     BLOCK_PERIOD_MS, EPOCH_LENGTH, Height, ValidatorId, is_epoch_block, recents_window,
@@ -999,13 +999,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 break;
             }
             let span_end = end.min(now.as_ms());
-            let mut stats = self.day_stats(d, start, end, span_end);
+            let (mut stats, validators) = self.day_stats(d, start, end, span_end);
             let acc = self.day_acc.remove(&d).unwrap_or_default();
             stats.sealed_blocks = acc.sealed;
             stats.fork_heights = acc.fork_heights;
             stats.reorgs = acc.reorgs;
             stats.deepest_reorg = acc.deepest;
             self.recorder.day(&stats);
+            self.recorder.validator_day(d, &validators);
             self.next_day += 1;
         }
         self.next_finalize_ms = self
@@ -1015,7 +1016,24 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             .saturating_add(lag);
     }
 
-    fn day_stats(&self, day: u64, start: u64, end: u64, span_end: u64) -> DayStats {
+    /// The day's figures, overall and per validator (index order), from its canonical blocks.
+    fn day_stats(
+        &self,
+        day: u64,
+        start: u64,
+        end: u64,
+        span_end: u64,
+    ) -> (DayStats, Vec<ValidatorDay>) {
+        let mut per: Vec<ValidatorDay> = self
+            .ids
+            .iter()
+            .map(|&validator| ValidatorDay {
+                validator,
+                canonical_blocks: 0,
+                in_turn: 0,
+                missed_turns: 0,
+            })
+            .collect();
         let mut b = &self.blocks[self.best];
         while b.time_ms >= end {
             match self.blocks.get(b.parent) {
@@ -1034,17 +1052,24 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 break;
             };
             stats.canonical_blocks += 1;
+            if let Some(v) = per.get_mut(usize::from(b.producer)) {
+                v.canonical_blocks += 1;
+                v.in_turn += u64::from(b.difficulty == 2);
+            }
             if b.difficulty == 2 {
                 stats.in_turn += 1;
             } else {
                 stats.out_of_turn += 1;
+                if let Some(v) = per.get_mut(usize::from(parent.next_in_turn)) {
+                    v.missed_turns += 1;
+                }
             }
             stats.longest_gap_ms = stats.longest_gap_ms.max(b.time_ms - parent.time_ms);
             b = parent;
         }
         stats.missed_turns = stats.out_of_turn;
         stats.halted = stats.longest_gap_ms >= self.cfg.halt_gap_ms;
-        stats
+        (stats, per)
     }
 
     /// Adds canonical block `b`'s figures to per-validator `acc` (indexed by validator node).

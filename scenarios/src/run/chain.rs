@@ -5,7 +5,9 @@
 use consensus_model::contracts::{
     Accounting, ContractEvent, ContractsError, DrivenContracts, EpochRecord,
 };
-use consensus_model::record::{BlockId, BlockRecord, DayStats, Recorder, ReorgRecord};
+use consensus_model::record::{
+    BlockId, BlockRecord, DayStats, Recorder, ReorgRecord, ValidatorDay,
+};
 use consensus_model::{ConsensusConfig, ConsensusSim};
 use economics::economy::{DayRow, Economy, VecRecorder as EconomyLog};
 use sim_core::{Amount, SimTime};
@@ -21,6 +23,8 @@ use crate::validate::ContractsSpec;
 pub struct ChainLog {
     /// Finalised days.
     pub days: Vec<DayStats>,
+    /// Finalised days per validator.
+    pub validator_days: Vec<(u64, ValidatorDay)>,
     /// Sampled blocks whose canonical verdict is final, in sealing order.
     pub blocks: Vec<(BlockRecord, bool)>,
     /// Sampled blocks waiting for their verdict (those above the pruning horizon).
@@ -64,6 +68,10 @@ impl Recorder for ChainLog {
     fn day(&mut self, day: &DayStats) {
         self.days.push(*day);
     }
+    fn validator_day(&mut self, day: u64, validators: &[ValidatorDay]) {
+        self.validator_days
+            .extend(validators.iter().map(|v| (day, *v)));
+    }
 }
 
 /// A chain run's failure.
@@ -106,6 +114,8 @@ pub struct ChainOutput {
 pub struct ChainRecords {
     /// Finalised days before the horizon.
     pub days: Vec<DayStats>,
+    /// The same days per validator.
+    pub validator_days: Vec<(u64, ValidatorDay)>,
     /// Sampled blocks whose canonical verdict is final, with it.
     pub blocks: Vec<(BlockRecord, bool)>,
     /// The contracts' per-validator epoch records.
@@ -132,6 +142,8 @@ fn take_source(
 fn take_log(log: &mut ChainLog, horizon_days: u64, into: &mut ChainRecords) {
     into.days = std::mem::take(&mut log.days);
     into.days.retain(|d| d.day < horizon_days);
+    into.validator_days = std::mem::take(&mut log.validator_days);
+    into.validator_days.retain(|(d, _)| *d < horizon_days);
     into.blocks = std::mem::take(&mut log.blocks);
 }
 

@@ -16,6 +16,7 @@ use crate::validate::{ChainSpec, EconomySpec, Spec};
 /// The chain's streamed tables, as declared by the outputs.
 struct ChainStreams {
     chain_daily: StreamId,
+    validator_daily: StreamId,
     blocks: Option<StreamId>,
     contracts: Option<(StreamId, StreamId)>,
 }
@@ -25,6 +26,7 @@ impl ChainStreams {
         let outputs = spec.outputs();
         ChainStreams {
             chain_daily: streams.declare(&tables::chain_daily(&[])),
+            validator_daily: streams.declare(&tables::validator_daily(&[])),
             blocks: (outputs.blocks_every > 0).then(|| streams.declare(&tables::blocks(&[]))),
             contracts: outputs.contracts.then(|| {
                 (
@@ -36,7 +38,10 @@ impl ChainStreams {
     }
 
     fn pieces(&self) -> Vec<Piece> {
-        let mut pieces = vec![Piece::Stream(self.chain_daily)];
+        let mut pieces = vec![
+            Piece::Stream(self.chain_daily),
+            Piece::Stream(self.validator_daily),
+        ];
         pieces.extend(self.blocks.map(Piece::Stream));
         if let Some((validators, events)) = self.contracts {
             pieces.push(Piece::Stream(validators));
@@ -81,6 +86,10 @@ impl Take {
             ineq.records(&r.epochs);
         }
         streams.append(self.streams.chain_daily, tables::chain_daily(&r.days))?;
+        streams.append(
+            self.streams.validator_daily,
+            tables::validator_daily(&r.validator_days),
+        )?;
         if let Some(id) = self.streams.blocks {
             streams.append(id, tables::blocks(&r.blocks))?;
         }

@@ -322,6 +322,23 @@ pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
     t
 }
 
+/// Per-validator figures of each finalised day (SPEC §8): one row per day and validator.
+pub fn validator_daily(rows: &[(u64, consensus_model::ValidatorDay)]) -> Table {
+    let cols: [Field<(u64, consensus_model::ValidatorDay), u64>; 6] = [
+        ("day", |(d, _)| *d),
+        ("validator", |(_, v)| u64::from(v.validator.0)),
+        ("canonical_blocks", |(_, v)| v.canonical_blocks),
+        ("in_turn", |(_, v)| v.in_turn),
+        ("out_of_turn", |(_, v)| v.canonical_blocks - v.in_turn),
+        ("missed_turns", |(_, v)| v.missed_turns),
+    ];
+    let mut t = Table::new(names::VALIDATOR_DAILY);
+    for (name, get) in cols {
+        t.push(name, ColumnData::U64(rows.iter().map(get).collect()));
+    }
+    t
+}
+
 /// Per-validator consensus figures over the run (SPEC §8), ascending validator id.
 pub fn validator_stats(stats: &[consensus_model::ValidatorStats]) -> Table {
     let cols: [Field<consensus_model::ValidatorStats, u64>; 7] = [

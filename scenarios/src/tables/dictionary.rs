@@ -845,6 +845,30 @@ const REORG_DEPTHS: &[ColumnDef] = &[
     ),
 ];
 
+const VALIDATOR_DAILY: &[ColumnDef] = &[
+    DAY,
+    col(
+        "validator",
+        U64,
+        "",
+        "validator id (every configured validator, every day)",
+    ),
+    col(
+        "canonical_blocks",
+        U64,
+        "blocks",
+        "canonical blocks it sealed with a timestamp in the day",
+    ),
+    col("in_turn", U64, "blocks", "of which in turn"),
+    col("out_of_turn", U64, "blocks", "of which out of turn"),
+    col(
+        "missed_turns",
+        U64,
+        "turns",
+        "canonical blocks of the day sealed out of turn while it was in turn (it missed its turn)",
+    ),
+];
+
 const VALIDATOR_STATS: &[ColumnDef] = &[
     col(
         "validator",
@@ -1109,6 +1133,13 @@ pub const TABLES: &[TableDef] = &[
         row: "a finalised day",
         spec: "§2, §8",
         columns: &[CHAIN_DAILY],
+    },
+    TableDef {
+        name: names::VALIDATOR_DAILY,
+        modes: "consensus, coupled",
+        row: "a validator on a finalised day (sums to chain_daily)",
+        spec: "§2, §8",
+        columns: &[VALIDATOR_DAILY],
     },
     TableDef {
         name: names::BLOCKS,

@@ -23,6 +23,8 @@ pub mod names {
     pub const EVENTS: &str = "events";
     /// Reorganisations counted by depth.
     pub const REORG_DEPTHS: &str = "reorg_depths";
+    /// Per-validator consensus figures per day.
+    pub const VALIDATOR_DAILY: &str = "validator_daily";
     /// Per-validator consensus figures over the run.
     pub const VALIDATOR_STATS: &str = "validator_stats";
     /// Per-node totals at the end of the run.
@@ -40,7 +42,15 @@ pub mod names {
     /// A run's key figures (one row).
     pub const SUMMARY: &str = "summary";
     /// The tables that grow with the horizon: streamed to a sink while a run goes.
-    pub const STREAMED: [&str; 6] = [DAILY, CHAIN_DAILY, BLOCKS, VALIDATORS, EVENTS, NODE_DAILY];
+    pub const STREAMED: [&str; 7] = [
+        DAILY,
+        CHAIN_DAILY,
+        VALIDATOR_DAILY,
+        BLOCKS,
+        VALIDATORS,
+        EVENTS,
+        NODE_DAILY,
+    ];
 }
 
 use sim_core::{Digest, OutputDigest};
