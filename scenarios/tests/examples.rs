@@ -164,8 +164,8 @@ fn golden_digests_of_the_chain_modes() {
 }
 
 const GOLDEN_STAKING_CHURN_1D: &str =
-    "3fe560fbc1c358a62c4f092713be6710e4f8722e5c693ea65c6a8c84b6a04959";
-const GOLDEN_BASELINE_1D: &str = "3fc07c07866cf872bdad620bd356ebf2e20f0e98930f3a96586715b4f2ca08b8";
+    "d7d6bbe935425f3b48d5325110c5591a64cdf4736c2767763a064c383010d873";
+const GOLDEN_BASELINE_1D: &str = "7527b1d3bd968a570be163d2ddd17323127410fb6673b787f83c52967edfb576";
 
 /// Collects every batch a run streams.
 #[derive(Default)]
@@ -335,9 +335,22 @@ fn validator_stats_add_up_to_the_chain() {
     // Per validator per day, the days add up to the chain's days.
     let per_day = table("validator_daily");
     assert_eq!(per_day.rows(), 21 * table("chain_daily").rows());
-    for col in ["canonical_blocks", "in_turn", "out_of_turn", "missed_turns"] {
+    for col in [
+        "canonical_blocks",
+        "in_turn",
+        "out_of_turn",
+        "missed_turns",
+        "sealed_blocks",
+    ] {
         assert_eq!(sum(per_day, col), sum(table("chain_daily"), col), "{col}");
     }
+    // Every node here is a validator: their reorganisations are the chain's.
+    assert_eq!(sum(per_day, "reorgs"), sum(table("chain_daily"), "reorgs"));
+    assert!(
+        sum(per_day, "reorgs") > 0,
+        "the partition heals with reorganisations"
+    );
+    assert_eq!(sum(stats, "reorgs_seen"), sum(summary, "reorgs"));
     let daily_in_turn = sum(table("chain_daily"), "in_turn");
     assert_eq!(daily_in_turn, sum(summary, "in_turn"));
     assert!(sum(stats, "canonical_in_turn") >= daily_in_turn);

@@ -24,7 +24,14 @@ pub struct ChainLog {
     /// Finalised days.
     pub days: Vec<DayStats>,
     /// Finalised days per validator.
-    pub validator_days: Vec<(u64, ValidatorDay)>,
+    pub validator_days: Vec<ValidatorDayRow>,
+    /// Node index → validator id (validator nodes come first, in ascending id order).
+    pub validator_ids: Vec<consensus_model::ValidatorId>,
+    /// Blocks sealed and reorganisations seen per (day, validator id), until the day is
+    /// finalised.
+    pub activity: std::collections::BTreeMap<(u64, u32), (u64, u64)>,
+    /// Reorganisations each validator's node went through, by validator id.
+    pub reorgs_seen: std::collections::BTreeMap<u32, u64>,
     /// Sampled blocks whose canonical verdict is final, in sealing order.
     pub blocks: Vec<(BlockRecord, bool)>,
     /// Sampled blocks waiting for their verdict (those above the pruning horizon).
@@ -49,6 +56,8 @@ impl Recorder for ChainLog {
             }
         }
         self.sealed += 1;
+        let day = block.sealed_at.day();
+        self.activity.entry((day, block.producer.0)).or_default().0 += 1;
     }
     fn finalized(&mut self, id: BlockId, canonical: bool) {
         // Verdicts come in id order, as the sampled blocks were sealed.
@@ -64,14 +73,48 @@ impl Recorder for ChainLog {
             self.reorg_depths.resize(depth + 1, 0);
         }
         self.reorg_depths[depth] += 1;
+        if let Some(id) = usize::try_from(reorg.node)
+            .ok()
+            .and_then(|n| self.validator_ids.get(n))
+        {
+            let day = reorg.time.day();
+            self.activity.entry((day, id.0)).or_default().1 += 1;
+            *self.reorgs_seen.entry(id.0).or_default() += 1;
+        }
     }
     fn day(&mut self, day: &DayStats) {
         self.days.push(*day);
     }
     fn validator_day(&mut self, day: u64, validators: &[ValidatorDay]) {
-        self.validator_days
-            .extend(validators.iter().map(|v| (day, *v)));
+        for v in validators {
+            let (sealed_blocks, reorgs) = self
+                .activity
+                .remove(&(day, v.validator.0))
+                .unwrap_or_default();
+            self.validator_days.push(ValidatorDayRow {
+                day,
+                day_stats: *v,
+                sealed_blocks,
+                reorgs,
+            });
+        }
+        // Nothing of a finalised day can still come (activity of validators not in the set).
+        self.activity.retain(|&(d, _), _| d > day);
     }
+}
+
+/// One validator on one finalised day: the canonical figures with what it sealed on any branch
+/// and the reorganisations its node went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidatorDayRow {
+    /// The day.
+    pub day: u64,
+    /// Its canonical figures.
+    pub day_stats: ValidatorDay,
+    /// Blocks it sealed in the day on any branch.
+    pub sealed_blocks: u64,
+    /// Reorganisations of its node in the day.
+    pub reorgs: u64,
 }
 
 /// A chain run's failure.
@@ -115,7 +158,7 @@ pub struct ChainRecords {
     /// Finalised days before the horizon.
     pub days: Vec<DayStats>,
     /// The same days per validator.
-    pub validator_days: Vec<(u64, ValidatorDay)>,
+    pub validator_days: Vec<ValidatorDayRow>,
     /// Sampled blocks whose canonical verdict is final, with it.
     pub blocks: Vec<(BlockRecord, bool)>,
     /// The contracts' per-validator epoch records.
@@ -143,7 +186,7 @@ fn take_log(log: &mut ChainLog, horizon_days: u64, into: &mut ChainRecords) {
     into.days = std::mem::take(&mut log.days);
     into.days.retain(|d| d.day < horizon_days);
     into.validator_days = std::mem::take(&mut log.validator_days);
-    into.validator_days.retain(|(d, _)| *d < horizon_days);
+    into.validator_days.retain(|r| r.day < horizon_days);
     into.blocks = std::mem::take(&mut log.blocks);
 }
 
@@ -195,7 +238,9 @@ impl ChainRun {
             blocks_every: outputs.blocks_every,
             ..ChainLog::default()
         };
-        let sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
+        let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
+        let ids = sim.validator_stats().iter().map(|v| v.id).collect();
+        sim.recorder_mut().validator_ids = ids;
         Ok(ChainRun { sim, horizon_days })
     }
 

@@ -167,7 +167,10 @@ pub(super) fn run(
 fn collect(spec: &Spec, days: u64, out: &ChainOutput, take: Take) -> (Vec<Piece>, Table) {
     let mut pieces = take.streams.pieces();
     pieces.push(Piece::Memory(tables::reorg_depths(&out.log.reorg_depths)));
-    pieces.push(Piece::Memory(tables::validator_stats(&out.validator_stats)));
+    pieces.push(Piece::Memory(tables::validator_stats(
+        &out.validator_stats,
+        &out.log.reorgs_seen,
+    )));
     if let Some(ineq) = &take.stake_inequality {
         pieces.push(Piece::Memory(ineq.table()));
     }

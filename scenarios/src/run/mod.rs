@@ -14,7 +14,8 @@ mod schedule;
 mod stream;
 
 pub use chain::{
-    ChainLog, ChainOutput, ChainOutputs, ChainRecords, ChainRun, ChainRunError, run_chain,
+    ChainLog, ChainOutput, ChainOutputs, ChainRecords, ChainRun, ChainRunError, ValidatorDayRow,
+    run_chain,
 };
 pub use contract_log::ContractLog;
 pub use coupled::{ChainSource, ChainSourceError, chain_holdings};

@@ -7,6 +7,7 @@ use consensus_model::record::{BlockRecord, DayStats};
 use sim_core::{Amount, SimTime};
 
 use super::{ColumnData, Field, Table, names};
+use crate::run::ValidatorDayRow;
 
 /// The chain's daily table.
 pub fn chain_daily(days: &[DayStats]) -> Table {
@@ -323,14 +324,18 @@ pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
 }
 
 /// Per-validator figures of each finalised day (SPEC §8): one row per day and validator.
-pub fn validator_daily(rows: &[(u64, consensus_model::ValidatorDay)]) -> Table {
-    let cols: [Field<(u64, consensus_model::ValidatorDay), u64>; 6] = [
-        ("day", |(d, _)| *d),
-        ("validator", |(_, v)| u64::from(v.validator.0)),
-        ("canonical_blocks", |(_, v)| v.canonical_blocks),
-        ("in_turn", |(_, v)| v.in_turn),
-        ("out_of_turn", |(_, v)| v.canonical_blocks - v.in_turn),
-        ("missed_turns", |(_, v)| v.missed_turns),
+pub fn validator_daily(rows: &[ValidatorDayRow]) -> Table {
+    let cols: [Field<ValidatorDayRow, u64>; 8] = [
+        ("day", |r| r.day),
+        ("validator", |r| u64::from(r.day_stats.validator.0)),
+        ("sealed_blocks", |r| r.sealed_blocks),
+        ("canonical_blocks", |r| r.day_stats.canonical_blocks),
+        ("in_turn", |r| r.day_stats.in_turn),
+        ("out_of_turn", |r| {
+            r.day_stats.canonical_blocks - r.day_stats.in_turn
+        }),
+        ("missed_turns", |r| r.day_stats.missed_turns),
+        ("reorgs", |r| r.reorgs),
     ];
     let mut t = Table::new(names::VALIDATOR_DAILY);
     for (name, get) in cols {
@@ -340,7 +345,10 @@ pub fn validator_daily(rows: &[(u64, consensus_model::ValidatorDay)]) -> Table {
 }
 
 /// Per-validator consensus figures over the run (SPEC §8), ascending validator id.
-pub fn validator_stats(stats: &[consensus_model::ValidatorStats]) -> Table {
+pub fn validator_stats(
+    stats: &[consensus_model::ValidatorStats],
+    reorgs_seen: &std::collections::BTreeMap<u32, u64>,
+) -> Table {
     let cols: [Field<consensus_model::ValidatorStats, u64>; 7] = [
         ("validator", |v| u64::from(v.id.0)),
         ("sealed_blocks", |v| v.sealed),
@@ -356,6 +364,15 @@ pub fn validator_stats(stats: &[consensus_model::ValidatorStats]) -> Table {
     for (name, get) in cols {
         t.push(name, ColumnData::U64(stats.iter().map(get).collect()));
     }
+    t.push(
+        "reorgs_seen",
+        ColumnData::U64(
+            stats
+                .iter()
+                .map(|v| reorgs_seen.get(&v.id.0).copied().unwrap_or(0))
+                .collect(),
+        ),
+    );
     t
 }
 

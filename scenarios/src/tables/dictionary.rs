@@ -854,6 +854,12 @@ const VALIDATOR_DAILY: &[ColumnDef] = &[
         "validator id (every configured validator, every day)",
     ),
     col(
+        "sealed_blocks",
+        U64,
+        "blocks",
+        "blocks it sealed in the day on any branch",
+    ),
+    col(
         "canonical_blocks",
         U64,
         "blocks",
@@ -866,6 +872,12 @@ const VALIDATOR_DAILY: &[ColumnDef] = &[
         U64,
         "turns",
         "canonical blocks of the day sealed out of turn while it was in turn (it missed its turn)",
+    ),
+    col(
+        "reorgs",
+        U64,
+        "reorgs",
+        "reorganisations its own node went through in the day",
     ),
 ];
 
@@ -911,6 +923,12 @@ const VALIDATOR_STATS: &[ColumnDef] = &[
         U64,
         "ms",
         "time offline (scheduled intervals and crashes)",
+    ),
+    col(
+        "reorgs_seen",
+        U64,
+        "reorgs",
+        "reorganisations its own node went through",
     ),
 ];
 
