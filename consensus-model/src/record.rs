@@ -115,6 +115,8 @@ pub struct ValidatorDay {
     pub in_turn: u64,
     /// Canonical blocks of the day sealed out of turn while it was the in-turn validator.
     pub missed_turns: u64,
+    /// Time offline within the day (scheduled intervals and crashes).
+    pub offline_ms: u64,
 }
 
 impl<R: Recorder + ?Sized> Recorder for &mut R {

@@ -231,6 +231,8 @@ struct Node {
     down_since_ms: u64,
     /// Completed downtime.
     downtime_ms: u64,
+    /// Downtime before this instant is already attributed to days (validators only).
+    offline_counted_to_ms: u64,
     /// Blocks this validator sealed (any branch).
     sealed: u64,
     validator: bool,
@@ -393,6 +395,8 @@ struct World<S, R> {
     recorder: R,
     partition_groups: Option<Vec<u16>>,
     day_acc: BTreeMap<u64, DayAcc>,
+    /// Validators' offline time by (day, node index), until the day is finalised.
+    offline_by_day: BTreeMap<(u64, usize), u64>,
     next_day: u64,
     next_finalize_ms: u64,
     fork_heights: u64,
@@ -906,6 +910,31 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         }
     }
 
+    /// Attributes the offline span `[from, to)` of validator node `node` to the days it covers.
+    fn count_offline(&mut self, node: usize, from: u64, to: u64) {
+        let mut t = from;
+        while t < to {
+            let day = t / MS_PER_DAY;
+            let day_end = (day + 1).saturating_mul(MS_PER_DAY).min(to);
+            *self.offline_by_day.entry((day, node)).or_default() += day_end - t;
+            t = day_end;
+        }
+    }
+
+    /// Validator node `node`'s offline time in `[start, end)`, counting an outage still under
+    /// way up to `end` (so that the rest of it is attributed to later days).
+    fn offline_in_day(&mut self, node: usize, day: u64, start: u64, end: u64) -> u64 {
+        let n = &self.nodes[node];
+        if n.down > 0 {
+            let from = n.down_since_ms.max(n.offline_counted_to_ms).max(start);
+            if from < end {
+                self.count_offline(node, from, end);
+                self.nodes[node].offline_counted_to_ms = end;
+            }
+        }
+        self.offline_by_day.remove(&(day, node)).unwrap_or(0)
+    }
+
     fn go_down(&mut self, node: usize, now: SimTime) {
         let n = &mut self.nodes[node];
         if n.down == 0 {
@@ -928,6 +957,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         n.downtime_ms += q.now().as_ms().saturating_sub(n.down_since_ms);
         n.generation = n.generation.wrapping_add(1);
         let generation = n.generation;
+        let offline_from = n.validator.then(|| {
+            let from = n.down_since_ms.max(n.offline_counted_to_ms);
+            n.offline_counted_to_ms = q.now().as_ms();
+            from
+        });
+        if let Some(from) = offline_from {
+            self.count_offline(node, from, q.now().as_ms());
+        }
         for p in self.peers(node) {
             if self.nodes[p].down == 0 {
                 let head = self.nodes[p].head;
@@ -999,7 +1036,11 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 break;
             }
             let span_end = end.min(now.as_ms());
-            let (mut stats, validators) = self.day_stats(d, start, end, span_end);
+            let (mut stats, mut validators) = self.day_stats(d, start, end, span_end);
+            // Validator nodes come first, in the order of `validators`.
+            for (node, v) in validators.iter_mut().enumerate() {
+                v.offline_ms = self.offline_in_day(node, d, start, span_end);
+            }
             let acc = self.day_acc.remove(&d).unwrap_or_default();
             stats.sealed_blocks = acc.sealed;
             stats.fork_heights = acc.fork_heights;
@@ -1032,6 +1073,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 canonical_blocks: 0,
                 in_turn: 0,
                 missed_turns: 0,
+                offline_ms: 0,
             })
             .collect();
         let mut b = &self.blocks[self.best];
@@ -1306,6 +1348,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 best_received: (0, 0),
                 down_since_ms: 0,
                 downtime_ms: 0,
+                offline_counted_to_ms: 0,
                 sealed: 0,
                 validator: i < v,
                 slow_ms,
@@ -1343,6 +1386,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             recorder,
             partition_groups: None,
             day_acc: BTreeMap::new(),
+            offline_by_day: BTreeMap::new(),
             next_day: 0,
             next_finalize_ms: MS_PER_DAY.saturating_add(config.finality_lag_ms),
             fork_heights: 0,

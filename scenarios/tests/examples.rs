@@ -164,8 +164,8 @@ fn golden_digests_of_the_chain_modes() {
 }
 
 const GOLDEN_STAKING_CHURN_1D: &str =
-    "d7d6bbe935425f3b48d5325110c5591a64cdf4736c2767763a064c383010d873";
-const GOLDEN_BASELINE_1D: &str = "7527b1d3bd968a570be163d2ddd17323127410fb6673b787f83c52967edfb576";
+    "3ca763fa27fb72b068f89b25d08de6faea6b87433ae349828a6eb25d741d4a0d";
+const GOLDEN_BASELINE_1D: &str = "a977caa3ead88245386713f2c787b8936ad8095d32414f1880e6c1af51760eca";
 
 /// Collects every batch a run streams.
 #[derive(Default)]
@@ -507,4 +507,32 @@ fn node_daily_windows_add_up_to_the_node_totals() {
         .collect();
     assert_eq!(per_node, totals);
     assert!(totals.iter().any(|&t| t > 0));
+}
+
+/// Validators offline for good are offline all day, every day, in `validator_daily`.
+#[test]
+fn validator_daily_counts_offline_time() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/liveness-threshold.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    // The sweep's first point: validators 1–10 offline from the start.
+    let plan = scenarios::SweepPlan::new(&doc.load().unwrap());
+    let mut overrides = plan.spec(0).overrides;
+    overrides.push(("run.horizon_days".to_owned(), toml::Value::Integer(2)));
+    let loaded = doc.load_point(&overrides).unwrap();
+    let out = scenarios::run(&loaded.spec).unwrap();
+    let t = out
+        .tables
+        .iter()
+        .find(|t| t.name == "validator_daily")
+        .unwrap();
+    let col = |n: &str| match &t.columns.iter().find(|c| c.name == n).unwrap().data {
+        scenarios::ColumnData::U64(v) => v.clone(),
+        other => panic!("{n}: {other:?}"),
+    };
+    let (validator, offline) = (col("validator"), col("offline_ms"));
+    assert_eq!(validator.len(), 2 * 21);
+    for (v, ms) in validator.iter().zip(&offline) {
+        let expected = if *v <= 10 { 86_400_000 } else { 0 };
+        assert_eq!(*ms, expected, "validator {v}");
+    }
 }

@@ -325,7 +325,7 @@ pub fn events(events: &[(u64, SimTime, ContractEvent)]) -> Table {
 
 /// Per-validator figures of each finalised day (SPEC §8): one row per day and validator.
 pub fn validator_daily(rows: &[ValidatorDayRow]) -> Table {
-    let cols: [Field<ValidatorDayRow, u64>; 8] = [
+    let cols: [Field<ValidatorDayRow, u64>; 9] = [
         ("day", |r| r.day),
         ("validator", |r| u64::from(r.day_stats.validator.0)),
         ("sealed_blocks", |r| r.sealed_blocks),
@@ -336,6 +336,7 @@ pub fn validator_daily(rows: &[ValidatorDayRow]) -> Table {
         }),
         ("missed_turns", |r| r.day_stats.missed_turns),
         ("reorgs", |r| r.reorgs),
+        ("offline_ms", |r| r.day_stats.offline_ms),
     ];
     let mut t = Table::new(names::VALIDATOR_DAILY);
     for (name, get) in cols {

@@ -879,6 +879,12 @@ const VALIDATOR_DAILY: &[ColumnDef] = &[
         "reorgs",
         "reorganisations its own node went through in the day",
     ),
+    col(
+        "offline_ms",
+        U64,
+        "ms",
+        "time offline within the day (scheduled intervals and crashes)",
+    ),
 ];
 
 const VALIDATOR_STATS: &[ColumnDef] = &[
