@@ -172,7 +172,10 @@ fn collect(spec: &Spec, days: u64, out: &ChainOutput, take: Take) -> (Vec<Piece>
         &out.log.reorgs_seen,
     )));
     if let Some(ineq) = &take.stake_inequality {
-        pieces.push(Piece::Memory(ineq.table()));
+        let samples = ineq.samples();
+        pieces.push(Piece::Memory(crate::tables::inequality::stake_inequality(
+            &samples,
+        )));
     }
     let s = &out.summary;
     let clog = out.contracts.contracts.recorder();

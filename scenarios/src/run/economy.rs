@@ -5,7 +5,7 @@
 use economics::economy::{DayRow, Economy, VecRecorder};
 
 use super::error::{APPEND_ROWS, Piece, RunError};
-use super::inequality::RewardInequality;
+use super::inequality::{RewardInequality, RewardWindow};
 use super::stream::{StreamId, Streams};
 use crate::tables::summary::EconomyFigures;
 use crate::tables::{Table, economy as tables, summary};
@@ -17,18 +17,17 @@ pub(super) struct EconomyDaily {
     id: Option<StreamId>,
     coupled: bool,
     figures: EconomyFigures,
-    pub(super) inequality: Option<RewardInequality>,
+    inequality: Option<RewardInequality>,
     node_daily: Option<NodeDaily>,
+    /// Days settled when last told (coupled mode tells after every simulated day).
+    seen_days: u64,
 }
 
 /// The `node_daily` stream: every node, every `every_days` settled days.
 struct NodeDaily {
     id: StreamId,
     every_days: u64,
-    /// Each node's rewards since genesis at the previous sample.
-    earned_before: Vec<u128>,
-    /// Days settled when last told.
-    seen_days: u64,
+    window: RewardWindow,
 }
 
 impl EconomyDaily {
@@ -49,9 +48,9 @@ impl EconomyDaily {
                     window_wei: &[],
                 })),
                 every_days: spec.outputs().node_daily_every_days,
-                earned_before: Vec::new(),
-                seen_days: 0,
+                window: RewardWindow::default(),
             }),
+            seen_days: 0,
         }
     }
 
@@ -89,33 +88,26 @@ impl EconomyDaily {
         streams: &mut Streams<'_>,
     ) -> Result<(), RunError> {
         let days = economy.next_day();
+        if days <= self.seen_days {
+            return Ok(());
+        }
+        self.seen_days = days;
         if let Some(inequality) = &mut self.inequality {
             inequality.settled(economy, days);
         }
         let Some(nd) = &mut self.node_daily else {
             return Ok(());
         };
-        if days <= nd.seen_days {
-            return Ok(());
-        }
-        nd.seen_days = days;
         if !days.is_multiple_of(nd.every_days) {
             return Ok(());
         }
-        let nodes: Vec<_> = (0..economy.node_count())
-            .filter_map(|i| Some((economy.node_totals(i)?, economy.node_power(i)?)))
-            .collect();
-        nd.earned_before.resize(nodes.len(), 0);
-        let window: Vec<u128> = nodes
-            .iter()
-            .zip(&mut nd.earned_before)
-            .map(|((t, _), before)| {
-                let total = tables::rewards_total(t);
-                let got = total - *before;
-                *before = total;
-                got
-            })
-            .collect();
+        let (nodes, window): (Vec<_>, Vec<u128>) = nd
+            .window
+            .take(economy)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (t, got))| ((t, economy.node_power(i).unwrap_or(0)), got))
+            .unzip();
         let sample = tables::NodeSample {
             day: days - 1,
             nodes: &nodes,
@@ -143,7 +135,10 @@ impl EconomyDaily {
             pieces.push(Piece::Memory(tables::nodes(&totals)));
         }
         if let Some(inequality) = &self.inequality {
-            pieces.push(Piece::Memory(inequality.table()));
+            let samples = inequality.samples();
+            pieces.push(Piece::Memory(crate::tables::inequality::reward_inequality(
+                samples,
+            )));
         }
         if spec.outputs().voters {
             pieces.push(Piece::Memory(tables::voters(&economy.voter_totals())));

@@ -3,32 +3,45 @@
 //! last epoch block of the day.
 
 use consensus_model::contracts::EpochRecord;
-use economics::economy::{Economy, NodeStatus};
+use economics::economy::{Economy, NodeStatus, NodeTotals};
 
-use crate::tables::{ColumnData, Float, Table, names};
+use crate::tables::economy::rewards_total;
+use crate::tables::inequality::{RewardSample, StakeSample};
 
-/// One sample: the window `[from_day, day]` and its distribution of node rewards.
-#[derive(Debug, Clone)]
-struct Sample {
-    from_day: u64,
-    day: u64,
-    nodes: u64,
-    nodes_rewarded: u64,
-    rewards_wei: u128,
-    gini: f64,
-    nakamoto: u64,
+/// What each node received since the previous look, for samplers with their own period.
+#[derive(Debug, Default)]
+pub(super) struct RewardWindow {
+    /// Each node's rewards received since genesis at the previous look.
+    earned_before: Vec<u128>,
+}
+
+impl RewardWindow {
+    /// Every node's totals now and what it received since the previous call, in node order.
+    pub(super) fn take(&mut self, economy: &Economy) -> Vec<(NodeTotals, u128)> {
+        let totals: Vec<NodeTotals> = (0..economy.node_count())
+            .filter_map(|i| economy.node_totals(i))
+            .collect();
+        self.earned_before.resize(totals.len(), 0);
+        totals
+            .into_iter()
+            .zip(&mut self.earned_before)
+            .map(|(t, before)| {
+                let earned = rewards_total(&t);
+                let got = earned - *before;
+                *before = earned;
+                (t, got)
+            })
+            .collect()
+    }
 }
 
 /// Samples the nodes' rewards every `every_days` settled days.
 #[derive(Debug)]
 pub(super) struct RewardInequality {
     every_days: u64,
-    /// Each node's rewards received since genesis at the last sample.
-    earned_before: Vec<u128>,
+    window: RewardWindow,
     from_day: u64,
-    /// Days settled when last told (coupled mode tells after every simulated day).
-    seen_days: u64,
-    samples: Vec<Sample>,
+    samples: Vec<RewardSample>,
 }
 
 impl RewardInequality {
@@ -36,72 +49,45 @@ impl RewardInequality {
     pub(super) fn new(every_days: u64) -> Option<Self> {
         (every_days > 0).then(|| RewardInequality {
             every_days,
-            earned_before: Vec::new(),
+            window: RewardWindow::default(),
             from_day: 0,
-            seen_days: 0,
             samples: Vec::new(),
         })
     }
 
-    /// Days `0..days_settled` are settled in `economy`: samples if a window ended.
+    /// Days `0..days_settled` are settled in `economy` (told once per new count): samples if a
+    /// window ended.
     pub(super) fn settled(&mut self, economy: &Economy, days_settled: u64) {
-        if days_settled <= self.seen_days {
-            return;
-        }
-        self.seen_days = days_settled;
         if !days_settled.is_multiple_of(self.every_days) {
             return;
         }
-        let n = economy.node_count();
-        self.earned_before.resize(n, 0);
-        let mut rewards = Vec::with_capacity(n);
-        for (i, before) in self.earned_before.iter_mut().enumerate() {
-            let Some(t) = economy.node_totals(i) else {
-                continue;
-            };
-            // Rewards are part of the 500M: these sums cannot overflow.
-            let earned = t.basic.wei() + t.stability.wei() + t.extra.wei() + t.election.wei();
-            let got = earned - *before;
-            *before = earned;
-            // The population: nodes that have joined and not left, paid or not.
-            if !matches!(t.status, NodeStatus::NotJoined | NodeStatus::Gone) || got > 0 {
-                rewards.push(got);
-            }
-        }
-        let day = days_settled - 1;
-        self.samples.push(sample(self.from_day, day, rewards));
+        // The population: nodes that have joined and not left, paid or not.
+        let mut rewards: Vec<u128> = self
+            .window
+            .take(economy)
+            .into_iter()
+            .filter(|(t, got)| {
+                !matches!(t.status, NodeStatus::NotJoined | NodeStatus::Gone) || *got > 0
+            })
+            .map(|(_, got)| got)
+            .collect();
+        rewards.sort_unstable();
+        // Rewards are part of the 500M: the sum cannot overflow.
+        let total: u128 = rewards.iter().sum();
+        self.samples.push(RewardSample {
+            from_day: self.from_day,
+            day: days_settled - 1,
+            nodes: rewards.len() as u64,
+            nodes_rewarded: rewards.iter().filter(|&&r| r > 0).count() as u64,
+            rewards_wei: total,
+            gini: gini(&rewards, total),
+            nakamoto: nakamoto(&rewards, total),
+        });
         self.from_day = days_settled;
     }
 
-    pub(super) fn table(&self) -> Table {
-        let s = &self.samples;
-        let mut t = Table::new(names::REWARD_INEQUALITY);
-        t.push(
-            "from_day",
-            ColumnData::U64(s.iter().map(|x| x.from_day).collect()),
-        );
-        t.push("day", ColumnData::U64(s.iter().map(|x| x.day).collect()));
-        t.push(
-            "nodes",
-            ColumnData::U64(s.iter().map(|x| x.nodes).collect()),
-        );
-        t.push(
-            "nodes_rewarded",
-            ColumnData::U64(s.iter().map(|x| x.nodes_rewarded).collect()),
-        );
-        t.push(
-            "rewards_wei",
-            ColumnData::U128(s.iter().map(|x| x.rewards_wei).collect()),
-        );
-        t.push(
-            "gini",
-            ColumnData::F64(s.iter().map(|x| Float(x.gini)).collect()),
-        );
-        t.push(
-            "nakamoto",
-            ColumnData::U64(s.iter().map(|x| x.nakamoto).collect()),
-        );
-        t
+    pub(super) fn samples(&self) -> &[RewardSample] {
+        &self.samples
     }
 }
 
@@ -128,7 +114,7 @@ impl StakeInequality {
     /// Epoch records as the contracts wrote them (height order).
     pub(super) fn records(&mut self, epochs: &[EpochRecord]) {
         for r in epochs {
-            let day = r.time.as_ms() / 86_400_000;
+            let day = r.time.day();
             if day >= self.horizon_days || !(day + 1).is_multiple_of(self.every_days) {
                 continue;
             }
@@ -142,59 +128,24 @@ impl StakeInequality {
         }
     }
 
-    pub(super) fn table(&self) -> Table {
-        let rows: Vec<(u64, u64, u64, u128, f64, u64)> = self
-            .days
+    pub(super) fn samples(&self) -> Vec<StakeSample> {
+        self.days
             .iter()
             .map(|(&day, (height, stakes))| {
                 let mut stakes = stakes.clone();
                 stakes.sort_unstable();
                 // Stake is part of the 500M: the sum cannot overflow.
                 let total: u128 = stakes.iter().sum();
-                let n = stakes.len() as u64;
-                (
+                StakeSample {
                     day,
-                    *height,
-                    n,
-                    total,
-                    gini(&stakes, total),
-                    nakamoto(&stakes, total),
-                )
+                    height: *height,
+                    validators: stakes.len() as u64,
+                    stake_wei: total,
+                    gini: gini(&stakes, total),
+                    nakamoto: nakamoto(&stakes, total),
+                }
             })
-            .collect();
-        let r = &rows;
-        let mut t = Table::new(names::STAKE_INEQUALITY);
-        t.push("day", ColumnData::U64(r.iter().map(|x| x.0).collect()));
-        t.push("height", ColumnData::U64(r.iter().map(|x| x.1).collect()));
-        t.push(
-            "validators",
-            ColumnData::U64(r.iter().map(|x| x.2).collect()),
-        );
-        t.push(
-            "stake_wei",
-            ColumnData::U128(r.iter().map(|x| x.3).collect()),
-        );
-        t.push(
-            "gini",
-            ColumnData::F64(r.iter().map(|x| Float(x.4)).collect()),
-        );
-        t.push("nakamoto", ColumnData::U64(r.iter().map(|x| x.5).collect()));
-        t
-    }
-}
-
-fn sample(from_day: u64, day: u64, mut rewards: Vec<u128>) -> Sample {
-    rewards.sort_unstable();
-    let total: u128 = rewards.iter().sum();
-    let n = rewards.len() as u64;
-    Sample {
-        from_day,
-        day,
-        nodes: n,
-        nodes_rewarded: rewards.iter().filter(|&&r| r > 0).count() as u64,
-        rewards_wei: total,
-        gini: gini(&rewards, total),
-        nakamoto: nakamoto(&rewards, total),
+            .collect()
     }
 }
 

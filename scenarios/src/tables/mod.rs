@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod dictionary;
 pub mod economy;
+pub mod inequality;
 pub mod summary;
 pub mod supply;
 
