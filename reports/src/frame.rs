@@ -92,21 +92,24 @@ pub fn wei_to_dcc(wei: u128) -> f64 {
     whole + frac
 }
 
-fn decimal_column(name: &str, values: &[u128]) -> Result<polars::prelude::Column, FrameError> {
-    let mut phys = Vec::with_capacity(values.len());
-    for &v in values {
-        if v > DECIMAL_MAX {
-            return Err(FrameError::TooLarge {
-                column: name.to_owned(),
-                value: v,
-            });
-        }
-        // Cannot fail: v ≤ 10^38 − 1 < i128::MAX.
-        phys.push(i128::try_from(v).map_err(|_| FrameError::TooLarge {
-            column: name.to_owned(),
-            value: v,
-        })?);
+/// `v` as the physical value of a Decimal(38,0) cell: refused above 10³⁸ − 1.
+fn decimal_value(column: &str, v: u128) -> Result<i128, FrameError> {
+    let too_large = || FrameError::TooLarge {
+        column: column.to_owned(),
+        value: v,
+    };
+    if v > DECIMAL_MAX {
+        return Err(too_large());
     }
+    // Cannot fail: v ≤ 10^38 − 1 < i128::MAX.
+    i128::try_from(v).map_err(|_| too_large())
+}
+
+fn decimal_column(name: &str, values: &[u128]) -> Result<polars::prelude::Column, FrameError> {
+    let phys = values
+        .iter()
+        .map(|&v| decimal_value(name, v))
+        .collect::<Result<Vec<i128>, _>>()?;
     let ca = Int128Chunked::from_vec(name.into(), phys).into_decimal(DECIMAL_PRECISION, 0)?;
     Ok(ca.into_series().into_column())
 }
@@ -157,23 +160,10 @@ fn optional_decimal_column(
     name: &str,
     values: &[Option<u128>],
 ) -> Result<polars::prelude::Column, FrameError> {
-    let mut phys = Vec::with_capacity(values.len());
-    for v in values {
-        phys.push(match *v {
-            Some(v) if v > DECIMAL_MAX => {
-                return Err(FrameError::TooLarge {
-                    column: name.to_owned(),
-                    value: v,
-                });
-            }
-            // Cannot fail: v ≤ 10^38 − 1 < i128::MAX.
-            Some(v) => Some(i128::try_from(v).map_err(|_| FrameError::TooLarge {
-                column: name.to_owned(),
-                value: v,
-            })?),
-            None => None,
-        });
-    }
+    let phys = values
+        .iter()
+        .map(|v| v.map(|v| decimal_value(name, v)).transpose())
+        .collect::<Result<Vec<Option<i128>>, _>>()?;
     let ca: Int128Chunked = phys.into_iter().collect();
     let ca = ca
         .with_name(name.into())
@@ -199,7 +189,7 @@ pub fn frame_to_table(name: &str, frame: &DataFrame) -> Result<Table, FrameError
         n.strip_suffix("_dcc")
             .is_some_and(|stem| names.iter().any(|m| *m == format!("{stem}_wei")))
     };
-    let optional = scenarios::tables::optional_columns(name);
+    let optional = scenarios::tables::dictionary::optional_columns(name);
     let mut t = Table::new(name);
     for col in frame.columns() {
         let cname = col.name().to_string();

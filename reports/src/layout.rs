@@ -91,6 +91,16 @@ pub enum FileError {
     },
 }
 
+impl FileError {
+    /// `path` holds something this command may not write into, or is not what it needs.
+    pub fn not_ours(path: &Path, message: impl Into<String>) -> Self {
+        FileError::NotOurs {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The identity of a scenario: the digest of its resolved form as canonical JSON.
 pub fn scenario_digest(resolved: &RawScenario) -> Digest {
     Digest::of_bytes(

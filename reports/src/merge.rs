@@ -22,7 +22,7 @@ use crate::layout::{
     SweepIdentity, SweepManifest, read_json, read_manifest, read_run_manifest, run_dir,
 };
 use crate::output::{OutputError, write_file, write_json};
-use crate::staging::{StagedDir, clean_leftovers, create_dir, link_or_copy, remove};
+use crate::staging::{StagedDir, clean_leftovers, create_dir, link_or_copy, remove, split};
 
 /// Makes `dir` the directory of sweep `identity`, before any run is computed: a missing or
 /// empty directory is claimed (`sweep.json` written); one already claimed by the same sweep and
@@ -43,11 +43,9 @@ pub fn claim_sweep_dir(dir: &Path, identity: &SweepIdentity) -> Result<(), Outpu
     match read_identity(dir)? {
         Some(found) if &found == identity => create_dir(&dir.join(RUNS)).map_err(Into::into),
         Some(found) => Err(another_sweep(dir, &found, identity).into()),
-        None => Err(FileError::NotOurs {
-            path: dir.to_path_buf(),
-            message: "sweep.json vanished while claiming the directory".to_owned(),
+        None => {
+            Err(FileError::not_ours(dir, "sweep.json vanished while claiming the directory").into())
         }
-        .into()),
     }
 }
 
@@ -78,10 +76,7 @@ fn check_claimable(dir: &Path) -> Result<(), FileError> {
     if !dir.exists() {
         return Ok(());
     }
-    let not_ours = |message: &str| FileError::NotOurs {
-        path: dir.to_path_buf(),
-        message: message.to_owned(),
-    };
+    let not_ours = |message: &str| FileError::not_ours(dir, message);
     if !dir.is_dir() {
         return Err(not_ours(
             "exists and is not a directory; choose another --out",
@@ -110,18 +105,8 @@ fn check_claimable(dir: &Path) -> Result<(), FileError> {
 /// Where `--replace` computes a new sweep before it replaces `target`: a hidden sibling,
 /// claimed like any sweep directory, so an interrupted replacement resumes there.
 pub fn replacement_dir(target: &Path) -> Result<PathBuf, FileError> {
-    let absolute = std::path::absolute(target).map_err(|source| FileError::Read {
-        path: target.to_path_buf(),
-        source,
-    })?;
-    let name = absolute
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| FileError::NotOurs {
-            path: target.to_path_buf(),
-            message: "an output directory must have a parent (not the root)".to_owned(),
-        })?;
-    Ok(absolute.with_file_name(format!(".{name}.replacement")))
+    let (parent, name) = split(target)?;
+    Ok(parent.join(format!(".{name}.replacement")))
 }
 
 /// Puts the finished sweep in `from` in place of `target` (what was there is removed).
@@ -224,10 +209,8 @@ fn gather(sources: &[PathBuf]) -> Result<(SweepIdentity, Runs), OutputError> {
             )));
         }
         seen.push(canonical);
-        let found = read_identity(src)?.ok_or_else(|| FileError::NotOurs {
-            path: src.clone(),
-            message: "is not a sweep directory (no sweep.json)".to_owned(),
-        })?;
+        let found = read_identity(src)?
+            .ok_or_else(|| FileError::not_ours(src, "is not a sweep directory (no sweep.json)"))?;
         match &identity {
             Some((id, first)) if id != &found => {
                 return Err(OutputError::Merge(format!(

@@ -91,10 +91,7 @@ pub fn begin_run(target: &Path) -> Result<StagedDir, OutputError> {
 }
 
 fn check_run_target(target: &Path) -> Result<(), FileError> {
-    let not_ours = |message: &str| FileError::NotOurs {
-        path: target.to_path_buf(),
-        message: message.to_owned(),
-    };
+    let not_ours = |message: &str| FileError::not_ours(target, message);
     if !target.is_dir() {
         return Err(not_ours(
             "exists and is not a directory; choose another --out",
@@ -291,9 +288,8 @@ pub fn resume_check(dir: &Path, ctx: RunContext<'_>) -> Resume {
 /// Re-renders the charts and `index.html` of the run in `dir` after checking every file against
 /// its manifest; the directory is replaced as a whole, its tables shared (hard links).
 pub fn rerender_run(dir: &Path) -> Result<RunManifest, OutputError> {
-    let mut m = read_run_manifest(dir)?.ok_or_else(|| FileError::NotOurs {
-        path: dir.to_path_buf(),
-        message: "holds no manifest.json (not a finished run or sweep)".to_owned(),
+    let mut m = read_run_manifest(dir)?.ok_or_else(|| {
+        FileError::not_ours(dir, "holds no manifest.json (not a finished run or sweep)")
     })?;
     verify_run(dir, &m)?;
     let staged = StagedDir::begin(dir)?;

@@ -162,7 +162,8 @@ pub fn link_or_copy(from: &Path, to: &Path) -> Result<(), FileError> {
         })
 }
 
-fn split(target: &Path) -> Result<(PathBuf, String), FileError> {
+/// `target` as (absolute parent, file name); refused for the root.
+pub(crate) fn split(target: &Path) -> Result<(PathBuf, String), FileError> {
     let absolute = if target.exists() {
         fs::canonicalize(target).map_err(|source| FileError::Read {
             path: target.to_path_buf(),
@@ -176,10 +177,10 @@ fn split(target: &Path) -> Result<(PathBuf, String), FileError> {
     };
     match (absolute.parent(), absolute.file_name()) {
         (Some(parent), Some(name)) => Ok((parent.to_path_buf(), name.to_string_lossy().into())),
-        _ => Err(FileError::NotOurs {
-            path: target.to_path_buf(),
-            message: "an output directory must have a parent (not the root)".to_owned(),
-        }),
+        _ => Err(FileError::not_ours(
+            target,
+            "an output directory must have a parent (not the root)",
+        )),
     }
 }
 

@@ -75,7 +75,7 @@ pub fn parse_csv_table(name: &str, text: &str) -> Result<Table, String> {
         h.strip_suffix("_dcc")
             .is_some_and(|stem| header.iter().any(|x| *x == format!("{stem}_wei")))
     };
-    let optional = scenarios::tables::optional_columns(name);
+    let optional = scenarios::tables::dictionary::optional_columns(name);
     for (h, vals) in header.iter().zip(cols) {
         if derived(h) {
             continue;

@@ -140,12 +140,6 @@ impl ColumnData {
     }
 }
 
-/// The columns of `table` that may be empty (typed optional): a reader needs them to give back
-/// the exact type of an optional column that happens to have no empty cell.
-pub fn optional_columns(table: &str) -> Vec<&'static str> {
-    dictionary::optional_columns(table)
-}
-
 /// A named column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
