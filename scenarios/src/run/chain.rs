@@ -27,11 +27,12 @@ pub struct ChainLog {
     pub validator_days: Vec<ValidatorDayRow>,
     /// Node index → validator id (validator nodes come first, in ascending id order).
     pub validator_ids: Vec<consensus_model::ValidatorId>,
-    /// Blocks sealed and reorganisations seen per (day, validator id), until the day is
-    /// finalised.
-    pub activity: std::collections::BTreeMap<(u64, u32), (u64, u64)>,
-    /// Reorganisations each validator's node went through, by validator id.
-    pub reorgs_seen: std::collections::BTreeMap<u32, u64>,
+    /// Blocks sealed and reorganisations seen per validator (node index) on each day not yet
+    /// finalised, oldest first: both arrive in simulated-time order, once per sealed block or
+    /// reorganisation, so this is an indexed add rather than a map lookup.
+    pub activity: std::collections::VecDeque<(u64, Vec<(u64, u64)>)>,
+    /// Reorganisations each validator's node went through, by node index.
+    pub reorgs_seen: Vec<u64>,
     /// Sampled blocks whose canonical verdict is final, in sealing order.
     pub blocks: Vec<(BlockRecord, bool)>,
     /// Sampled blocks waiting for their verdict (those above the pruning horizon).
@@ -56,8 +57,11 @@ impl Recorder for ChainLog {
             }
         }
         self.sealed += 1;
-        let day = block.sealed_at.day();
-        self.activity.entry((day, block.producer.0)).or_default().0 += 1;
+        if let Ok(index) = self.validator_ids.binary_search(&block.producer)
+            && let Some(a) = self.activity_of(block.sealed_at.day(), index)
+        {
+            a.0 += 1;
+        }
     }
     fn finalized(&mut self, id: BlockId, canonical: bool) {
         // Verdicts come in id order, as the sampled blocks were sealed.
@@ -73,23 +77,31 @@ impl Recorder for ChainLog {
             self.reorg_depths.resize(depth + 1, 0);
         }
         self.reorg_depths[depth] += 1;
-        if let Some(id) = usize::try_from(reorg.node)
-            .ok()
-            .and_then(|n| self.validator_ids.get(n))
-        {
-            let day = reorg.time.day();
-            self.activity.entry((day, id.0)).or_default().1 += 1;
-            *self.reorgs_seen.entry(id.0).or_default() += 1;
+        let node = usize::try_from(reorg.node).unwrap_or(usize::MAX);
+        if let Some(a) = self.activity_of(reorg.time.day(), node) {
+            a.1 += 1;
+        }
+        if let Some(r) = self.reorgs_seen.get_mut(node) {
+            *r += 1;
         }
     }
     fn day(&mut self, day: &DayStats) {
         self.days.push(*day);
     }
     fn validator_day(&mut self, day: u64, validators: &[ValidatorDay]) {
-        for v in validators {
-            let (sealed_blocks, reorgs) = self
-                .activity
-                .remove(&(day, v.validator.0))
+        // Nothing of a finalised day can still come.
+        while self.activity.front().is_some_and(|(d, _)| *d < day) {
+            self.activity.pop_front();
+        }
+        let counts = match self.activity.front() {
+            Some((d, _)) if *d == day => self.activity.pop_front().map(|(_, c)| c),
+            _ => None,
+        };
+        // `validators` are in node-index order, like the counts.
+        for (i, v) in validators.iter().enumerate() {
+            let (sealed_blocks, reorgs) = counts
+                .as_ref()
+                .and_then(|c| c.get(i).copied())
                 .unwrap_or_default();
             self.validator_days.push(ValidatorDayRow {
                 day,
@@ -98,8 +110,22 @@ impl Recorder for ChainLog {
                 reorgs,
             });
         }
-        // Nothing of a finalised day can still come (activity of validators not in the set).
-        self.activity.retain(|&(d, _), _| d > day);
+    }
+}
+
+impl ChainLog {
+    /// The counts of validator `index` on `day` (`None` for a node that is not a validator);
+    /// `day` is never earlier than a day already counted.
+    fn activity_of(&mut self, day: u64, index: usize) -> Option<&mut (u64, u64)> {
+        if index >= self.validator_ids.len() {
+            return None;
+        }
+        if self.activity.back().is_none_or(|(d, _)| *d < day) {
+            let n = self.validator_ids.len();
+            self.activity.push_back((day, vec![(0, 0); n]));
+        }
+        let (_, counts) = self.activity.iter_mut().rev().find(|(d, _)| *d == day)?;
+        counts.get_mut(index)
     }
 }
 
@@ -240,7 +266,9 @@ impl ChainRun {
         };
         let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
         let ids = sim.validator_stats().iter().map(|v| v.id).collect();
-        sim.recorder_mut().validator_ids = ids;
+        let log = sim.recorder_mut();
+        log.validator_ids = ids;
+        log.reorgs_seen = vec![0; log.validator_ids.len()];
         Ok(ChainRun { sim, horizon_days })
     }
 

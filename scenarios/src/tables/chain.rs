@@ -345,11 +345,9 @@ pub fn validator_daily(rows: &[ValidatorDayRow]) -> Table {
     t
 }
 
-/// Per-validator consensus figures over the run (SPEC §8), ascending validator id.
-pub fn validator_stats(
-    stats: &[consensus_model::ValidatorStats],
-    reorgs_seen: &std::collections::BTreeMap<u32, u64>,
-) -> Table {
+/// Per-validator consensus figures over the run (SPEC §8), ascending validator id;
+/// `reorgs_seen` by the same index.
+pub fn validator_stats(stats: &[consensus_model::ValidatorStats], reorgs_seen: &[u64]) -> Table {
     let cols: [Field<consensus_model::ValidatorStats, u64>; 7] = [
         ("validator", |v| u64::from(v.id.0)),
         ("sealed_blocks", |v| v.sealed),
@@ -368,9 +366,8 @@ pub fn validator_stats(
     t.push(
         "reorgs_seen",
         ColumnData::U64(
-            stats
-                .iter()
-                .map(|v| reorgs_seen.get(&v.id.0).copied().unwrap_or(0))
+            (0..stats.len())
+                .map(|i| reorgs_seen.get(i).copied().unwrap_or(0))
                 .collect(),
         ),
     );
