@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
+use scenarios::tables::dictionary::TableDef;
 use scenarios::{ColumnData, Table};
 
 /// Decimal precision used for exact integers (the most Parquet's 16-byte decimal holds).
@@ -272,10 +273,15 @@ pub const TEXT_STATISTICS_BYTES: u64 = 64;
 /// SPEC section, and every column's type, unit and meaning) as JSON.
 pub const DICTIONARY_KEY: &str = "dcfs_sim.table";
 
-fn writer<W: Write>(w: W, table: &Table) -> ParquetWriter<W> {
-    // The definition, so a file read alone says what its columns mean and their units.
+fn writer<W: Write>(w: W, table: &Table, schema: &Schema) -> ParquetWriter<W> {
+    // The definition, so a file read alone says what its columns mean and their units; and
+    // the Arrow schema with each field's unit and meaning, which Arrow readers (pyarrow,
+    // DuckDB) show per column. The writer keeps an `ARROW:schema` entry it is given.
     let metadata = scenarios::tables::dictionary::definition_of(table).map(|d| {
-        KeyValueMetadata::from_static(vec![(DICTIONARY_KEY.to_owned(), d.to_json().to_string())])
+        KeyValueMetadata::from_static(vec![
+            arrow_schema_entry(schema, d),
+            (DICTIONARY_KEY.to_owned(), d.to_json().to_string()),
+        ])
     });
     // Serial, Zstd: the bytes depend only on the data.
     ParquetWriter::new(w)
@@ -288,11 +294,57 @@ fn writer<W: Write>(w: W, table: &Table) -> ParquetWriter<W> {
         .set_parallel(false)
 }
 
+/// Field metadata keys: a column's unit, its meaning and its dictionary type.
+pub const FIELD_UNIT_KEY: &str = "unit";
+/// See [`FIELD_UNIT_KEY`].
+pub const FIELD_MEANING_KEY: &str = "description";
+/// See [`FIELD_UNIT_KEY`].
+pub const FIELD_TYPE_KEY: &str = "dcfs_sim.type";
+
+/// The `ARROW:schema` entry of a frame with `schema`: polars' own Arrow schema (the one its
+/// writer derives) with each field's unit, meaning and type from `def` as field metadata.
+fn arrow_schema_entry(schema: &Schema, def: &TableDef) -> (String, String) {
+    let mut arrow = schema.to_arrow(CompatLevel::newest());
+    for field in arrow.iter_values_mut() {
+        let (unit, meaning, ty) = field_meaning(def, &field.name);
+        let mut md = polars_arrow::datatypes::Metadata::new();
+        md.insert(FIELD_UNIT_KEY.into(), unit.as_str().into());
+        md.insert(FIELD_MEANING_KEY.into(), meaning.as_str().into());
+        md.insert(FIELD_TYPE_KEY.into(), ty.into());
+        *field = field.clone().with_metadata(md);
+    }
+    let kv = polars_parquet::write::schema_to_metadata_key(&arrow);
+    // schema_to_metadata_key always fills the value.
+    (kv.key, kv.value.unwrap_or_default())
+}
+
+/// Unit, meaning and type of frame column `name`: a dictionary column, or the `*_dcc` partner
+/// of one.
+fn field_meaning(def: &TableDef, name: &str) -> (String, String, &'static str) {
+    if let Some(c) = def.all_columns().find(|c| c.name == name) {
+        return (c.unit.to_owned(), c.meaning.to_owned(), c.ty.short());
+    }
+    let wei = name.strip_suffix("_dcc").map(|stem| format!("{stem}_wei"));
+    match wei.and_then(|w| def.all_columns().find(|c| c.name == w)) {
+        Some(c) => (
+            "DCC".to_owned(),
+            format!(
+                "{} / 10^18 as a float, for plotting (exact value: {})",
+                c.name, c.name
+            ),
+            "dcc",
+        ),
+        // definition_of matched the table's columns, so every frame column is one of these.
+        None => unreachable!("column {name} of {} not in its definition", def.name),
+    }
+}
+
 /// `table` as Parquet bytes (one file, row groups of at most 512² rows).
 pub fn table_to_parquet(table: &Table) -> Result<Vec<u8>, FrameError> {
     let mut df = table_to_frame(table)?;
     let mut bytes = Vec::new();
-    writer(&mut bytes, table).finish(&mut df)?;
+    let schema = df.schema().clone();
+    writer(&mut bytes, table, &schema).finish(&mut df)?;
     Ok(bytes)
 }
 
@@ -416,7 +468,7 @@ impl ParquetTableWriter {
             source,
         })?;
         let file = Arc::new(file);
-        let inner = match writer(Arc::clone(&file), first).batched(df.schema()) {
+        let inner = match writer(Arc::clone(&file), first, df.schema()).batched(df.schema()) {
             Ok(w) => w,
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);

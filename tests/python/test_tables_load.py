@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +114,13 @@ def test_every_table_has_the_dictionary_types_in_every_reader(runs):
             # The file carries its definition (units, meanings) in its metadata.
             carried = json.loads(pl.read_parquet_metadata(pq_path)["dcfs_sim.table"])
             assert carried == d, f"{where}.parquet metadata"
+            # Each Arrow field carries its unit and meaning (pyarrow shows them per column).
+            fields = pq.read_schema(pq_path)
+            for c in d["columns"]:
+                md = fields.field(c["name"]).metadata
+                assert md[b"unit"].decode() == c["unit"], f"{where}.parquet {c['name']} unit"
+                assert md[b"description"].decode() == c["meaning"], f"{where} {c['name']}"
+                assert md[b"dcfs_sim.type"].decode() == c["type"], f"{where} {c['name']} type"
             # polars, Parquet: the exact types.
             for name, dtype in frame.schema.items():
                 assert POLARS_PARQUET[types[name]](dtype), f"{where}.parquet {name}: {dtype}"

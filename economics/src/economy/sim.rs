@@ -595,6 +595,12 @@ impl Economy {
         self.nodes.std_power.get(i).copied()
     }
 
+    /// Node `i`'s whole seconds online on the last settled day while holding a valid pledge
+    /// (the seconds in its effective power, SPEC §4.3; 0 without pledge or power).
+    pub fn node_online_pledged_s(&self, i: usize) -> Option<u64> {
+        self.eff_s.get(i).map(|&s| u64::from(s))
+    }
+
     /// Streams every node's totals and every voter's election reward to `recorder`, in id
     /// order (call at the end of a run).
     pub fn report_totals(&self, recorder: &mut dyn EconomyRecorder) {

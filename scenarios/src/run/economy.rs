@@ -106,7 +106,11 @@ impl EconomyDaily {
             .take(economy)
             .into_iter()
             .enumerate()
-            .map(|(i, (t, got))| ((t, economy.node_power(i).unwrap_or(0)), got))
+            .map(|(i, (t, got))| {
+                let power = economy.node_power(i).unwrap_or(0);
+                let online = economy.node_online_pledged_s(i).unwrap_or(0);
+                ((t, power, online), got)
+            })
             .unzip();
         let sample = tables::NodeSample {
             day: days - 1,

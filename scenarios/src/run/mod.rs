@@ -92,6 +92,7 @@ fn run_with(spec: &Spec, mut streams: Streams<'_>) -> Result<RunOutput, RunError
                     })?
             }
             Piece::Memory(t) => {
+                crate::tables::dictionary::debug_assert_defined(&t);
                 let (rows, digest) = t.digest();
                 let entry = TableEntry {
                     name: t.name.clone(),
@@ -105,6 +106,7 @@ fn run_with(spec: &Spec, mut streams: Streams<'_>) -> Result<RunOutput, RunError
         entries.push(entry);
         tables.extend(table);
     }
+    crate::tables::dictionary::debug_assert_defined(&summary);
     let mut d = OutputDigest::new();
     let (summary_rows, summary_digest) = summary.digest();
     let all = entries

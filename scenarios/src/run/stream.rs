@@ -136,6 +136,9 @@ impl<'s> Streams<'s> {
 
     /// Declares a streamed table with the name and columns of `schema` (whose rows are ignored).
     pub(crate) fn declare(&mut self, schema: &Table) -> StreamId {
+        // (Not in this module's unit tests, which stream made-up tables.)
+        #[cfg(not(test))]
+        crate::tables::dictionary::debug_assert_defined(schema);
         self.streams.push(Stream {
             digest: TableDigest::new(schema),
             pending: schema.empty_like(),

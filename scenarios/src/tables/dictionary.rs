@@ -576,6 +576,13 @@ const NODE_DAILY: &[ColumnDef] = &[
         "not_joined, unpledged, pledged, cleared, lapsed or gone",
     ),
     col("power", U64, "power", "standardised power (SPEC §4.1)"),
+    col(
+        "online_pledged_s",
+        U64,
+        "s",
+        "whole seconds of the sampled day the node was online while holding a valid pledge: \
+         the seconds in its effective power (SPEC §4.3); 0 without a pledge or power",
+    ),
     col("pledge_wei", U128, "wei", "pledge held"),
     col(
         "rewards_wei",
@@ -1245,6 +1252,17 @@ pub const TABLES: &[TableDef] = &[
 /// The definition `table` follows, if any.
 pub fn definition_of(table: &Table) -> Option<&'static TableDef> {
     TABLES.iter().find(|d| d.matches(table))
+}
+
+/// Asserts (in debug builds: tests, not users' runs) that `table` has a definition: a column
+/// no definition names is a bug of the table builders, caught where a run declares the table.
+pub fn debug_assert_defined(table: &Table) {
+    debug_assert!(
+        definition_of(table).is_some(),
+        "table {} with columns {:?} has no data-dictionary definition",
+        table.name,
+        table.columns.iter().map(|c| &c.name).collect::<Vec<_>>()
+    );
 }
 
 /// The type of column `column` of table `name` (the first definition that has it).

@@ -126,8 +126,8 @@ pub fn nodes(totals: &[NodeTotals]) -> Table {
 pub struct NodeSample<'a> {
     /// The sampled day (settled).
     pub day: u64,
-    /// Each node's totals and standardised power.
-    pub nodes: &'a [(NodeTotals, u64)],
+    /// Each node's totals, standardised power and seconds online while pledged that day.
+    pub nodes: &'a [(NodeTotals, u64, u64)],
     /// Each node's rewards in the window.
     pub window_wei: &'a [u128],
 }
@@ -143,33 +143,37 @@ pub fn node_daily(s: &NodeSample<'_>) -> Table {
         ColumnData::Str(
             s.nodes
                 .iter()
-                .map(|(x, _)| status_name(x.status).to_owned())
+                .map(|(x, _, _)| status_name(x.status).to_owned())
                 .collect(),
         ),
     );
     t.push(
         "power",
-        ColumnData::U64(s.nodes.iter().map(|(_, p)| *p).collect()),
+        ColumnData::U64(s.nodes.iter().map(|(_, p, _)| *p).collect()),
+    );
+    t.push(
+        "online_pledged_s",
+        ColumnData::U64(s.nodes.iter().map(|(_, _, o)| *o).collect()),
     );
     t.push(
         "pledge_wei",
-        ColumnData::U128(s.nodes.iter().map(|(x, _)| x.pledge.wei()).collect()),
+        ColumnData::U128(s.nodes.iter().map(|(x, _, _)| x.pledge.wei()).collect()),
     );
     t.push("rewards_wei", ColumnData::U128(s.window_wei.to_vec()));
     t.push(
         "rewards_total_wei",
-        ColumnData::U128(s.nodes.iter().map(|(x, _)| rewards_total(x)).collect()),
+        ColumnData::U128(s.nodes.iter().map(|(x, _, _)| rewards_total(x)).collect()),
     );
     t.push(
         "forfeited_total_wei",
-        ColumnData::U128(s.nodes.iter().map(|(x, _)| x.forfeited.wei()).collect()),
+        ColumnData::U128(s.nodes.iter().map(|(x, _, _)| x.forfeited.wei()).collect()),
     );
     t.push(
         "forfeit_count",
         ColumnData::U64(
             s.nodes
                 .iter()
-                .map(|(x, _)| u64::from(x.forfeit_count))
+                .map(|(x, _, _)| u64::from(x.forfeit_count))
                 .collect(),
         ),
     );
