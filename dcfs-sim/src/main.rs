@@ -10,21 +10,16 @@ use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use economics::{SupplyParams, SupplyTimeline};
-use reports::layout::{FileError, Manifest, PROGRAM, SweepIdentity};
-use reports::merge::{claim_sweep_dir, merge, read_identity, replace_with, replacement_dir};
-use reports::output::{
-    OutputError, Resume, RunContext, RunManifest, begin_run, read_manifest, rerender_run,
-    resume_check, run_dir, write_run,
-};
-use reports::staging::StagedDir;
-use reports::stream::RunFiles;
-use scenarios::{DayObserver, Document, Loaded, RunSpec, ScenarioError, Shard, SweepPlan};
-use sim_core::Digest;
+use reports::job::{self, Prepared, SweepDone, SweepOptions};
+use reports::layout::{FileError, Manifest};
+use reports::merge::merge;
+use reports::output::{OutputError, RunManifest, read_manifest, rerender_run};
+use scenarios::{DayObserver, ScenarioError, Shard};
 
 use scenarios::limits::{MAX_SCHEDULE_DAYS as MAX_EMISSION_DAYS, MAX_THREADS};
 
@@ -276,6 +271,8 @@ fn is_bad_input(e: &anyhow::Error) -> bool {
                 c.downcast_ref::<OutputError>(),
                 Some(OutputError::File(FileError::NotOurs { .. }))
             )
+            || c.downcast_ref::<job::JobError>()
+                .is_some_and(job::JobError::is_bad_input)
     })
 }
 
@@ -303,7 +300,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 resume: !no_resume,
                 replace,
             };
-            sweep(&file, &out, &opts)?.print(&out, shard.filter(|s| s.count > 1));
+            print_sweep(
+                &sweep(&file, &out, &opts)?,
+                &out,
+                shard.filter(|s| s.count > 1),
+            );
             Ok(())
         }
         Command::Merge { dirs, out } => {
@@ -419,37 +420,11 @@ fn bad(e: ScenarioError) -> anyhow::Error {
     anyhow::Error::new(BadInput(e))
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-/// A scenario read, parsed and validated once, with its sweep expanded and every point checked.
-struct Prepared {
-    doc: Document,
-    base: Loaded,
-    plan: SweepPlan,
-    sweep_id: Digest,
-}
-
 /// Reads and validates a scenario and, with `points`, every point of its sweep; nothing is
 /// written before this succeeds. `run` ignores the sweep, so it parses and validates once.
 fn prepare(file: &Path, points: bool) -> anyhow::Result<Prepared> {
     let doc = scenarios::read_document(file).map_err(bad)?;
-    let base = doc.load().map_err(bad)?;
-    let plan = SweepPlan::new(&base);
-    if points {
-        plan.validate_all(&doc).map_err(bad)?;
-    }
-    let sweep_id = reports::output::scenario_digest(&base.resolved);
-    Ok(Prepared {
-        doc,
-        base,
-        plan,
-        sweep_id,
-    })
+    Prepared::new(doc, points).map_err(bad)
 }
 
 fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
@@ -467,7 +442,7 @@ fn validate(file: &Path, quiet: bool) -> anyhow::Result<()> {
 
 /// Stops runs when a signal came, and moves a progress bar over simulated days.
 struct Watch<'a> {
-    bar: Option<&'a indicatif::ProgressBar>,
+    bar: &'a indicatif::ProgressBar,
 }
 
 impl DayObserver for Watch<'_> {
@@ -475,183 +450,71 @@ impl DayObserver for Watch<'_> {
         if stop_signal().is_some() {
             return ControlFlow::Break(());
         }
-        if let Some(bar) = self.bar {
-            bar.set_length(horizon_days);
-            bar.set_position(days_done);
-        }
+        self.bar.set_length(horizon_days);
+        self.bar.set_position(days_done);
         ControlFlow::Continue(())
     }
 }
 
-/// Runs one scenario into a staged directory and puts it in place of its target.
-fn compute_run(
-    staged: StagedDir,
-    ctx: RunContext<'_>,
-    bar: Option<&indicatif::ProgressBar>,
-) -> anyhow::Result<RunManifest> {
-    // Long tables stream into the staging directory as the run goes.
-    let mut files = RunFiles::create(staged.path())?;
-    let output = scenarios::run_observed(&ctx.loaded.spec, &mut files, &mut Watch { bar })
-        .with_context(|| format!("run {} of {}", ctx.spec.index, ctx.scenario_file))?;
-    let streamed = files.finish()?;
-    Ok(write_run(staged, ctx, &output, streamed)?)
-}
-
 fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<RunManifest> {
-    let Prepared { base, sweep_id, .. } = prepare(file, false)?;
-    let loaded = match seed {
-        Some(seed) => base.with_seed(seed),
-        None => base,
-    };
-    let spec = RunSpec {
-        index: 0,
-        point: 0,
-        seed: loaded.spec.seed(),
-        overrides: Vec::new(),
-    };
-    let staged = begin_run(out)?;
-    let name = file_name(file);
-    let ctx = RunContext {
-        scenario_file: &name,
-        sweep_id: &sweep_id,
-        sweep_runs: 1,
-        spec: &spec,
-        loaded: &loaded,
-    };
-    let bar = progress_bar(loaded.spec.horizon_days(), "simulated days");
-    let m = compute_run(staged, ctx, Some(&bar))?;
+    let p = prepare(file, false)?;
+    let bar = progress_bar(p.base.spec.horizon_days(), "simulated days");
+    let m = job::run_one(&p, seed, out, &mut Watch { bar: &bar }).map_err(job_error)?;
     bar.finish_and_clear();
     Ok(m)
 }
 
-/// How a sweep runs.
-struct SweepOptions {
-    threads: usize,
-    shard: Option<Shard>,
-    resume: bool,
-    replace: bool,
+/// Stops a sweep when a signal came, and counts its finished runs on a progress bar.
+struct SweepBar(indicatif::ProgressBar);
+
+impl job::SweepWatch for SweepBar {
+    fn stop(&self) -> bool {
+        stop_signal().is_some()
+    }
+    fn run_done(&self, _index: u64) {
+        self.0.inc(1);
+    }
 }
 
-/// Runs kept from an earlier attempt and runs computed now.
-#[derive(Default)]
-struct Tally {
-    kept: AtomicU64,
-    computed: AtomicU64,
-}
-
-/// What a sweep (or one shard of it) did.
-struct SweepDone {
-    /// Runs this invocation was responsible for.
-    runs: u64,
-    /// Runs in the whole sweep.
-    total: u64,
-    kept: u64,
-    computed: u64,
-    /// The merged sweep's manifest (none for a shard).
-    merged: Option<reports::layout::SweepManifest>,
-}
-
-impl SweepDone {
-    fn print(&self, out: &Path, shard: Option<Shard>) {
-        let (kept, computed) = (self.kept, self.computed);
-        match (&self.merged, shard) {
-            (Some(m), _) => println!(
-                "wrote {} runs to {} ({kept} kept from an earlier attempt, {computed} computed; sweep digest {})",
-                m.runs,
-                out.display(),
-                m.digest
-            ),
-            (None, Some(s)) => println!(
-                "shard {}/{} done: {} of {} runs in {} ({kept} kept from an earlier attempt, {computed} computed); when every shard is done run `dcfs-sim merge <dirs> --out <dir>`",
-                s.index,
-                s.count,
-                self.runs,
-                self.total,
-                out.display()
-            ),
-            (None, None) => {}
-        }
+fn print_sweep(done: &SweepDone, out: &Path, shard: Option<Shard>) {
+    let (kept, computed) = (done.kept, done.computed);
+    match (&done.merged, shard) {
+        (Some(m), _) => println!(
+            "wrote {} runs to {} ({kept} kept from an earlier attempt, {computed} computed; sweep digest {})",
+            m.runs,
+            out.display(),
+            m.digest
+        ),
+        (None, Some(s)) => println!(
+            "shard {}/{} done: {} of {} runs in {} ({kept} kept from an earlier attempt, {computed} computed); when every shard is done run `dcfs-sim merge <dirs> --out <dir>`",
+            s.index,
+            s.count,
+            done.runs,
+            done.total,
+            out.display()
+        ),
+        (None, None) => {}
     }
 }
 
 fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<SweepDone> {
     let p = prepare(file, true)?;
-    let name = file_name(file);
-    let identity = SweepIdentity {
-        program: PROGRAM.to_owned(),
-        scenario_file: name.clone(),
-        sweep_id: p.sweep_id.to_string(),
-        runs: p.plan.len(),
-    };
-    // With --replace a different sweep in `out` stays intact until the new one is done beside it.
-    let work = match read_identity(out) {
-        Ok(Some(found)) if opts.replace && found != identity => replacement_dir(out)?,
-        Err(_) if opts.replace => replacement_dir(out)?,
-        _ => out.to_path_buf(),
-    };
-    claim_sweep_dir(&work, &identity)?;
-    let total = p.plan.len();
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
-    let indices = shard.indices(total);
-    let bar = progress_bar(indices.len() as u64, "runs");
-    let tally = Tally::default();
-    scenarios::par_map_ordered(&indices, opts.threads, |i| {
-        sweep_run(&p, &name, &work, i, opts.resume, &tally).inspect(|_| bar.inc(1))
-    })?;
-    bar.finish_and_clear();
-    let merged = if shard.count > 1 {
-        None
-    } else {
-        let m = merge(&work, std::slice::from_ref(&work))?;
-        if work != out {
-            replace_with(out, &work)?;
-        }
-        Some(m.manifest)
-    };
-    Ok(SweepDone {
-        runs: indices.len() as u64,
-        total,
-        kept: tally.kept.load(Ordering::SeqCst),
-        computed: tally.computed.load(Ordering::SeqCst),
-        merged,
-    })
+    let watch = SweepBar(progress_bar(
+        shard.indices(p.plan.len()).len() as u64,
+        "runs",
+    ));
+    let done = job::sweep(&p, out, opts, &watch).map_err(job_error)?;
+    watch.0.finish_and_clear();
+    Ok(done)
 }
 
-/// One run of a sweep: kept if an intact copy is on disk (with `resume`), else computed.
-fn sweep_run(
-    p: &Prepared,
-    name: &str,
-    work: &Path,
-    i: u64,
-    resume: bool,
-    tally: &Tally,
-) -> anyhow::Result<RunManifest> {
-    if stop_signal().is_some() {
-        anyhow::bail!("not started: interrupted");
+/// A job's error, marked as bad input where it is the user's to fix.
+fn job_error(e: job::JobError) -> anyhow::Error {
+    match e {
+        job::JobError::Scenario(e) => bad(e),
+        e => anyhow::Error::new(e),
     }
-    let spec = p.plan.spec(i);
-    let loaded = p.plan.load_run(&p.doc, &spec).map_err(bad)?;
-    let dir = run_dir(work, i);
-    let ctx = RunContext {
-        scenario_file: name,
-        sweep_id: &p.sweep_id,
-        sweep_runs: p.plan.len(),
-        spec: &spec,
-        loaded: &loaded,
-    };
-    if resume {
-        match resume_check(&dir, ctx) {
-            Resume::Keep(m) => {
-                tally.kept.fetch_add(1, Ordering::SeqCst);
-                return Ok(*m);
-            }
-            Resume::Absent => {}
-            Resume::Recompute(why) => eprintln!("run {i}: recomputing: {why}"),
-        }
-    }
-    let m = compute_run(StagedDir::begin(&dir)?, ctx, None)?;
-    tally.computed.fetch_add(1, Ordering::SeqCst);
-    Ok(m)
 }
 
 /// A progress bar with ETA on an interactive terminal; hidden when piped or in CI.

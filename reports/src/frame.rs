@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, StructArray};
 use scenarios::tables::dictionary::TableDef;
 use scenarios::{ColumnData, Table};
 
@@ -306,16 +307,59 @@ pub const FIELD_TYPE_KEY: &str = "dcfs_sim.type";
 fn arrow_schema_entry(schema: &Schema, def: &TableDef) -> (String, String) {
     let mut arrow = schema.to_arrow(CompatLevel::newest());
     for field in arrow.iter_values_mut() {
-        let (unit, meaning, ty) = field_meaning(def, &field.name);
-        let mut md = polars_arrow::datatypes::Metadata::new();
-        md.insert(FIELD_UNIT_KEY.into(), unit.as_str().into());
-        md.insert(FIELD_MEANING_KEY.into(), meaning.as_str().into());
-        md.insert(FIELD_TYPE_KEY.into(), ty.into());
-        *field = field.clone().with_metadata(md);
+        *field = with_meaning(field.clone(), def);
     }
     let kv = polars_parquet::write::schema_to_metadata_key(&arrow);
     // schema_to_metadata_key always fills the value.
     (kv.key, kv.value.unwrap_or_default())
+}
+
+/// `field` with its unit, meaning and dictionary type as metadata.
+fn with_meaning(field: ArrowField, def: &TableDef) -> ArrowField {
+    let (unit, meaning, ty) = field_meaning(def, &field.name);
+    let mut md = polars_arrow::datatypes::Metadata::new();
+    md.insert(FIELD_UNIT_KEY.into(), unit.as_str().into());
+    md.insert(FIELD_MEANING_KEY.into(), meaning.as_str().into());
+    md.insert(FIELD_TYPE_KEY.into(), ty.into());
+    field.with_metadata(md)
+}
+
+/// The C stream interface's stream, re-exported for front ends that hand tables to Arrow
+/// consumers (the Python package).
+pub use polars_arrow::ffi::ArrowArrayStream;
+
+/// `table` as an Arrow C stream of record batches (struct arrays), with the Parquet files'
+/// column types (UInt64, Decimal(38,0) plus `*_dcc` Float64, Boolean, large UTF-8, Float64)
+/// and, for dictionary tables, the same field metadata. Strings use the oldest Arrow layout so
+/// that every consumer (pyarrow, polars, DuckDB) reads them.
+pub fn arrow_stream(table: &Table) -> Result<ArrowArrayStream, FrameError> {
+    let mut df = table_to_frame(table)?;
+    df.rechunk_mut();
+    let level = CompatLevel::oldest();
+    let def = scenarios::tables::dictionary::definition_of(table);
+    let fields: Vec<ArrowField> = df
+        .schema()
+        .to_arrow(level)
+        .iter_values()
+        .map(|f| match def {
+            Some(d) => with_meaning(f.clone(), d),
+            None => f.clone(),
+        })
+        .collect();
+    let dtype = ArrowDataType::Struct(fields);
+    let batches: Vec<PolarsResult<Box<dyn Array>>> = df
+        .iter_chunks(level, false)
+        .map(|rb| {
+            let len = rb.height();
+            let array = StructArray::try_new(dtype.clone(), len, rb.into_arrays(), None)?;
+            Ok(Box::new(array) as Box<dyn Array>)
+        })
+        .collect();
+    let field = ArrowField::new(table.name.as_str().into(), dtype, false);
+    Ok(polars_arrow::ffi::export_iterator(
+        Box::new(batches.into_iter()),
+        field,
+    ))
 }
 
 /// Unit, meaning and type of frame column `name`: a dictionary column, or the `*_dcc` partner

@@ -1,5 +1,5 @@
 //! reports: everything a run writes — exact CSV tables, Parquet frames (polars), run/sweep
-//! manifests and shard merging, sweep quantiles, charts (plotters, SVG + PNG) and the HTML report.
+//! manifests and shard merging, the run and sweep jobs the CLI and Python share, sweep quantiles, charts (plotters, SVG + PNG) and the HTML report.
 //! The only crate allowed polars and plotters. See README.md for files, columns and units.
 
 pub mod atomic;
@@ -8,6 +8,7 @@ pub mod charts;
 pub mod csv;
 pub mod frame;
 pub mod integrity;
+pub mod job;
 pub mod layout;
 pub mod merge;
 pub mod output;

@@ -187,7 +187,9 @@ fn finish_run_dir(
     Ok(manifest)
 }
 
-fn run_manifest(
+/// The manifest of run `output` in `ctx`, unsealed, listing `files` (none for a run kept in
+/// memory).
+pub fn run_manifest(
     ctx: RunContext<'_>,
     output: &RunOutput,
     files: BTreeMap<String, String>,

@@ -24,7 +24,7 @@ pub use format::{Mode, RawScenario};
 pub use load::{Document, Loaded, load, parse_document, read_document};
 pub use run::{
     DayObserver, RunError, RunOutput, SinkError, TableEntry, TableSink, Unobserved, run,
-    run_observed, run_streaming,
+    run_observed, run_observed_in_memory, run_streaming,
 };
 pub use sweep::{RunSpec, Shard, SweepPlan, par_map_ordered, sweep_digest};
 pub use tables::{Column, ColumnData, Float, Table, TableDigest};

@@ -31,6 +31,9 @@ pub struct Document {
     /// Its syntax.
     pub format: Format,
     raw: RawScenario,
+    /// Overrides applied to the document as written ([`Document::with_overrides`]), for
+    /// error messages: a value they set has no line in `text`.
+    overridden: Vec<(String, toml::Value)>,
 }
 
 /// A validated scenario with the resolved document recorded in manifests.
@@ -100,6 +103,7 @@ pub fn parse_document(path: &Path, text: String) -> Result<Document, ScenarioErr
         text,
         format,
         raw: RawScenario::default(),
+        overridden: Vec::new(),
     };
     doc.raw = match format {
         Format::Toml => doc.parse_toml()?,
@@ -182,6 +186,33 @@ impl Document {
         if overrides.is_empty() {
             return self.finish(base, Some(overrides));
         }
+        let raw = self.apply(base, overrides, "in a sweep point with")?;
+        self.finish(raw, Some(overrides))
+    }
+
+    /// The same document with `overrides` (dotted path → value, the keys a sweep takes) set on
+    /// top of its defaults; its `[sweep]`, if any, stays. Nothing is validated yet (that is
+    /// [`Document::load`]); errors from either name the overridden key.
+    pub fn with_overrides(
+        &self,
+        overrides: &[(String, toml::Value)],
+    ) -> Result<Document, ScenarioError> {
+        let mut doc = self.clone();
+        if overrides.is_empty() {
+            return Ok(doc);
+        }
+        doc.raw = self.apply(self.raw.clone(), overrides, "with the override")?;
+        doc.overridden.extend(overrides.iter().cloned());
+        Ok(doc)
+    }
+
+    /// `base` (defaults filled in) with `overrides` set; `context` introduces them in errors.
+    fn apply(
+        &self,
+        mut base: RawScenario,
+        overrides: &[(String, toml::Value)],
+        context: &str,
+    ) -> Result<RawScenario, ScenarioError> {
         // Overrides apply on top of the defaults, so one field of a default schedule can be swept.
         base.fill_allocations();
         let mut table = toml::Table::try_from(&base).map_err(|e| {
@@ -189,7 +220,7 @@ impl Document {
                 ErrorKind::WrongType,
                 &self.path,
                 "",
-                format!("cannot apply sweep overrides: {e}"),
+                format!("cannot apply overrides: {e}"),
             )
         })?;
         for (path, value) in overrides {
@@ -198,18 +229,12 @@ impl Document {
                     .at(self.sweep_entry_location(path))
             })?;
         }
-        let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(table))
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let mut err = serde_error(self, &path, e.inner().message(), None);
-                err.message = format!(
-                    "{} (in a sweep point with {})",
-                    err.message,
-                    describe(overrides)
-                );
-                err
-            })?;
-        self.finish(raw, Some(overrides))
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let path = e.path().to_string();
+            let mut err = serde_error(self, &path, e.inner().message(), None);
+            err.message = format!("{} ({context} {})", err.message, describe(overrides));
+            err
+        })
     }
 
     fn sweep_entry_location(&self, path: &str) -> Option<(usize, usize)> {
@@ -238,13 +263,20 @@ impl Document {
 
     /// A validation issue of this document as a user-facing error, located at its key.
     pub fn error(&self, issue: Issue) -> ScenarioError {
-        let mut e = ScenarioError::new(
-            issue.kind,
-            &self.path,
-            issue.key_path.as_str(),
-            issue.message,
-        )
-        .at(locate(self, &issue.key_path));
+        // A value set by an override has no line in the file: name the override instead.
+        let by_override = self
+            .overridden
+            .iter()
+            .find(|(k, _)| issue.key_path == *k || issue.key_path.starts_with(&format!("{k}.")));
+        let (message, location) = match by_override {
+            Some((k, v)) => (
+                format!("{} (set by the override {k} = {v})", issue.message),
+                None,
+            ),
+            None => (issue.message, locate(self, &issue.key_path)),
+        };
+        let mut e = ScenarioError::new(issue.kind, &self.path, issue.key_path.as_str(), message)
+            .at(location);
         e.help = issue.help;
         e
     }

@@ -69,6 +69,14 @@ pub fn run_observed(
     run_with(spec, Streams::new(Some(sink), observer))
 }
 
+/// As [`run`] (every table in memory), telling `observer` after every simulated day.
+pub fn run_observed_in_memory(
+    spec: &Spec,
+    observer: &mut dyn DayObserver,
+) -> Result<RunOutput, RunError> {
+    run_with(spec, Streams::new(None, observer))
+}
+
 fn run_with(spec: &Spec, mut streams: Streams<'_>) -> Result<RunOutput, RunError> {
     let (pieces, summary) = match spec.engines() {
         Engines::Schedule => schedule::run(spec, &mut streams)?,
