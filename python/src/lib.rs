@@ -125,20 +125,20 @@ fn watched<T: Send>(
                 std::thread::sleep(Duration::from_millis(POLL_MS));
                 worker.is_finished()
             });
-            if raised.is_none() {
-                if let Err(e) = py.check_signals() {
-                    shared.stop.store(true, Ordering::Relaxed);
-                    raised = Some(e);
-                }
+            if raised.is_none()
+                && let Err(e) = py.check_signals()
+            {
+                shared.stop.store(true, Ordering::Relaxed);
+                raised = Some(e);
             }
             let days = shared.days.load(Ordering::Relaxed).min(days_total);
-            if let (Some(cb), None) = (progress, &raised) {
-                if days != reported || finished {
-                    reported = days;
-                    if let Err(e) = cb.call1((days, days_total)) {
-                        shared.stop.store(true, Ordering::Relaxed);
-                        raised = Some(e);
-                    }
+            if let (Some(cb), None) = (progress, &raised)
+                && (days != reported || finished)
+            {
+                reported = days;
+                if let Err(e) = cb.call1((days, days_total)) {
+                    shared.stop.store(true, Ordering::Relaxed);
+                    raised = Some(e);
                 }
             }
             if finished {
