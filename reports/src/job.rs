@@ -111,6 +111,23 @@ impl Prepared {
         })
     }
 
+    /// Where run `spec` (validated as `loaded`) of this scenario belongs: a sweep of
+    /// `sweep_runs` runs (1 for a single run, which ignores the scenario's sweep).
+    pub fn context<'a>(
+        &'a self,
+        spec: &'a RunSpec,
+        loaded: &'a Loaded,
+        sweep_runs: u64,
+    ) -> RunContext<'a> {
+        RunContext {
+            scenario_file: &self.file_name,
+            sweep_id: &self.sweep_id,
+            sweep_runs,
+            spec,
+            loaded,
+        }
+    }
+
     /// The identity a sweep of this scenario writes to `sweep.json`.
     pub fn identity(&self) -> SweepIdentity {
         SweepIdentity {
@@ -168,14 +185,7 @@ pub fn run_one(
 ) -> Result<RunManifest, JobError> {
     let (loaded, spec) = single_run(p, seed);
     let staged = begin_run(out)?;
-    let ctx = RunContext {
-        scenario_file: &p.file_name,
-        sweep_id: &p.sweep_id,
-        sweep_runs: 1,
-        spec: &spec,
-        loaded: &loaded,
-    };
-    compute_run(staged, ctx, observer)
+    compute_run(staged, p.context(&spec, &loaded, 1), observer)
 }
 
 /// As [`run_one`] with every table kept in memory and nothing written: the output and its
@@ -193,14 +203,7 @@ pub fn run_in_memory(
             source,
         }
     })?;
-    let ctx = RunContext {
-        scenario_file: &p.file_name,
-        sweep_id: &p.sweep_id,
-        sweep_runs: 1,
-        spec: &spec,
-        loaded: &loaded,
-    };
-    let manifest = run_manifest(ctx, &output, Default::default());
+    let manifest = run_manifest(p.context(&spec, &loaded, 1), &output, Default::default());
     Ok((output, manifest))
 }
 
@@ -332,13 +335,7 @@ fn sweep_run(
     let spec = p.plan.spec(i);
     let loaded = p.plan.load_run(&p.doc, &spec)?;
     let dir = run_dir(work, i);
-    let ctx = RunContext {
-        scenario_file: &p.file_name,
-        sweep_id: &p.sweep_id,
-        sweep_runs: p.plan.len(),
-        spec: &spec,
-        loaded: &loaded,
-    };
+    let ctx = p.context(&spec, &loaded, p.plan.len());
     if resume {
         match resume_check(&dir, ctx) {
             Resume::Keep(_) => return Ok(Done::Kept),
