@@ -71,15 +71,18 @@ impl RandomStream {
         if bound == 0 {
             return 0;
         }
-        let threshold = bound.wrapping_neg() % bound;
-        loop {
-            let product = u128::from(self.next_u64()) * u128::from(bound);
-            // The low half decides rejection; the high half is the sample.
-            let low = product as u64;
-            if low >= threshold {
-                return (product >> 64) as u64;
+        // The low half decides rejection (below `2^64 mod bound`); the high half is the
+        // sample. The threshold is below `bound`, so a low half at or above `bound` is
+        // accepted without the division that computes it: the same draws as computing it
+        // every time, without a hardware division in almost every call.
+        let mut product = u128::from(self.next_u64()) * u128::from(bound);
+        if (product as u64) < bound {
+            let threshold = bound.wrapping_neg() % bound;
+            while (product as u64) < threshold {
+                product = u128::from(self.next_u64()) * u128::from(bound);
             }
         }
+        (product >> 64) as u64
     }
 
     /// A uniform integer in `[low, high]` (inclusive); `low` if the range is empty.

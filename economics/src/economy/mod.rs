@@ -105,4 +105,7 @@ pub use record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder,
     TermResult, VecRecorder, VoterTotals,
 };
-pub use sim::{Economy, EconomyError, FOUNDATION_ACCOUNT};
+pub use sim::{
+    Economy, EconomyError, FOUNDATION_ACCOUNT, MAX_SETTLEMENT_THREADS, MIN_NODES_PER_CHUNK,
+    set_settlement_threads,
+};

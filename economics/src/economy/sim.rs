@@ -192,8 +192,11 @@ pub struct Economy {
     /// The voters' split of the last day paid: a pure function of (term, pot), reused while
     /// both stay the same (the pot only changes at halvings and when capped by the pool).
     voter_split: VoterSplit,
-    memo: Vec<MemoSlot>,
-    class_memo: Vec<ClassMemo>,
+    /// One memo per settlement chunk.
+    memos: Vec<ChunkMemo>,
+    /// What each node was paid on the last settled day (basic + stability; 0 when burned),
+    /// for the operator payments made after the chunks.
+    day_total: Vec<Amount>,
     operator_base: usize,
     voter_base: usize,
     pub(super) chain: Option<ChainLink>,
@@ -463,8 +466,8 @@ impl Economy {
             eff_s: vec![0; n],
             split_out: Vec::new(),
             voter_split: VoterSplit::default(),
-            memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
-            class_memo: vec![ClassMemo::default(); class_count],
+            memos: vec![ChunkMemo::new(class_count)],
+            day_total: vec![Amount::ZERO; n],
             operator_base: 1,
             voter_base: 1 + n_ops,
             chain: None,
@@ -1505,8 +1508,11 @@ impl Economy {
     /// Pays (or, with `burn_instead`, only computes) each node's basic and stability shares of
     /// `day`; returns (Σ basic, Σ stability before adoption, Σ stability paid).
     ///
-    /// Per-node additions are unchecked: every balance is bounded by the 500M supply
-    /// (< 2^89 wei), so they cannot overflow `u128`.
+    /// The nodes are settled in chunks, in parallel on rayon's current pool when there are
+    /// enough of them ([`MIN_NODES_PER_CHUNK`]): each node's shares are a pure function of the
+    /// day's constants and the node's own state and stream, the sums are exact integers (their
+    /// order cannot matter), and payments to operator accounts — which nodes may share — are
+    /// made afterwards in node order. So the chunk and thread counts never change a byte.
     fn pay_nodes(
         &mut self,
         day: u64,
@@ -1516,143 +1522,73 @@ impl Economy {
         burn_instead: bool,
     ) -> Result<(u128, u128, u128), EconomyError> {
         let ctx = DayShares::new(b, s, sum_eff)?;
-        let stamp = day + 1;
-        let (mut basic_sum, mut full_sum, mut stab_sum) = (0u128, 0u128, 0u128);
-        let Nodes {
-            operator,
-            basic_total,
-            stability_total,
-            ring,
-            ring_state,
-            adoption_const,
-            adoption_model,
-            adoption_stream,
-            window,
-            class,
-            offline_ms_today,
-            status,
-            std_power,
-            ..
-        } = &mut self.nodes;
-        let w = *window;
         let n = self.eff_s.len();
-        // Slices of exactly `n` so that the per-node indexing below needs no bounds checks.
-        let eff_s = &mut self.eff_s[..n];
-        let operator = &operator[..n];
-        let basic_total = &mut basic_total[..n];
-        let stability_total = &mut stability_total[..n];
-        let ring_state = &mut ring_state[..n];
-        let adoption_const = &adoption_const[..n];
-        let adoption_model = &adoption_model[..n];
-        let adoption_stream = &mut adoption_stream[..n];
-        let class = &class[..n];
-        let offline_ms_today = &offline_ms_today[..n];
-        let status = &status[..n];
-        let std_power = &std_power[..n];
-        let ring = &mut ring[..n * w];
-        let liquid = &mut self.liquid[self.operator_base..];
+        let chunks = chunk_count(n);
+        while self.memos.len() < chunks {
+            self.memos.push(ChunkMemo::new(self.nodes.class_count));
+        }
+        self.day_total.resize(n, Amount::ZERO);
+        let parts = split_nodes(
+            &mut self.nodes,
+            &mut self.eff_s,
+            &mut self.day_total,
+            &mut self.memos,
+            chunks,
+        );
         let models = &self.adoption_models;
-        let memo = &mut self.memo[..];
-        let class_memo = &mut self.class_memo[..];
-        let full_day_s = u128::from(MS_PER_DAY / 1_000);
-        for i in 0..n {
-            if status[i] != NodeStatus::Pledged {
-                eff_s[i] = 0;
-                continue;
+        let day_ctx = PayDay {
+            ctx: &ctx,
+            day,
+            stamp: day + 1,
+            burn_instead,
+            models,
+        };
+        // Chunk 0 on this thread, the others on rayon's pool (whose workers stay awake
+        // between days, unlike threads spawned per day); results kept in chunk order.
+        let mut parts = parts.into_iter();
+        let first = parts.next();
+        let mut rest: Vec<Option<Result<ChunkSums, EconomyError>>> =
+            (1..chunks).map(|_| None).collect();
+        let mut sums: Vec<Result<ChunkSums, EconomyError>> = Vec::with_capacity(chunks);
+        rayon::in_place_scope(|scope| {
+            for (c, slot) in parts.zip(rest.iter_mut()) {
+                let day_ctx = &day_ctx;
+                scope.spawn(move |_| *slot = Some(pay_chunk(c, day_ctx)));
             }
-            let off = u64::from(offline_ms_today[i]);
-            let c = class[i];
-            if off == 0 && c != NO_CLASS {
-                // Fully online with a constant adoption: the node's class shares (same
-                // eff = power × 86,400 s and same adoption), computed once a day; the day's
-                // sums are taken per class after the loop.
-                let power = std_power[i];
-                if power == 0 {
-                    eff_s[i] = 0;
-                    continue;
-                }
-                let e = u128::from(power) * full_day_s;
-                eff_s[i] = FULL_DAY_S;
-                let m = &mut class_memo[c as usize];
-                if m.stamp != stamp {
-                    let a = adoption_const[i];
-                    let (bi, full, si) = ctx.compute(e, e * u128::from(a), a)?;
-                    *m = ClassMemo {
-                        stamp,
-                        count: 0,
-                        basic: bi,
-                        full,
-                        stability: si,
-                        ring: if burn_instead { 0 } else { bi + si },
-                    };
-                }
-                m.count += 1;
-                let m = *m;
-                if !burn_instead {
-                    let acct = operator[i] as usize;
-                    liquid[acct] = Amount::from_wei(liquid[acct].wei() + m.ring);
-                    basic_total[i] = Amount::from_wei(basic_total[i].wei() + m.basic);
-                    stability_total[i] = Amount::from_wei(stability_total[i].wei() + m.stability);
-                }
-                let st = ring_state[i];
-                ring[ring_slot(st, w) * n + i] = Amount::from_wei(m.ring);
-                ring_state[i] = ring_next(st, w);
-                continue;
-            }
-            let online_s = (MS_PER_DAY - off) / 1_000;
-            let e = u128::from(std_power[i]) * u128::from(online_s);
-            if e == 0 {
-                eff_s[i] = 0;
-                continue;
-            }
-            eff_s[i] = online_s as u32;
-            let a = match adoption_const[i] {
-                u32::MAX => adoption_from_model(
-                    &models[adoption_model[i] as usize],
-                    adoption_stream[i].as_mut(),
-                    day,
-                ),
-                c => c,
-            };
-            // Others with the same (eff, adoption) get the same shares too: a small
-            // direct-mapped memo of the day.
-            let (bi, full, si) = ctx.memoised(memo, stamp, e, a)?;
-            debug_assert!(si <= full && bi <= b && full <= s);
-            basic_sum += bi;
-            full_sum += full;
-            stab_sum += si;
-            let total = if burn_instead { 0 } else { bi + si };
-            if !burn_instead {
-                let acct = operator[i] as usize;
-                liquid[acct] = Amount::from_wei(liquid[acct].wei() + total);
-                basic_total[i] = Amount::from_wei(basic_total[i].wei() + bi);
-                stability_total[i] = Amount::from_wei(stability_total[i].wei() + si);
-            }
-            // Reference ring (see `Nodes::push_reference`).
-            let st = ring_state[i];
-            ring[ring_slot(st, w) * n + i] = Amount::from_wei(total);
-            ring_state[i] = ring_next(st, w);
-        }
-        // The classes' part of the sums: count × shares (each product is at most the
-        // category's total, so nothing overflows; checked anyway).
-        let of = |x: u128, k: u128| x.checked_mul(k).ok_or(AmountError::Overflow(x, "*", k));
-        for m in class_memo
-            .iter()
-            .filter(|m| m.stamp == stamp && m.count > 0)
-        {
-            debug_assert!(m.stability <= m.full && m.basic <= b && m.full <= s);
-            let k = u128::from(m.count);
-            basic_sum = basic_sum
-                .checked_add(of(m.basic, k)?)
+            sums.extend(first.map(|c| pay_chunk(c, &day_ctx)));
+        });
+        // Every spawned job has run when the scope ends.
+        sums.extend(rest.into_iter().flatten());
+        let mut total = ChunkSums::default();
+        for part in sums {
+            let part = part?;
+            total.basic = total
+                .basic
+                .checked_add(part.basic)
                 .ok_or_else(|| inv(day, "basic sum overflow"))?;
-            full_sum = full_sum
-                .checked_add(of(m.full, k)?)
+            total.full = total
+                .full
+                .checked_add(part.full)
                 .ok_or_else(|| inv(day, "stability sum overflow"))?;
-            stab_sum = stab_sum
-                .checked_add(of(m.stability, k)?)
+            total.stability = total
+                .stability
+                .checked_add(part.stability)
                 .ok_or_else(|| inv(day, "stability sum overflow"))?;
         }
-        Ok((basic_sum, full_sum, stab_sum))
+        if !burn_instead {
+            // Operators' accounts, in node order (unchecked like the per-node totals: bounded
+            // by the supply).
+            let liquid = &mut self.liquid[self.operator_base..];
+            let operator = &self.nodes.operator[..n];
+            for ((&e, paid), &op) in self.eff_s.iter().zip(&self.day_total).zip(operator) {
+                if e > 0 {
+                    let acct = op as usize;
+                    liquid[acct] = Amount::from_wei(liquid[acct].wei() + paid.wei());
+                }
+            }
+        }
+        debug_assert!(total.basic <= b && total.full <= s && total.stability <= total.full);
+        Ok((total.basic, total.full, total.stability))
     }
 
     fn settle(&mut self, day: u64) -> Result<DayRow, EconomyError> {
@@ -1939,6 +1875,307 @@ impl Economy {
         }
         Ok(())
     }
+}
+
+// ----- settlement in chunks -----
+
+/// Fewest nodes a settlement chunk gets: below this a day is settled in one chunk. Measured on
+/// 2 cores (BENCHMARKS.md): a second chunk costs ~0.1 ms a day to start on a pool worker, as
+/// long as settling ~5,000 nodes, so 10,000 nodes gain nothing from two threads; 60,000 do.
+pub const MIN_NODES_PER_CHUNK: usize = 16_384;
+
+/// Threads settling one day's nodes (0: as many as the machine has cores); see
+/// [`set_settlement_threads`].
+static SETTLEMENT_THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets how many threads settle one day's nodes (0: the machine's cores; 1: the calling
+/// thread alone). Any value gives the same bytes: it only decides how the work is cut.
+pub fn set_settlement_threads(threads: usize) {
+    SETTLEMENT_THREADS.store(threads, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Chunks for a day of `n` nodes: one per settlement thread, each with at least
+/// [`MIN_NODES_PER_CHUNK`] nodes; one inside a rayon pool (a sweep, whose runs are already
+/// spread over the cores).
+fn chunk_count(n: usize) -> usize {
+    if rayon::current_thread_index().is_some() {
+        return 1;
+    }
+    let threads = match SETTLEMENT_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        t => t,
+    };
+    (n / MIN_NODES_PER_CHUNK).clamp(1, threads.min(MAX_SETTLEMENT_THREADS))
+}
+
+/// The most threads one day's settlement uses.
+pub const MAX_SETTLEMENT_THREADS: usize = 64;
+
+/// A settlement chunk's memos: the direct-mapped (eff, adoption) memo and the class shares.
+#[derive(Debug, Clone)]
+struct ChunkMemo {
+    memo: Vec<MemoSlot>,
+    class_memo: Vec<ClassMemo>,
+}
+
+impl ChunkMemo {
+    fn new(class_count: usize) -> Self {
+        ChunkMemo {
+            memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
+            class_memo: vec![ClassMemo::default(); class_count],
+        }
+    }
+}
+
+/// A chunk's Σ basic, Σ stability before adoption, Σ stability paid.
+#[derive(Debug, Clone, Copy, Default)]
+struct ChunkSums {
+    basic: u128,
+    full: u128,
+    stability: u128,
+}
+
+/// What every chunk of a day reads.
+struct PayDay<'a> {
+    ctx: &'a DayShares,
+    day: u64,
+    stamp: u64,
+    burn_instead: bool,
+    models: &'a [AdoptionModel],
+}
+
+/// One chunk's nodes: its slices of the per-node arrays, and of each reference-ring slot row.
+struct NodeChunk<'a> {
+    eff_s: &'a mut [u32],
+    paid: &'a mut [Amount],
+    basic_total: &'a mut [Amount],
+    stability_total: &'a mut [Amount],
+    ring_rows: Vec<&'a mut [Amount]>,
+    ring_state: &'a mut [u8],
+    adoption_stream: &'a mut [Option<RandomStream>],
+    adoption_const: &'a [u32],
+    adoption_model: &'a [u32],
+    class: &'a [u32],
+    offline_ms_today: &'a [u32],
+    status: &'a [NodeStatus],
+    std_power: &'a [u64],
+    window: usize,
+    memo: &'a mut ChunkMemo,
+}
+
+/// Splits `v` into pieces at the chunk boundaries `bounds` (ascending, from 0 to its length).
+fn pieces_mut<'a, T>(mut v: &'a mut [T], bounds: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(bounds.len().saturating_sub(1));
+    for w in bounds.windows(2) {
+        let (head, tail) = std::mem::take(&mut v).split_at_mut(w[1] - w[0]);
+        out.push(head);
+        v = tail;
+    }
+    out
+}
+
+fn pieces<'a, T>(v: &'a [T], bounds: &[usize]) -> Vec<&'a [T]> {
+    bounds.windows(2).map(|w| &v[w[0]..w[1]]).collect()
+}
+
+/// The nodes split into `chunks` contiguous chunks of (nearly) equal size.
+fn split_nodes<'a>(
+    nodes: &'a mut Nodes,
+    eff_s: &'a mut [u32],
+    paid: &'a mut [Amount],
+    memos: &'a mut [ChunkMemo],
+    chunks: usize,
+) -> Vec<NodeChunk<'a>> {
+    let n = eff_s.len();
+    let bounds: Vec<usize> = (0..=chunks).map(|k| k * n / chunks).collect();
+    let w = nodes.window;
+    // The ring is slot-major (`slot·n + i`): each slot row is split at the same bounds.
+    let mut rows: Vec<std::vec::IntoIter<&mut [Amount]>> = nodes.ring[..n * w]
+        .chunks_mut(n.max(1))
+        .map(|row| pieces_mut(row, &bounds).into_iter())
+        .collect();
+    let mut eff = pieces_mut(eff_s, &bounds).into_iter();
+    let mut paid = pieces_mut(paid, &bounds).into_iter();
+    let mut basic = pieces_mut(&mut nodes.basic_total[..n], &bounds).into_iter();
+    let mut stab = pieces_mut(&mut nodes.stability_total[..n], &bounds).into_iter();
+    let mut ring_state = pieces_mut(&mut nodes.ring_state[..n], &bounds).into_iter();
+    let mut streams = pieces_mut(&mut nodes.adoption_stream[..n], &bounds).into_iter();
+    let adoption_const = pieces(&nodes.adoption_const[..n], &bounds);
+    let adoption_model = pieces(&nodes.adoption_model[..n], &bounds);
+    let class = pieces(&nodes.class[..n], &bounds);
+    let offline = pieces(&nodes.offline_ms_today[..n], &bounds);
+    let status = pieces(&nodes.status[..n], &bounds);
+    let power = pieces(&nodes.std_power[..n], &bounds);
+    let mut memos = memos.iter_mut();
+    let mut out = Vec::with_capacity(chunks);
+    for k in 0..chunks {
+        // Every iterator holds exactly `chunks` pieces and `memos` at least as many.
+        let (Some(eff_s), Some(paid), Some(basic_total), Some(stability_total)) =
+            (eff.next(), paid.next(), basic.next(), stab.next())
+        else {
+            unreachable!("chunk {k} of {chunks}");
+        };
+        let (Some(ring_state), Some(adoption_stream), Some(memo)) =
+            (ring_state.next(), streams.next(), memos.next())
+        else {
+            unreachable!("chunk {k} of {chunks}");
+        };
+        out.push(NodeChunk {
+            eff_s,
+            paid,
+            basic_total,
+            stability_total,
+            ring_rows: rows.iter_mut().filter_map(Iterator::next).collect(),
+            ring_state,
+            adoption_stream,
+            adoption_const: adoption_const[k],
+            adoption_model: adoption_model[k],
+            class: class[k],
+            offline_ms_today: offline[k],
+            status: status[k],
+            std_power: power[k],
+            window: w,
+            memo,
+        });
+    }
+    out
+}
+
+/// Settles one chunk: each node's shares (paid into its totals and ring, recorded in `paid`
+/// for its operator), and the chunk's sums (its classes' part included).
+fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError> {
+    let NodeChunk {
+        eff_s,
+        paid,
+        basic_total,
+        stability_total,
+        mut ring_rows,
+        ring_state,
+        adoption_stream,
+        adoption_const,
+        adoption_model,
+        class,
+        offline_ms_today,
+        status,
+        std_power,
+        window: w,
+        memo,
+    } = c;
+    let n = eff_s.len();
+    let (paid, basic_total, stability_total) = (
+        &mut paid[..n],
+        &mut basic_total[..n],
+        &mut stability_total[..n],
+    );
+    let (ring_state, adoption_stream) = (&mut ring_state[..n], &mut adoption_stream[..n]);
+    let (adoption_const, adoption_model, class) =
+        (&adoption_const[..n], &adoption_model[..n], &class[..n]);
+    let (offline_ms_today, status, std_power) =
+        (&offline_ms_today[..n], &status[..n], &std_power[..n]);
+    let ChunkMemo { memo, class_memo } = memo;
+    let (ctx, stamp, burn_instead) = (d.ctx, d.stamp, d.burn_instead);
+    let full_day_s = u128::from(MS_PER_DAY / 1_000);
+    let mut sums = ChunkSums::default();
+    for i in 0..n {
+        if status[i] != NodeStatus::Pledged {
+            eff_s[i] = 0;
+            continue;
+        }
+        let off = u64::from(offline_ms_today[i]);
+        let c = class[i];
+        let (bi, si, ring_value) = if off == 0 && c != NO_CLASS {
+            // Fully online with a constant adoption: the node's class shares (same
+            // eff = power × 86,400 s and same adoption), computed once a day per chunk; the
+            // class sums are taken after the loop.
+            let power = std_power[i];
+            if power == 0 {
+                eff_s[i] = 0;
+                continue;
+            }
+            let e = u128::from(power) * full_day_s;
+            eff_s[i] = FULL_DAY_S;
+            let m = &mut class_memo[c as usize];
+            if m.stamp != stamp {
+                let a = adoption_const[i];
+                let (bi, full, si) = ctx.compute(e, e * u128::from(a), a)?;
+                *m = ClassMemo {
+                    stamp,
+                    count: 0,
+                    basic: bi,
+                    full,
+                    stability: si,
+                    ring: if burn_instead { 0 } else { bi + si },
+                };
+            }
+            m.count += 1;
+            (m.basic, m.stability, m.ring)
+        } else {
+            let online_s = (MS_PER_DAY - off) / 1_000;
+            let e = u128::from(std_power[i]) * u128::from(online_s);
+            if e == 0 {
+                eff_s[i] = 0;
+                continue;
+            }
+            eff_s[i] = online_s as u32;
+            let (bi, full, si) = match adoption_const[i] {
+                // A fresh random adoption each day: (eff, adoption) almost never repeats, so
+                // the memo would only cost a probe and a store.
+                u32::MAX if adoption_stream[i].is_some() => {
+                    let a = adoption_from_model(
+                        &d.models[adoption_model[i] as usize],
+                        adoption_stream[i].as_mut(),
+                        d.day,
+                    );
+                    ctx.compute(e, e * u128::from(a), a)?
+                }
+                // Others with the same (eff, adoption) get the same shares too: a small
+                // direct-mapped memo of the day.
+                u32::MAX => {
+                    let a = adoption_from_model(&d.models[adoption_model[i] as usize], None, d.day);
+                    ctx.memoised(memo, stamp, e, a)?
+                }
+                a => ctx.memoised(memo, stamp, e, a)?,
+            };
+            debug_assert!(si <= full && bi <= ctx.b && full <= ctx.s);
+            sums.basic += bi;
+            sums.full += full;
+            sums.stability += si;
+            (bi, si, if burn_instead { 0 } else { bi + si })
+        };
+        paid[i] = Amount::from_wei(ring_value);
+        if !burn_instead {
+            basic_total[i] = Amount::from_wei(basic_total[i].wei() + bi);
+            stability_total[i] = Amount::from_wei(stability_total[i].wei() + si);
+        }
+        // Reference ring (see `Nodes::push_reference`).
+        let st = ring_state[i];
+        ring_rows[ring_slot(st, w)][i] = Amount::from_wei(ring_value);
+        ring_state[i] = ring_next(st, w);
+    }
+    // The classes' part of the sums: count × shares (each product is at most the category's
+    // total, so nothing overflows; checked anyway).
+    let of = |x: u128, k: u128| x.checked_mul(k).ok_or(AmountError::Overflow(x, "*", k));
+    let over = |what: &str| inv(d.day, format!("{what} sum overflow"));
+    for m in class_memo
+        .iter()
+        .filter(|m| m.stamp == stamp && m.count > 0)
+    {
+        debug_assert!(m.stability <= m.full && m.basic <= ctx.b && m.full <= ctx.s);
+        let k = u128::from(m.count);
+        sums.basic = sums
+            .basic
+            .checked_add(of(m.basic, k)?)
+            .ok_or_else(|| over("basic"))?;
+        sums.full = sums
+            .full
+            .checked_add(of(m.full, k)?)
+            .ok_or_else(|| over("stability"))?;
+        sums.stability = sums
+            .stability
+            .checked_add(of(m.stability, k)?)
+            .ok_or_else(|| over("stability"))?;
+    }
+    Ok(sums)
 }
 
 #[cfg(test)]

@@ -799,3 +799,56 @@ fn literal_paper_alternatives() {
     assert_eq!(rec.days[20].burned_forfeits, Amount::from_dcc(1_000_000));
     assert_eq!(rec.days[21].nodes_pledged, 0);
 }
+
+/// Settlement in parallel chunks: the same records, to the wei, whatever the thread count
+/// (1: one chunk; 3: three chunks of ~16,400 nodes on three threads). The nodes mix every path
+/// of the settlement loop: random daily adoption, constant adoption in shared classes, a
+/// series, random failures, and operators shared across chunk boundaries.
+#[test]
+fn chunked_settlement_does_not_depend_on_threads() {
+    let n = 3 * super::sim::MIN_NODES_PER_CHUNK as u32 + 17;
+    let mut cfg = base(n, n / 2);
+    cfg.operators.truncate(97);
+    for (i, node) in cfg.nodes.iter_mut().enumerate() {
+        let i = i as u32;
+        node.operator = i % 97;
+        node.raw_power = u64::from(1 + i % 5) * 1_000_000;
+        node.adoption = match i % 3 {
+            0 => Some(AdoptionModel::UniformDaily {
+                low_bps: 5_000,
+                high_bps: 10_000,
+            }),
+            1 => Some(AdoptionModel::Constant(8_000)),
+            _ => Some(AdoptionModel::Series(vec![10_000, 7_000, 9_000])),
+        };
+        if i % 4 == 0 {
+            node.failure = FailureModel {
+                mean_up_ms: 10 * DAY_MS,
+                mean_repair_ms: 6 * H,
+                report_bps: 5_000,
+            };
+        }
+    }
+    for o in &mut cfg.operators {
+        o.endowment = Amount::from_dcc(1_000_000);
+    }
+    let in_pool = |threads: usize| {
+        super::sim::set_settlement_threads(threads);
+        let (e, rec) = run(cfg.clone(), 12);
+        let totals: Vec<_> = (0..e.node_count())
+            .filter_map(|i| e.node_totals(i))
+            .collect();
+        (rec.days, totals, e.voter_totals())
+    };
+    let one = in_pool(1);
+    assert!(one.0.iter().any(|d| d.basic_paid.wei() > 0));
+    assert_eq!(one, in_pool(3));
+    assert_eq!(one, in_pool(2));
+    // Inside a rayon pool (a sweep's run) one chunk, the same records.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    assert_eq!(one, pool.install(|| in_pool(3)));
+    super::sim::set_settlement_threads(0);
+}
