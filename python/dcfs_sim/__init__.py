@@ -209,14 +209,16 @@ class Run:
 
 
 class _Bar:
-    """Progress over simulated days: tqdm when installed (notebook-aware), else one line on
-    a terminal's stderr, else nothing."""
+    """Progress over simulated days on terminals and in notebooks (none when piped or in CI):
+    tqdm when installed (`pip install tqdm`; notebook-aware), else one updating line."""
 
     def __init__(self, what: str) -> None:
         self._what = what
         self._bar = None
         self._last = 0.0
-        self._tty = sys.stderr.isatty() and not os.environ.get("CI")
+        # A terminal, or a notebook (whose stderr is no terminal but shows `\r` updates).
+        interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+        self._tty = interactive and not os.environ.get("CI")
         try:
             from tqdm.auto import tqdm
             self._tqdm = tqdm
@@ -224,7 +226,7 @@ class _Bar:
             self._tqdm = None
 
     def __call__(self, done: int, total: int) -> None:
-        if self._tqdm is not None:
+        if self._tqdm is not None and self._tty:
             if self._bar is None:
                 self._bar = self._tqdm(total=total, unit="day", desc=self._what, leave=False)
             self._bar.n = done
