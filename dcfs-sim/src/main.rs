@@ -476,15 +476,28 @@ fn run_one(file: &Path, seed: Option<u64>, out: &Path) -> anyhow::Result<RunMani
     Ok(m)
 }
 
-/// Stops a sweep when a signal came, and counts its finished runs on a progress bar.
-struct SweepBar(indicatif::ProgressBar);
+/// Stops a sweep when a signal came; moves a progress bar over the simulated days of all its
+/// runs (a run kept from an earlier attempt counts its days at once and is counted as kept).
+struct SweepBar {
+    bar: indicatif::ProgressBar,
+    horizon_days: u64,
+    kept: std::sync::atomic::AtomicU64,
+}
 
 impl job::SweepWatch for SweepBar {
     fn stop(&self) -> bool {
         stop_signal().is_some()
     }
-    fn run_done(&self, _index: u64) {
-        self.0.inc(1);
+    fn day_done(&self) {
+        self.bar.inc(1);
+    }
+    fn run_done(&self, _index: u64, kept: bool) {
+        if kept {
+            let k = self.kept.fetch_add(1, Ordering::Relaxed) + 1;
+            self.bar.inc(self.horizon_days);
+            self.bar
+                .set_message(format!(" ({k} runs kept from an earlier attempt)"));
+        }
     }
 }
 
@@ -512,12 +525,20 @@ fn print_sweep(done: &SweepDone, out: &Path, shard: Option<Shard>) {
 fn sweep(file: &Path, out: &Path, opts: &SweepOptions) -> anyhow::Result<SweepDone> {
     let p = prepare(file, true)?;
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
-    let watch = SweepBar(progress_bar(
-        shard.indices(p.plan.len()).len() as u64,
-        "runs",
-    ));
+    let runs = shard.indices(p.plan.len()).len() as u64;
+    // Every run's horizon is the base scenario's unless the sweep varies it (then the bar's
+    // length is an estimate).
+    let horizon_days = p.base.spec.horizon_days();
+    let watch = SweepBar {
+        bar: progress_bar(
+            runs.saturating_mul(horizon_days),
+            "simulated days (all runs)",
+        ),
+        horizon_days,
+        kept: std::sync::atomic::AtomicU64::new(0),
+    };
     let done = job::sweep(&p, out, opts, &watch).map_err(job_error)?;
-    watch.0.finish_and_clear();
+    watch.bar.finish_and_clear();
     Ok(done)
 }
 
@@ -536,7 +557,7 @@ fn progress_bar(len: u64, unit: &str) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len);
     if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
-        "{{bar:40}} {{pos}}/{{len}} {unit}, ETA {{eta}}"
+        "{{bar:40}} {{pos}}/{{len}} {unit}, ETA {{eta}}{{msg}}"
     )) {
         bar.set_style(style);
     }

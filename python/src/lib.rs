@@ -85,6 +85,8 @@ fn message(e: &dyn std::error::Error) -> String {
 struct Progress {
     days: AtomicU64,
     stop: AtomicBool,
+    /// Days a sweep's run counts when it is kept from an earlier attempt.
+    horizon_days: u64,
 }
 
 impl DayObserver for &Progress {
@@ -104,6 +106,11 @@ impl job::SweepWatch for Progress {
     fn day_done(&self) {
         self.days.fetch_add(1, Ordering::Relaxed);
     }
+    fn run_done(&self, _index: u64, kept: bool) {
+        if kept {
+            self.days.fetch_add(self.horizon_days, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Runs `work` on a worker thread with the GIL released; meanwhile checks for Ctrl-C (which
@@ -112,10 +119,13 @@ impl job::SweepWatch for Progress {
 fn watched<T: Send>(
     py: Python<'_>,
     progress: Option<&Bound<'_, PyAny>>,
-    days_total: u64,
+    (days_total, horizon_days): (u64, u64),
     work: impl FnOnce(&Progress) -> Result<T, JobError> + Send,
 ) -> PyResult<T> {
-    let shared = Progress::default();
+    let shared = Progress {
+        horizon_days,
+        ..Progress::default()
+    };
     let mut raised: Option<PyErr> = None;
     let result = std::thread::scope(|s| {
         let worker = s.spawn(|| work(&shared));
@@ -256,7 +266,7 @@ impl PyScenario {
         let days = p.base.spec.horizon_days();
         match out {
             Some(out) => {
-                let manifest = watched(py, progress.as_ref(), days, |mut w| {
+                let manifest = watched(py, progress.as_ref(), (days, days), |mut w| {
                     job::run_one(p, seed, &out, &mut w)
                 })?;
                 Ok(PyRunResult {
@@ -266,7 +276,7 @@ impl PyScenario {
                 })
             }
             None => {
-                let (output, manifest) = watched(py, progress.as_ref(), days, |mut w| {
+                let (output, manifest) = watched(py, progress.as_ref(), (days, days), |mut w| {
                     job::run_in_memory(p, seed, &mut w)
                 })?;
                 Ok(PyRunResult {
@@ -319,8 +329,9 @@ impl PyScenario {
         };
         let p = &self.prepared;
         let runs = shard.map_or(p.plan.len(), |s| s.indices(p.plan.len()).len() as u64);
-        let days = runs.saturating_mul(p.base.spec.horizon_days());
-        let done = watched(py, progress.as_ref(), days, |w| {
+        let horizon_days = p.base.spec.horizon_days();
+        let days = runs.saturating_mul(horizon_days);
+        let done = watched(py, progress.as_ref(), (days, horizon_days), |w| {
             job::sweep(p, &out, &opts, w)
         })?;
         let merged = match &done.merged {

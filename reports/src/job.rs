@@ -225,8 +225,9 @@ pub struct SweepOptions {
 pub trait SweepWatch: Sync {
     /// True once the sweep should stop (runs in progress stop at their next simulated day).
     fn stop(&self) -> bool;
-    /// Run `index` is finished (kept or computed).
-    fn run_done(&self, _index: u64) {}
+    /// Run `index` is finished: `kept` from an earlier attempt (no day of it was simulated
+    /// now), or computed.
+    fn run_done(&self, _index: u64, _kept: bool) {}
     /// A simulated day of some run is finished (for progress over simulated days).
     fn day_done(&self) {}
     /// A run found on disk is damaged and computed again (`why` names the file).
@@ -272,11 +273,12 @@ pub fn sweep(
     let indices = shard.indices(total);
     let (kept, computed) = (AtomicU64::new(0), AtomicU64::new(0));
     scenarios::par_map_ordered(&indices, opts.threads, |i| {
-        match sweep_run(p, &work, i, opts.resume, watch)? {
+        let done = sweep_run(p, &work, i, opts.resume, watch)?;
+        match done {
             Done::Kept => kept.fetch_add(1, Ordering::SeqCst),
             Done::Computed => computed.fetch_add(1, Ordering::SeqCst),
         };
-        watch.run_done(i);
+        watch.run_done(i, matches!(done, Done::Kept));
         Ok::<_, JobError>(())
     })?;
     let merged = if shard.count > 1 {

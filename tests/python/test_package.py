@@ -156,8 +156,12 @@ def test_a_sweep_does_not_depend_on_threads(tmp_path):
                          capture_output=True, text=True).stdout
     assert one.digest in cli
     # Resumed: nothing computed again.
-    again = dcfs_sim.sweep(file, threads=2, out=tmp_path / "one", progress=False)
+    seen = []
+    again = dcfs_sim.sweep(file, threads=2, out=tmp_path / "one",
+                           progress=lambda done, total: seen.append((done, total)))
     assert (again.kept, again.computed) == (6, 0)
+    # Progress counts simulated days of all runs; kept runs count theirs at once.
+    assert seen[-1] == (6 * 3, 6 * 3)
     # Shards, then the CLI merges them.
     a = dcfs_sim.sweep(file, out=tmp_path / "a", shard=(0, 2), progress=False)
     with pytest.raises(ValueError):
