@@ -821,7 +821,7 @@ fn chunked_settlement_does_not_depend_on_threads() {
             1 => Some(AdoptionModel::Constant(8_000)),
             _ => Some(AdoptionModel::Series(vec![10_000, 7_000, 9_000])),
         };
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             node.failure = FailureModel {
                 mean_up_ms: 10 * DAY_MS,
                 mean_repair_ms: 6 * H,
