@@ -163,21 +163,40 @@ fn thin<T: Copy>(points: &[T]) -> Vec<T> {
     out
 }
 
-/// (x range, y range) covering everything drawn; y starts at 0 unless data are negative.
+/// True if the chart has no point to draw.
+fn is_empty(chart: &Chart) -> bool {
+    match &chart.kind {
+        ChartKind::Lines(s) | ChartKind::Stacked(s) => s.iter().all(|s| s.points.is_empty()),
+        ChartKind::Histogram(bins) => bins.iter().all(|b| b.2 == 0),
+        ChartKind::Fan(bands) => bands.iter().all(|b| b.points.is_empty()),
+    }
+}
+
+/// The most points a line may have to be drawn with a marker on each point too (a single
+/// point draws no line, and a few points joined by lines hide where the data are).
+pub const MARKERS_UP_TO_POINTS: usize = 40;
+
+/// (x range, y range) covering everything drawn. y starts at 0 for areas and bars (zero is the
+/// baseline of what they show) and for lines and bands whose data come near it; lines and bands
+/// far from zero get a range around their data, so that differences show (seats 21 vs 33 do
+/// not look equal). Integer charts end on an integer.
 fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
     let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut ys = (0.0_f64, f64::NEG_INFINITY);
+    let mut ys = (f64::INFINITY, f64::NEG_INFINITY);
     let mut see = |x: f64, y: f64| {
         if x.is_finite() && y.is_finite() {
             xs = (xs.0.min(x), xs.1.max(x));
             ys = (ys.0.min(y), ys.1.max(y));
         }
     };
+    let mut from_zero = true;
     match &chart.kind {
-        ChartKind::Lines(s) => s
-            .iter()
-            .flat_map(|s| &s.points)
-            .for_each(|&(x, y)| see(x, y)),
+        ChartKind::Lines(s) => {
+            s.iter()
+                .flat_map(|s| &s.points)
+                .for_each(|&(x, y)| see(x, y));
+            from_zero = false;
+        }
         ChartKind::Stacked(s) => {
             let n = s.iter().map(|s| s.points.len()).max().unwrap_or(0);
             for i in 0..n {
@@ -201,20 +220,68 @@ fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
                 .for_each(|&(x, lo, _, hi)| {
                     see(x, lo);
                     see(x, hi);
-                })
+                });
+            from_zero = false;
         }
     }
-    chart.markers.iter().for_each(|(x, _)| see(*x, 0.0));
+    let markers: Vec<f64> = chart.markers.iter().map(|(x, _)| *x).collect();
+    for x in markers {
+        if x.is_finite() {
+            xs = (xs.0.min(x), xs.1.max(x));
+        }
+    }
     if !xs.0.is_finite() {
         xs = (0.0, 1.0);
     }
     if xs.1 <= xs.0 {
-        xs.1 = xs.0 + 1.0;
+        // One x value (a one-day run): centre it.
+        xs = (xs.0 - 0.5, xs.0 + 0.5);
     }
-    if !ys.1.is_finite() || ys.1 <= ys.0 {
+    if !ys.0.is_finite() {
+        ys = (0.0, 1.0);
+    }
+    // Lines and bands keep zero in view when it is closer to their data than their spread.
+    let near_zero = ys.0 <= 0.0 || ys.0 < ys.1 - ys.0;
+    // A count's zero means something (no reorganisation): integer charts start there.
+    let counts = chart.y_format == NumberFormat::Integer;
+    if from_zero || near_zero || counts {
+        ys.0 = ys.0.min(0.0);
+    } else {
+        let pad = (ys.1 - ys.0).max(ys.1.abs() * 1e-3) * 0.1;
+        ys.0 -= pad;
+    }
+    if ys.1 <= ys.0 {
         ys.1 = ys.0 + 1.0;
     }
-    (xs, (ys.0, ys.1 * 1.05))
+    let top = ys.1 + (ys.1 - ys.0) * 0.05;
+    let top = match chart.y_format {
+        NumberFormat::Integer => top.ceil().max(ys.0 + 1.0),
+        NumberFormat::Si => top,
+    };
+    (xs, (ys.0, top))
+}
+
+/// True if every x drawn is an integer (days, heights, terms): the x axis then gets integer
+/// ticks too.
+fn integral_x(chart: &Chart) -> bool {
+    let int = |x: f64| (x - x.round()).abs() < 1e-9;
+    match &chart.kind {
+        ChartKind::Lines(s) | ChartKind::Stacked(s) => {
+            s.iter().flat_map(|s| &s.points).all(|p| int(p.0))
+        }
+        ChartKind::Histogram(bins) => bins.iter().all(|b| int(b.0) && int(b.1)),
+        ChartKind::Fan(bands) => bands.iter().flat_map(|b| &b.points).all(|p| int(p.0)),
+    }
+}
+
+/// Tick label of an integer axis: integers only (a tick between two integers is left blank,
+/// so a 0–1 count axis reads `0` and `1`, not `0, 0, 0, 1, 1`).
+fn integer_tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{:.0}", v.round())
+    } else {
+        String::new()
+    }
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<(), String> {
@@ -230,20 +297,53 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
         .map_err(e)?;
     let y_fmt = |v: &f64| match c.y_format {
         NumberFormat::Si => format_si(*v),
-        NumberFormat::Integer => format!("{v:.0}"),
+        NumberFormat::Integer => integer_tick(*v),
     };
-    let x_fmt = |v: &f64| format_si(*v);
+    // An integer axis gets one tick per integer when it spans few of them.
+    let y_ticks = match c.y_format {
+        NumberFormat::Integer if y1 - y0 <= 10.0 => (y1 - y0).round().max(1.0) as usize + 1,
+        _ => 10,
+    };
+    let x_int = integral_x(c);
+    let x_fmt = |v: &f64| match x_int {
+        true if (v - v.round()).abs() >= 1e-6 => String::new(),
+        _ => format_si(*v),
+    };
+    let x_ticks = match x_int {
+        true if x1 - x0 <= 10.0 => (x1 - x0).ceil().max(1.0) as usize + 1,
+        _ => 10,
+    };
     chart
         .configure_mesh()
         .x_desc(c.x_label.as_str())
         .y_desc(c.y_label.as_str())
         .x_label_formatter(&x_fmt)
+        .x_labels(x_ticks)
         .y_label_formatter(&y_fmt)
+        .y_labels(y_ticks)
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(e)?;
+    if is_empty(c) {
+        // Nothing happened (no punishment, no reorganisation…): say so instead of an empty frame.
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "nothing to show: no such event in this run",
+                (cx, cy),
+                ("sans-serif", 18)
+                    .into_font()
+                    .color(&RGBColor(90, 90, 90))
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+            )))
+            .map_err(e)?;
+        return root.present().map_err(e);
+    }
     let mut legend = false;
     match &c.kind {
         ChartKind::Lines(series) => {
@@ -256,6 +356,15 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
                     });
+                if s.points.len() <= MARKERS_UP_TO_POINTS {
+                    chart
+                        .draw_series(
+                            s.points
+                                .iter()
+                                .map(|&(x, y)| Circle::new((x, y), 4, col.filled())),
+                        )
+                        .map_err(e)?;
+                }
                 legend = true;
             }
         }
@@ -484,5 +593,61 @@ mod tests {
         assert!(t.len() <= MAX_POINTS + 1);
         assert_eq!(t.first(), Some(&0));
         assert_eq!(t.last(), Some(&9_999));
+    }
+}
+
+#[cfg(test)]
+mod axis_tests {
+    use super::*;
+
+    fn lines(points: Vec<(f64, f64)>, y_format: NumberFormat) -> Chart {
+        Chart {
+            id: "t".into(),
+            title: "t".into(),
+            x_label: "day".into(),
+            y_label: "y".into(),
+            kind: ChartKind::Lines(vec![Series {
+                name: "a".into(),
+                points,
+            }]),
+            markers: Vec::new(),
+            y_format,
+        }
+    }
+
+    #[test]
+    fn a_count_axis_has_integer_ticks_only() {
+        let c = lines(vec![(0.0, 0.0), (1.0, 1.0)], NumberFormat::Integer);
+        let (_, (y0, y1)) = bounds(&c);
+        assert!(y0.abs() < 1e-12 && (y1 - 2.0).abs() < 1e-12, "{y0}..{y1}");
+        assert_eq!(integer_tick(1.0), "1");
+        assert_eq!(integer_tick(0.5), "");
+        let svg = render_svg(&c).unwrap();
+        assert!(!svg.contains(">0.5<") && !svg.contains(">1.5<"));
+    }
+
+    #[test]
+    fn one_point_is_centred_and_marked() {
+        let c = lines(vec![(0.0, 14_400.0)], NumberFormat::Si);
+        let ((x0, x1), (y0, y1)) = bounds(&c);
+        assert!((x0 + 0.5).abs() < 1e-12 && (x1 - 0.5).abs() < 1e-12);
+        assert!(y0 < 14_400.0 && 14_400.0 < y1);
+        assert!(render_svg(&c).unwrap().contains("<circle"));
+    }
+
+    #[test]
+    fn lines_far_from_zero_show_their_differences() {
+        let c = lines(vec![(21.0, 100.0), (33.0, 110.0)], NumberFormat::Si);
+        let (_, (y0, y1)) = bounds(&c);
+        assert!(y0 > 90.0 && y1 < 120.0, "{y0}..{y1}");
+        // Near zero, zero stays in view.
+        let c = lines(vec![(0.0, 2.0), (1.0, 10.0)], NumberFormat::Si);
+        assert!(bounds(&c).1.0.abs() < 1e-12);
+    }
+
+    #[test]
+    fn an_empty_chart_says_so() {
+        let svg = render_svg(&lines(Vec::new(), NumberFormat::Integer)).unwrap();
+        assert!(svg.contains("nothing to show"));
     }
 }
