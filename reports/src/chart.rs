@@ -2,10 +2,12 @@
 //! bundled DejaVu Sans font (no system font lookup). Values here are `f64` report conversions
 //! (DCC, years, seconds) of exact outputs; nothing drawn feeds back into a simulation.
 
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use image::ImageEncoder as _;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// The bundled font (DejaVu Sans; license in `assets/DejaVuSans-LICENSE.txt`).
@@ -81,6 +83,19 @@ pub enum ChartKind {
     Histogram(Vec<(f64, f64, u64)>),
     /// Monte Carlo fan: one shaded p5–p95 band and median line per band.
     Fan(Vec<Band>),
+    /// Values at separate x positions (a parameter's values): per point a dot at the p50 and a
+    /// bar from p5 to p95; medians of a band are joined only on a numeric x axis.
+    Points(Vec<Band>),
+    /// A grid of counts: one row per `rows` entry (top first), one column per x interval
+    /// (start, end); `cells[row][column]`. Darker is more.
+    Heat {
+        /// Row labels, drawn on the y axis.
+        rows: Vec<String>,
+        /// Column x intervals in x order.
+        columns: Vec<(f64, f64)>,
+        /// Counts per row and column.
+        cells: Vec<Vec<u64>>,
+    },
 }
 
 /// A chart ready to render.
@@ -100,6 +115,12 @@ pub struct Chart {
     pub markers: Vec<(f64, String)>,
     /// Y label format.
     pub y_format: NumberFormat,
+    /// Keep 0 in the y range even far from the data (durations, counts per bucket: a gap of
+    /// 6.06 s must not look twice one of 6.00 s).
+    pub y_zero: bool,
+    /// Names of the x positions 0, 1, … when x is categorical (e.g. `coin`, `eip3436`): ticks
+    /// are these names and no line joins the positions. Empty for a numeric x axis.
+    pub x_categories: Vec<String>,
 }
 
 const PALETTE: [RGBColor; 10] = [
@@ -168,9 +189,34 @@ fn is_empty(chart: &Chart) -> bool {
     match &chart.kind {
         ChartKind::Lines(s) | ChartKind::Stacked(s) => s.iter().all(|s| s.points.is_empty()),
         ChartKind::Histogram(bins) => bins.iter().all(|b| b.2 == 0),
-        ChartKind::Fan(bands) => bands.iter().all(|b| b.points.is_empty()),
+        ChartKind::Fan(bands) | ChartKind::Points(bands) => {
+            bands.iter().all(|b| b.points.is_empty())
+        }
+        ChartKind::Heat { cells, .. } => cells.iter().flatten().all(|&n| n == 0),
     }
 }
+
+/// Legend entries a chart draws (in its top-left corner).
+fn legend_entries(chart: &Chart) -> usize {
+    let n = match &chart.kind {
+        ChartKind::Lines(s) | ChartKind::Stacked(s) => s.len(),
+        ChartKind::Fan(b) | ChartKind::Points(b) => b.len(),
+        ChartKind::Histogram(_) | ChartKind::Heat { .. } => 0,
+    };
+    n.min(MAX_SERIES)
+}
+
+/// Share of the plot's height a legend of `entries` rows covers (rows of ~20 px in a plot of
+/// ~440 px, plus its frame), capped so that the data keep half of the plot.
+fn legend_share(entries: usize) -> f64 {
+    if entries == 0 {
+        return 0.0;
+    }
+    (0.06 + 0.046 * entries as f64).min(0.5)
+}
+
+/// The most points one chart makes readable by hovering (SVG titles), spread over its series.
+pub const MAX_HOVER_POINTS: usize = 3_000;
 
 /// The most points a line may have to be drawn with a marker on each point too (a single
 /// point draws no line, and a few points joined by lines hide where the data are).
@@ -213,7 +259,7 @@ fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
                 see(hi + (hi - lo), 0.0);
             });
         }
-        ChartKind::Fan(bands) => {
+        ChartKind::Fan(bands) | ChartKind::Points(bands) => {
             bands
                 .iter()
                 .flat_map(|b| &b.points)
@@ -223,6 +269,18 @@ fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
                 });
             from_zero = false;
         }
+        ChartKind::Heat { rows, columns, .. } => {
+            // Rows at y = 0, 1, …: the grid fills the plot.
+            let first = columns.first().map_or(0.0, |c| c.0);
+            let last = columns.last().map_or(1.0, |c| c.1);
+            let n = rows.len().max(1) as f64;
+            return ((first, last.max(first + 1e-9)), (-0.5, n - 0.5));
+        }
+    }
+    if let ChartKind::Points(_) = chart.kind
+        && !chart.x_categories.is_empty()
+    {
+        xs = (-0.5, chart.x_categories.len() as f64 - 0.5);
     }
     let markers: Vec<f64> = chart.markers.iter().map(|(x, _)| *x).collect();
     for x in markers {
@@ -244,7 +302,7 @@ fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
     let near_zero = ys.0 <= 0.0 || ys.0 < ys.1 - ys.0;
     // A count's zero means something (no reorganisation): integer charts start there.
     let counts = chart.y_format == NumberFormat::Integer;
-    if from_zero || near_zero || counts {
+    if from_zero || near_zero || counts || chart.y_zero {
         ys.0 = ys.0.min(0.0);
     } else {
         let pad = (ys.1 - ys.0).max(ys.1.abs() * 1e-3) * 0.1;
@@ -253,7 +311,9 @@ fn bounds(chart: &Chart) -> ((f64, f64), (f64, f64)) {
     if ys.1 <= ys.0 {
         ys.1 = ys.0 + 1.0;
     }
-    let top = ys.1 + (ys.1 - ys.0) * 0.05;
+    // Room above the data for the legend, so that it covers no point.
+    let share = legend_share(legend_entries(chart)).max(0.05);
+    let top = ys.1 + (ys.1 - ys.0) * share / (1.0 - share);
     let top = match chart.y_format {
         NumberFormat::Integer => top.ceil().max(ys.0 + 1.0),
         NumberFormat::Si => top,
@@ -270,7 +330,10 @@ fn integral_x(chart: &Chart) -> bool {
             s.iter().flat_map(|s| &s.points).all(|p| int(p.0))
         }
         ChartKind::Histogram(bins) => bins.iter().all(|b| int(b.0) && int(b.1)),
-        ChartKind::Fan(bands) => bands.iter().flat_map(|b| &b.points).all(|p| int(p.0)),
+        ChartKind::Fan(bands) | ChartKind::Points(bands) => {
+            bands.iter().flat_map(|b| &b.points).all(|p| int(p.0))
+        }
+        ChartKind::Heat { columns, .. } => columns.iter().all(|c| int(c.0) && int(c.1)),
     }
 }
 
@@ -284,7 +347,65 @@ fn integer_tick(v: f64) -> String {
     }
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<(), String> {
+/// A point whose values show when the pointer rests on it (an SVG `<title>`): its position in
+/// pixels and the text.
+#[derive(Debug, Clone, PartialEq)]
+struct Hover {
+    x_px: i32,
+    y_px: i32,
+    text: String,
+}
+
+type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What drawing a chart produced besides pixels.
+struct Drawn {
+    hovers: Vec<Hover>,
+}
+
+/// Formats a value as hover text.
+fn hover_value(v: f64, format: NumberFormat) -> String {
+    match format {
+        NumberFormat::Integer => format!("{:.0}", v.round()),
+        NumberFormat::Si => format_si(v),
+    }
+}
+
+/// Hovers for `points` of one series, at most `budget`, evenly spread.
+fn hovers_of<DB: DrawingBackend>(
+    plot: &Plot<'_, DB>,
+    points: &[(f64, f64, String)],
+    budget: usize,
+    out: &mut Vec<Hover>,
+) {
+    let step = points.len().div_ceil(budget.max(1)).max(1);
+    for (x, y, text) in points.iter().step_by(step) {
+        let (x_px, y_px) = plot.backend_coord(&(*x, *y));
+        out.push(Hover {
+            x_px,
+            y_px,
+            text: text.clone(),
+        });
+    }
+}
+
+/// The x position's text: the category's name, or the number.
+fn x_text(c: &Chart, x: f64) -> String {
+    if !c.x_categories.is_empty() {
+        let i = x.round();
+        if i >= 0.0 && (i as usize) < c.x_categories.len() {
+            return c.x_categories[i as usize].clone();
+        }
+    }
+    // Days, heights and swept integers exactly; fractions (years, hours) to 3 digits.
+    if (x - x.round()).abs() < 1e-9 && x.abs() < 1e15 {
+        format!("{:.0}", x.round())
+    } else {
+        format_si(x)
+    }
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<Drawn, String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
     let ((x0, x1), (y0, y1)) = bounds(c);
@@ -292,22 +413,131 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
         .caption(&c.title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(45)
-        .y_label_area_size(75)
+        .y_label_area_size(if matches!(c.kind, ChartKind::Heat { .. }) {
+            110
+        } else {
+            75
+        })
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(e)?;
-    let y_fmt = |v: &f64| match c.y_format {
-        NumberFormat::Si => format_si(*v),
-        NumberFormat::Integer => integer_tick(*v),
+    mesh(&mut chart, c, (x0, x1), (y0, y1)).map_err(e)?;
+    let mut drawn = Drawn { hovers: Vec::new() };
+    if is_empty(c) {
+        // Nothing happened (no punishment, no reorganisation…): say so instead of an empty frame.
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "nothing to show: no such event in this run",
+                (cx, cy),
+                ("sans-serif", 18)
+                    .into_font()
+                    .color(&RGBColor(90, 90, 90))
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    )),
+            )))
+            .map_err(e)?;
+        root.present().map_err(e)?;
+        return Ok(drawn);
+    }
+    let legend = match &c.kind {
+        ChartKind::Lines(series) => draw_lines(&mut chart, c, series, &mut drawn).map_err(e)?,
+        ChartKind::Stacked(series) => {
+            draw_stacked(&mut chart, c, series, y0, &mut drawn).map_err(e)?
+        }
+        ChartKind::Histogram(bins) => draw_histogram(&mut chart, c, bins, &mut drawn).map_err(e)?,
+        ChartKind::Fan(bands) => draw_fan(&mut chart, c, bands, &mut drawn).map_err(e)?,
+        ChartKind::Points(bands) => {
+            draw_points(&mut chart, c, bands, x1 - x0, &mut drawn).map_err(e)?
+        }
+        ChartKind::Heat {
+            rows,
+            columns,
+            cells,
+        } => draw_heat(&mut chart, c, rows, columns, cells, &mut drawn).map_err(e)?,
+    };
+    for (x, label) in &c.markers {
+        let style = RGBColor(90, 90, 90).stroke_width(1);
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(*x, y0), (*x, y1)],
+                style,
+            )))
+            .map_err(e)?;
+        // Labelled near the x axis: the legend sits at the top left.
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {label}"),
+                (*x, y0 + (y1 - y0) * 0.06),
+                ("sans-serif", 12).into_font().color(&RGBColor(70, 70, 70)),
+            )))
+            .map_err(e)?;
+    }
+    if legend {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(e)?;
+    }
+    root.present().map_err(e)?;
+    Ok(drawn)
+}
+
+type DrawResult<DB> = Result<bool, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Axes, ticks and grid: integer ticks on count axes and integral x axes, category names on a
+/// categorical x axis and on a heat map's rows.
+fn mesh<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let rows: &[String] = match &c.kind {
+        ChartKind::Heat { rows, .. } => rows,
+        _ => &[],
+    };
+    let y_fmt = |v: &f64| {
+        if !rows.is_empty() {
+            let i = v.round();
+            return match (i - v).abs() < 1e-6 && i >= 0.0 && (i as usize) < rows.len() {
+                true => rows[i as usize].clone(),
+                false => String::new(),
+            };
+        }
+        match c.y_format {
+            NumberFormat::Si => format_si(*v),
+            NumberFormat::Integer => integer_tick(*v),
+        }
     };
     // An integer axis gets one tick per integer when it spans few of them.
-    let y_ticks = match c.y_format {
-        NumberFormat::Integer if y1 - y0 <= 10.0 => (y1 - y0).round().max(1.0) as usize + 1,
-        _ => 10,
+    let y_ticks = if !rows.is_empty() {
+        rows.len().min(30) + 1
+    } else {
+        match c.y_format {
+            NumberFormat::Integer if y1 - y0 <= 10.0 => (y1 - y0).round().max(1.0) as usize + 1,
+            _ => 10,
+        }
     };
-    let x_int = integral_x(c);
-    let x_fmt = |v: &f64| match x_int {
-        true if (v - v.round()).abs() >= 1e-6 => String::new(),
-        _ => format_si(*v),
+    let categories = !c.x_categories.is_empty();
+    let x_int = categories || integral_x(c);
+    let x_fmt = |v: &f64| {
+        if x_int && (v - v.round()).abs() >= 1e-6 {
+            String::new()
+        } else if categories {
+            let i = v.round();
+            match i >= 0.0 && (i as usize) < c.x_categories.len() {
+                true => c.x_categories[i as usize].clone(),
+                false => String::new(),
+            }
+        } else {
+            format_si(*v)
+        }
     };
     let x_ticks = match x_int {
         true if x1 - x0 <= 10.0 => (x1 - x0).ceil().max(1.0) as usize + 1,
@@ -325,158 +555,332 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
         .axis_desc_style(("sans-serif", 15))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
-        .map_err(e)?;
-    if is_empty(c) {
-        // Nothing happened (no punishment, no reorganisation…): say so instead of an empty frame.
-        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+}
+
+/// Hover points allowed per series when a chart draws `n` of them.
+fn hover_budget(n: usize) -> usize {
+    (MAX_HOVER_POINTS / n.max(1)).max(1)
+}
+
+fn draw_lines<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    series: &[Series],
+    drawn: &mut Drawn,
+) -> DrawResult<DB> {
+    let series = &series[..series.len().min(MAX_SERIES)];
+    for (i, s) in series.iter().enumerate() {
+        let col = color(i);
         chart
-            .draw_series(std::iter::once(Text::new(
-                "nothing to show: no such event in this run",
-                (cx, cy),
-                ("sans-serif", 18)
-                    .into_font()
-                    .color(&RGBColor(90, 90, 90))
-                    .pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Center,
-                    )),
-            )))
-            .map_err(e)?;
-        return root.present().map_err(e);
-    }
-    let mut legend = false;
-    match &c.kind {
-        ChartKind::Lines(series) => {
-            for (i, s) in series.iter().take(MAX_SERIES).enumerate() {
-                let col = color(i);
-                chart
-                    .draw_series(LineSeries::new(thin(&s.points), col.stroke_width(2)))
-                    .map_err(e)?
-                    .label(s.name.as_str())
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
-                    });
-                if s.points.len() <= MARKERS_UP_TO_POINTS {
-                    chart
-                        .draw_series(
-                            s.points
-                                .iter()
-                                .map(|&(x, y)| Circle::new((x, y), 4, col.filled())),
-                        )
-                        .map_err(e)?;
-                }
-                legend = true;
-            }
-        }
-        ChartKind::Stacked(series) => {
-            let series: Vec<&Series> = series.iter().take(MAX_SERIES).collect();
-            // Cumulative tops, bottom series first; drawn top-down so lower areas cover higher.
-            let mut tops: Vec<Vec<(f64, f64)>> = Vec::with_capacity(series.len());
-            for s in &series {
-                let top: Vec<(f64, f64)> = s
-                    .points
+            .draw_series(LineSeries::new(thin(&s.points), col.stroke_width(2)))?
+            .label(s.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3)));
+        if s.points.len() <= MARKERS_UP_TO_POINTS {
+            chart.draw_series(
+                s.points
                     .iter()
-                    .enumerate()
-                    .map(|(i, &(x, y))| {
-                        (
-                            x,
-                            y + tops.last().and_then(|t| t.get(i)).map_or(0.0, |p| p.1),
-                        )
-                    })
-                    .collect();
-                tops.push(top);
-            }
-            for (i, (s, top)) in series.iter().zip(&tops).enumerate().rev() {
-                let col = color(i);
-                chart
-                    .draw_series(
-                        AreaSeries::new(thin(top), y0, col.mix(0.85))
-                            .border_style(col.stroke_width(1)),
-                    )
-                    .map_err(e)?
-                    .label(s.name.as_str())
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 6), (x + 18, y + 6)], col.filled())
-                    });
-                legend = true;
-            }
+                    .map(|&(x, y)| Circle::new((x, y), 4, col.filled())),
+            )?;
         }
-        ChartKind::Histogram(bins) => {
-            let col = color(0);
+        let texts: Vec<(f64, f64, String)> = thin(&s.points)
+            .into_iter()
+            .map(|(x, y)| {
+                let text = format!(
+                    "{}\n{}: {}\n{}: {}",
+                    s.name,
+                    c.x_label,
+                    x_text(c, x),
+                    c.y_label,
+                    hover_value(y, c.y_format)
+                );
+                (x, y, text)
+            })
+            .collect();
+        hovers_of(chart, &texts, hover_budget(series.len()), &mut drawn.hovers);
+    }
+    Ok(!series.is_empty())
+}
+
+fn draw_stacked<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    series: &[Series],
+    y0: f64,
+    drawn: &mut Drawn,
+) -> DrawResult<DB> {
+    let series: Vec<&Series> = series.iter().take(MAX_SERIES).collect();
+    // Cumulative tops, bottom series first; drawn top-down so lower areas cover higher.
+    let mut tops: Vec<Vec<(f64, f64)>> = Vec::with_capacity(series.len());
+    for s in &series {
+        let top: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| {
+                (
+                    x,
+                    y + tops.last().and_then(|t| t.get(i)).map_or(0.0, |p| p.1),
+                )
+            })
+            .collect();
+        tops.push(top);
+    }
+    for (i, (s, top)) in series.iter().zip(&tops).enumerate().rev() {
+        let col = color(i);
+        chart
+            .draw_series(
+                AreaSeries::new(thin(top), y0, col.mix(0.85)).border_style(col.stroke_width(1)),
+            )?
+            .label(s.name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], col.filled()));
+        // Hover at each area's top edge, showing the series' own value (not the running sum).
+        let texts: Vec<(f64, f64, String)> = thin(&top.iter().zip(&s.points).collect::<Vec<_>>())
+            .into_iter()
+            .map(|(&(x, t), &(_, y))| {
+                let text = format!(
+                    "{}\n{}: {}\n{}: {}",
+                    s.name,
+                    c.x_label,
+                    x_text(c, x),
+                    c.y_label,
+                    hover_value(y, c.y_format)
+                );
+                (x, t, text)
+            })
+            .collect();
+        hovers_of(chart, &texts, hover_budget(series.len()), &mut drawn.hovers);
+    }
+    Ok(!series.is_empty())
+}
+
+fn draw_histogram<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    bins: &[(f64, f64, u64)],
+    drawn: &mut Drawn,
+) -> DrawResult<DB> {
+    let col = color(0);
+    chart.draw_series(bins.iter().map(|&(lo, hi, n)| {
+        let gap = (hi - lo) * 0.04;
+        Rectangle::new(
+            [(lo + gap, 0.0), (hi - gap, n as f64)],
+            col.mix(0.8).filled(),
+        )
+    }))?;
+    let texts: Vec<(f64, f64, String)> = bins
+        .iter()
+        .map(|&(lo, hi, n)| {
+            let text = format!(
+                "{}: {} to {}\n{}: {n}",
+                c.x_label,
+                format_si(lo),
+                format_si(hi),
+                c.y_label
+            );
+            ((lo + hi) / 2.0, n as f64, text)
+        })
+        .collect();
+    hovers_of(chart, &texts, MAX_HOVER_POINTS, &mut drawn.hovers);
+    Ok(false)
+}
+
+/// Hover text of a p5/p50/p95 triple.
+fn band_text(c: &Chart, name: &str, &(x, lo, mid, hi): &(f64, f64, f64, f64)) -> String {
+    format!(
+        "{name}\n{}: {}\n{}: p50 {} (p5 {} to p95 {})",
+        c.x_label,
+        x_text(c, x),
+        c.y_label,
+        hover_value(mid, c.y_format),
+        hover_value(lo, c.y_format),
+        hover_value(hi, c.y_format)
+    )
+}
+
+fn draw_fan<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    bands: &[Band],
+    drawn: &mut Drawn,
+) -> DrawResult<DB> {
+    let bands = &bands[..bands.len().min(MAX_SERIES)];
+    for (i, b) in bands.iter().enumerate() {
+        let col = color(i);
+        let pts = thin(&b.points);
+        let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
+        poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
+        chart.draw_series(std::iter::once(Polygon::new(poly, col.mix(0.2).filled())))?;
+        chart
+            .draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.0, p.2)),
+                col.stroke_width(2),
+            ))?
+            .label(format!("{} (line p50, band p5 to p95)", b.name))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3)));
+        if pts.len() <= MARKERS_UP_TO_POINTS {
+            // Few days (one, for a one-day run) make no visible band: show each as an interval.
             chart
-                .draw_series(bins.iter().map(|&(lo, hi, n)| {
-                    let gap = (hi - lo) * 0.04;
-                    Rectangle::new(
-                        [(lo + gap, 0.0), (hi - gap, n as f64)],
-                        col.mix(0.8).filled(),
-                    )
-                }))
-                .map_err(e)?;
+                .draw_series(pts.iter().map(|p| {
+                    PathElement::new(vec![(p.0, p.1), (p.0, p.3)], col.stroke_width(2))
+                }))?;
+            chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.2), 4, col.filled())))?;
         }
-        ChartKind::Fan(bands) => {
-            for (i, b) in bands.iter().take(MAX_SERIES).enumerate() {
-                let col = color(i);
-                let pts = thin(&b.points);
-                let mut poly: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.3)).collect();
-                poly.extend(pts.iter().rev().map(|p| (p.0, p.1)));
-                chart
-                    .draw_series(std::iter::once(Polygon::new(poly, col.mix(0.2).filled())))
-                    .map_err(e)?;
-                chart
-                    .draw_series(LineSeries::new(
-                        pts.iter().map(|p| (p.0, p.2)),
-                        col.stroke_width(2),
-                    ))
-                    .map_err(e)?
-                    .label(format!("{} (line p50, band p5 to p95)", b.name))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3))
-                    });
-                legend = true;
-            }
+        let texts: Vec<(f64, f64, String)> = pts
+            .iter()
+            .map(|p| (p.0, p.2, band_text(c, &b.name, p)))
+            .collect();
+        hovers_of(chart, &texts, hover_budget(bands.len()), &mut drawn.hovers);
+    }
+    Ok(!bands.is_empty())
+}
+
+/// Horizontal offset of band `i` of `n` at one x position, so intervals side by side do not
+/// cover each other: within a category's slot, or a sliver of a numeric axis's span.
+fn dodge(i: usize, n: usize, slot: f64) -> f64 {
+    if n <= 1 {
+        return 0.0;
+    }
+    let step = slot / n as f64;
+    (i as f64 - (n as f64 - 1.0) / 2.0) * step
+}
+
+fn draw_points<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    bands: &[Band],
+    x_span: f64,
+    drawn: &mut Drawn,
+) -> DrawResult<DB> {
+    let bands = &bands[..bands.len().min(MAX_SERIES)];
+    let categorical = !c.x_categories.is_empty();
+    // A category's slot is 1 wide; on a numeric axis intervals of a point share 3% of the span.
+    let slot = if categorical { 0.5 } else { x_span * 0.03 };
+    let cap = if categorical { 0.04 } else { x_span * 0.004 };
+    for (i, b) in bands.iter().enumerate() {
+        let col = color(i);
+        let dx = dodge(i, bands.len(), slot);
+        let pts: Vec<(f64, f64, f64, f64)> = b
+            .points
+            .iter()
+            .map(|&(x, lo, mid, hi)| (x + dx, lo, mid, hi))
+            .collect();
+        if !categorical && pts.len() > 1 {
+            chart.draw_series(LineSeries::new(
+                pts.iter().map(|p| (p.0, p.2)),
+                col.mix(0.6).stroke_width(1),
+            ))?;
+        }
+        for &(x, lo, _, hi) in &pts {
+            let bar = col.stroke_width(2);
+            chart.draw_series([
+                PathElement::new(vec![(x, lo), (x, hi)], bar),
+                PathElement::new(vec![(x - cap, lo), (x + cap, lo)], bar),
+                PathElement::new(vec![(x - cap, hi), (x + cap, hi)], bar),
+            ])?;
+        }
+        chart
+            .draw_series(pts.iter().map(|p| Circle::new((p.0, p.2), 5, col.filled())))?
+            .label(format!("{} (dot p50, bar p5 to p95)", b.name))
+            .legend(move |(x, y)| Circle::new((x + 9, y), 5, col.filled()));
+        let texts: Vec<(f64, f64, String)> = b
+            .points
+            .iter()
+            .zip(&pts)
+            .map(|(orig, p)| (p.0, p.2, band_text(c, &b.name, orig)))
+            .collect();
+        hovers_of(chart, &texts, hover_budget(bands.len()), &mut drawn.hovers);
+    }
+    Ok(!bands.is_empty())
+}
+
+/// Colour of a heat-map cell: white for 0, then from light to dark red as `n` nears `max`.
+fn heat_color(n: u64, max: u64) -> RGBColor {
+    if n == 0 || max == 0 {
+        return RGBColor(250, 250, 250);
+    }
+    let t = n as f64 / max as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    RGBColor(mix(253.0, 165.0), mix(219.0, 15.0), mix(199.0, 21.0))
+}
+
+fn draw_heat<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    c: &Chart,
+    rows: &[String],
+    columns: &[(f64, f64)],
+    cells: &[Vec<u64>],
+    drawn: &mut Drawn,
+) -> DrawResult<DB> {
+    let max = cells.iter().flatten().copied().max().unwrap_or(0);
+    let mut texts = Vec::new();
+    for (r, row) in cells.iter().enumerate() {
+        let y = r as f64;
+        chart.draw_series(row.iter().zip(columns).map(|(&n, &(lo, hi))| {
+            Rectangle::new([(lo, y - 0.5), (hi, y + 0.5)], heat_color(n, max).filled())
+        }))?;
+        for (&n, &(lo, hi)) in row.iter().zip(columns) {
+            let name = rows.get(r).map_or("", String::as_str);
+            let text = format!(
+                "{name}\n{}: {} to {}\n{}: {n}",
+                c.x_label,
+                format_si(lo),
+                format_si(hi),
+                c.title
+            );
+            texts.push(((lo + hi) / 2.0, y, text));
         }
     }
-    for (x, label) in &c.markers {
-        let style = RGBColor(90, 90, 90).stroke_width(1);
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(*x, y0), (*x, y1 / 1.05)],
-                style,
-            )))
-            .map_err(e)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                label.clone(),
-                (*x, y1 / 1.05),
-                ("sans-serif", 12).into_font().color(&RGBColor(70, 70, 70)),
-            )))
-            .map_err(e)?;
+    hovers_of(chart, &texts, MAX_HOVER_POINTS, &mut drawn.hovers);
+    Ok(false)
+}
+
+/// `svg` with a transparent circle per hover point, each holding its `<title>`: browsers show
+/// the title as a tooltip, so values can be read without any script.
+fn with_hovers(svg: String, hovers: &[Hover]) -> String {
+    if hovers.is_empty() {
+        return svg;
     }
-    if legend {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(e)?;
+    let Some(end) = svg.rfind("</svg>") else {
+        return svg;
+    };
+    let mut out = String::with_capacity(svg.len() + hovers.len() * 96);
+    out.push_str(&svg[..end]);
+    out.push_str("<g class=\"hover\" fill=\"transparent\" stroke=\"none\">\n");
+    for h in hovers {
+        let _ = writeln!(
+            out,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"7\"><title>{}</title></circle>",
+            h.x_px,
+            h.y_px,
+            xml_escape(&h.text)
+        );
     }
-    root.present().map_err(e)
+    out.push_str("</g>\n");
+    out.push_str(&svg[end..]);
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The chart as an SVG document.
 pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
     font()?;
     let mut text = String::new();
+    let hovers;
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
-        draw(&root, chart).map_err(|message| ChartError::Draw {
+        let drawn = draw(&root, chart).map_err(|message| ChartError::Draw {
             chart: chart.id.clone(),
             message,
         })?;
+        hovers = drawn.hovers;
     }
-    Ok(text)
+    Ok(with_hovers(text, &hovers))
 }
 
 /// The chart as PNG bytes.
@@ -518,6 +922,8 @@ mod tests {
             }]),
             markers: vec![(6.0, "halving 1".into())],
             y_format: NumberFormat::Si,
+            y_zero: false,
+            x_categories: Vec::new(),
         }
     }
 
@@ -612,6 +1018,8 @@ mod axis_tests {
             }]),
             markers: Vec::new(),
             y_format,
+            y_zero: false,
+            x_categories: Vec::new(),
         }
     }
 

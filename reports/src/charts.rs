@@ -11,15 +11,26 @@
 //! - super-node votes (`daily`): `locked_votes_wei`, `votes_cast_wei`, `votes_released_wei`,
 //!   `super_nodes`; turnover from a long `elections` table (`term`, `node`, `elected`: elected
 //!   and newly elected per term), else its columns containing `turnover` or starting `new_`;
-//! - validators (`validators` or `epochs`, rows summed per `epoch`, else per `height`):
-//!   `*stake*_wei`, `*punish*`, `*jail*`;
+//! - validators (`validators` or `epochs`, rows summed per `epoch`, else per `height`; x in days
+//!   from `time_ms`, hours on runs of up to two days): `*stake*_wei`, `*punish*`, `*jail*`;
+//!   per validator (`validator_epochs` as the report reduces the table, or `validators` with a
+//!   `validator` column): `stake_wei`, `earned_total_wei`, the 12 largest;
 //! - blocks per day (`chain_daily`): `canonical_blocks`, `in_turn`, `out_of_turn`, `missed_turns`;
+//!   `longest_gap_ms` per day; sub-day (`blocks_sub_day`, reduced from `blocks`, with scheduled
+//!   `partitions` marked): canonical blocks per 10 minutes or hour and the longest gap;
+//! - missed turns per validator per day (`validator_daily`): a heat map;
+//! - settlement delay (`daily`): `settlement_delay_ms` when not 0 every day;
+//! - inequality: `gini` and `nakamoto` of `reward_inequality` (node rewards) and
+//!   `stake_inequality` (validator stake) over time;
 //! - block intervals (`blocks`): `interval_ms`, else `time_ms` minus the parent's (`block_id`,
 //!   `parent_id`), else successive `time_ms` differences;
 //! - forks and reorgs: a depth histogram from `depth` of a `reorgs` table (one row per reorg)
 //!   or `depth`, `reorgs` of a `reorg_depths` table (counts per depth); per day `reorgs`,
 //!   `fork_heights` and `deepest_reorg` of `chain_daily` (or `daily`);
-//! - Monte Carlo fans (`daily_quantiles`): every `<col>_p5/_p50/_p95` triple, one band per point.
+//! - Monte Carlo fans (`daily_quantiles`): every `<col>_p5/_p50/_p95` triple, one band per point
+//!   labelled by its swept values (identifier columns excluded);
+//! - sweep summary (`summary`): each result column against each swept key (see
+//!   [`summary_charts`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,7 +38,7 @@ use scenarios::{ColumnData, Table};
 
 use crate::chart::{Band, Chart, ChartKind, NumberFormat, Series};
 use crate::frame::{WEI_PER_DCC, wei_to_dcc};
-use crate::quantile::{nearest_rank, quantile_column};
+use crate::quantile::quantile_column;
 
 /// Total supply in wei (SPEC §4.1: 500M DCC), for the "rest of supply" area of the schedule.
 const TOTAL_SUPPLY_WEI: u128 = 500_000_000 * WEI_PER_DCC;
@@ -35,6 +46,8 @@ const TOTAL_SUPPLY_WEI: u128 = 500_000_000 * WEI_PER_DCC;
 const YEARS_AFTER_DAYS: u64 = 730;
 /// Most histogram bins.
 const MAX_BINS: u64 = 60;
+/// Columns that name an actor or a row, not a quantity: never charted as values.
+const ID_COLUMNS: [&str; 6] = ["validator", "node", "voter", "term", "height", "from_day"];
 /// Most fan charts a sweep report draws.
 pub const MAX_FAN_CHARTS: usize = 40;
 
@@ -114,6 +127,8 @@ fn chart(id: &str, title: &str, x_label: String, y_label: &str, kind: ChartKind)
         kind,
         markers: Vec::new(),
         y_format: NumberFormat::Si,
+        y_zero: false,
+        x_categories: Vec::new(),
     }
 }
 
@@ -281,6 +296,33 @@ fn per_key(t: &Table, key: &str, cols: &[&str]) -> Option<(Vec<f64>, Vec<Series>
     Some((x, series))
 }
 
+/// Days since genesis of each epoch key of `t` (from `time_ms`, the epoch block's timestamp;
+/// the latest per key when a table has a row per validator), as an x axis; `None` without time.
+fn epoch_days(t: &Table, key: &str) -> Option<BTreeMap<u128, f64>> {
+    let (k, ms) = (ints(t, key)?, ints(t, "time_ms")?);
+    let mut out: BTreeMap<u128, f64> = BTreeMap::new();
+    for (k, ms) in k.iter().zip(&ms) {
+        let d = *ms as f64 / 86_400_000.0;
+        let e = out.entry(*k).or_insert(d);
+        *e = e.max(d);
+    }
+    Some(out)
+}
+
+/// Runs up to this many days draw times of day (epoch blocks) in hours.
+const HOURS_UP_TO_DAYS: f64 = 2.0;
+
+/// The axis label of days (hours on short runs, years after two years) and the scale from days.
+fn days_label(last_day: f64) -> (f64, String) {
+    if last_day > YEARS_AFTER_DAYS as f64 {
+        (1.0 / 365.0, "years since genesis (365 days)".into())
+    } else if last_day <= HOURS_UP_TO_DAYS {
+        (24.0, "hours since genesis".into())
+    } else {
+        (1.0, "day".into())
+    }
+}
+
 fn validators(t: &Table) -> Vec<Chart> {
     let mut out = Vec::new();
     let stake = names(t, |n| n.contains("stake") && n.ends_with("_wei"));
@@ -294,7 +336,7 @@ fn validators(t: &Table) -> Vec<Chart> {
         ),
         (
             "validator_punishments",
-            "Punishments and jailings per epoch (all validators)",
+            "Punishments and jailings since genesis (all validators)",
             punish,
             "count",
         ),
@@ -305,16 +347,330 @@ fn validators(t: &Table) -> Vec<Chart> {
         let Some(key) = ["epoch", "height"].into_iter().find(|k| has(t, k)) else {
             continue;
         };
-        if let Some((_, s)) = per_key(t, key, &cols) {
-            let xl = if key == "height" {
-                "block height of the epoch boundary".to_owned()
-            } else {
-                key.to_owned()
-            };
-            out.push(chart(id, title, xl, unit, ChartKind::Lines(s)));
+        let Some((_, mut s)) = per_key(t, key, &cols) else {
+            continue;
+        };
+        if unit == "DCC" && s.iter().all(|s| s.points.iter().all(|p| p.1 == 0.0)) {
+            // No stake bonded (a consensus run without staking): nothing to draw.
+            continue;
+        }
+        // One time axis for every chart: days (from the epoch blocks' timestamps) where known.
+        let xl = if let Some(days) = epoch_days(t, key) {
+            let (scale, xl) = days_label(days.values().copied().fold(0.0, f64::max));
+            for series in &mut s {
+                for p in &mut series.points {
+                    p.0 = days.get(&(p.0 as u128)).copied().unwrap_or(p.0) * scale;
+                }
+            }
+            xl
+        } else if key == "height" {
+            "block height of the epoch boundary".to_owned()
+        } else {
+            key.to_owned()
+        };
+        let mut c = chart(id, title, xl, unit, ChartKind::Lines(s));
+        if unit == "count" {
+            c.y_format = NumberFormat::Integer;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Most validators drawn one line each (those with the largest final value; the title says so).
+const MAX_VALIDATOR_LINES: usize = 12;
+
+/// Stake and income earned per validator over time, from a table with a row per validator and
+/// epoch (`validator_epochs` as the report reduces it, or the raw `validators` table).
+fn per_validator(t: &Table) -> Vec<Chart> {
+    let mut out = Vec::new();
+    let Some(key) = ["epoch", "height"].into_iter().find(|k| has(t, k)) else {
+        return out;
+    };
+    let (Some(keys), Some(who)) = (ints(t, key), ints(t, "validator")) else {
+        return out;
+    };
+    let days = epoch_days(t, key);
+    let last_day = days
+        .as_ref()
+        .map_or(0.0, |d| d.values().copied().fold(0.0, f64::max));
+    let (scale, xl) = match &days {
+        Some(_) => days_label(last_day),
+        None => (1.0, "block height of the epoch boundary".to_owned()),
+    };
+    for (id, title, col) in [
+        ("validator_stake_each", "Stake per validator", "stake_wei"),
+        (
+            "validator_income_each",
+            "Income earned per validator (since genesis)",
+            "earned_total_wei",
+        ),
+    ] {
+        let Some(v) = ints(t, col) else { continue };
+        let mut by: BTreeMap<u128, Vec<(f64, f64)>> = BTreeMap::new();
+        for ((k, w), v) in keys.iter().zip(&who).zip(&v) {
+            let x = days
+                .as_ref()
+                .and_then(|d| d.get(k).copied())
+                .map_or(*k as f64, |d| d * scale);
+            by.entry(*w).or_default().push((x, wei_to_dcc(*v)));
+        }
+        let total = by.len();
+        let mut ranked: Vec<(u128, Vec<(f64, f64)>)> = by.into_iter().collect();
+        ranked.sort_by(|a, b| {
+            let last = |s: &Vec<(f64, f64)>| s.last().map_or(0.0, |p| p.1);
+            last(&b.1).total_cmp(&last(&a.1)).then(a.0.cmp(&b.0))
+        });
+        ranked.truncate(MAX_VALIDATOR_LINES);
+        ranked.sort_by_key(|r| r.0);
+        if ranked.iter().all(|r| r.1.iter().all(|p| p.1 == 0.0)) {
+            continue;
+        }
+        let title = if total > MAX_VALIDATOR_LINES {
+            format!("{title} (the {MAX_VALIDATOR_LINES} largest of {total})")
+        } else {
+            title.to_owned()
+        };
+        let series = ranked
+            .into_iter()
+            .map(|(w, points)| Series {
+                name: format!("validator {w}"),
+                points,
+            })
+            .collect();
+        out.push(chart(
+            id,
+            &title,
+            xl.clone(),
+            "DCC",
+            ChartKind::Lines(series),
+        ));
+    }
+    out
+}
+
+/// Most rows of the missed-turn heat map (validators with the most missed turns, by id).
+const MAX_HEAT_ROWS: usize = 40;
+/// Most columns of the heat map (days are grouped beyond this).
+const MAX_HEAT_COLUMNS: u64 = 120;
+
+/// Missed turns per validator and day (grouped into spans of days on long runs), from
+/// `validator_daily`.
+fn missed_turn_heat(t: &Table) -> Option<Chart> {
+    let (day, who, missed) = (
+        ints(t, "day")?,
+        ints(t, "validator")?,
+        ints(t, "missed_turns")?,
+    );
+    let last = day.iter().copied().max()?;
+    let days = u64::try_from(last).ok()? + 1;
+    let width = days.div_ceil(MAX_HEAT_COLUMNS).max(1);
+    let columns = days.div_ceil(width) as usize;
+    let mut grid: BTreeMap<u128, Vec<u64>> = BTreeMap::new();
+    for ((d, w), m) in day.iter().zip(&who).zip(&missed) {
+        let row = grid.entry(*w).or_insert_with(|| vec![0; columns]);
+        let c = (*d as u64 / width) as usize;
+        row[c] = row[c].saturating_add(u64::try_from(*m).unwrap_or(u64::MAX));
+    }
+    let total = grid.len();
+    let mut rows: Vec<(u128, Vec<u64>)> = grid.into_iter().collect();
+    rows.sort_by(|a, b| {
+        let sum = |r: &Vec<u64>| r.iter().sum::<u64>();
+        sum(&b.1).cmp(&sum(&a.1)).then(a.0.cmp(&b.0))
+    });
+    rows.truncate(MAX_HEAT_ROWS);
+    rows.sort_by_key(|r| r.0);
+    let span = if width == 1 {
+        "day".to_owned()
+    } else {
+        format!("{width} days")
+    };
+    let darkest = rows.iter().flat_map(|r| &r.1).copied().max().unwrap_or(0);
+    let mut title = format!("Missed turns per validator per {span} (darkest: {darkest})");
+    if total > MAX_HEAT_ROWS {
+        title.push_str(&format!(
+            " (the {MAX_HEAT_ROWS} that missed most of {total})"
+        ));
+    }
+    let mut c = chart(
+        "missed_turns_heat",
+        &title,
+        "day".into(),
+        "",
+        ChartKind::Heat {
+            rows: rows.iter().map(|r| format!("validator {}", r.0)).collect(),
+            columns: (0..columns as u64)
+                .map(|i| ((i * width) as f64, ((i + 1) * width).min(days) as f64))
+                .collect(),
+            cells: rows.into_iter().map(|r| r.1).collect(),
+        },
+    );
+    c.y_format = NumberFormat::Integer;
+    Some(c)
+}
+
+/// A column as plot values (floats too: Gini coefficients).
+fn floats(t: &Table, name: &str) -> Option<Vec<f64>> {
+    let c = t.columns.iter().find(|c| c.name == name)?;
+    match &c.data {
+        ColumnData::F64(v) => Some(v.iter().map(|f| f.0).collect()),
+        _ => ints(t, name).map(|v| v.iter().map(|&x| plot_value(name, x)).collect()),
+    }
+}
+
+/// Series of column `col` of `t` against its `day` column.
+fn day_series(t: &Table, col: &str, name: &str, scale: f64) -> Option<Series> {
+    let (d, v) = (ints(t, "day")?, floats(t, col)?);
+    Some(Series {
+        name: name.into(),
+        points: d
+            .iter()
+            .zip(v)
+            .map(|(&d, v)| (d as f64 * scale, v))
+            .collect(),
+    })
+}
+
+/// Gini and Nakamoto coefficients over time: of node rewards per window (`reward_inequality`)
+/// and of validator stake (`stake_inequality`).
+fn inequality(tables: &[Table]) -> Vec<Chart> {
+    let find = |n: &str| tables.iter().find(|t| t.name == n);
+    let sources = [
+        ("reward_inequality", "node rewards", "nodes"),
+        ("stake_inequality", "validator stake", "validators"),
+    ];
+    let last_day = sources
+        .iter()
+        .filter_map(|(n, _, _)| ints(find(n)?, "day")?.last().copied())
+        .max();
+    let Some(last_day) = last_day else {
+        return Vec::new();
+    };
+    let (scale, xl) = days_label(last_day as f64);
+    let mut out = Vec::new();
+    let gini: Vec<Series> = sources
+        .iter()
+        .filter_map(|(n, what, _)| day_series(find(n)?, "gini", what, scale))
+        .collect();
+    if !gini.is_empty() {
+        out.push(chart(
+            "inequality_gini",
+            "Inequality over time: Gini coefficient (0 = all equal, 1 = one takes all)",
+            xl.clone(),
+            "Gini",
+            ChartKind::Lines(gini),
+        ));
+    }
+    for (n, what, unit) in sources {
+        if let Some(s) = find(n).and_then(|t| day_series(t, "nakamoto", what, scale)) {
+            let mut c = chart(
+                &format!("nakamoto_{n}"),
+                &format!("Nakamoto coefficient of {what}: fewest {unit} holding over half"),
+                xl.clone(),
+                unit,
+                ChartKind::Lines(vec![s]),
+            );
+            c.y_format = NumberFormat::Integer;
+            out.push(c);
         }
     }
     out
+}
+
+/// A per-day duration column in seconds (settlement delay, longest gap), when it is not 0 on
+/// every day.
+fn seconds_per_day(t: &Table, col: &str, id: &str, title: &str, legend: &str) -> Option<Chart> {
+    let (x, xl) = day_axis(t)?;
+    let ms = ints(t, col)?;
+    if ms.iter().all(|&v| v == 0) {
+        return None;
+    }
+    let points = x.iter().zip(&ms).map(|(&x, &v)| (x, v as f64 / 1000.0));
+    Some(chart(
+        id,
+        title,
+        xl,
+        "seconds",
+        ChartKind::Lines(vec![Series {
+            name: legend.into(),
+            points: points.collect(),
+        }]),
+    ))
+}
+
+/// Block production at sub-day resolution (`blocks_sub_day`, as the report reduces the blocks
+/// table): canonical blocks per bucket and the longest time without one, partitions marked.
+fn sub_day(t: &Table, partitions: Option<&Table>) -> Vec<Chart> {
+    let (Some(from), Some(bucket), Some(blocks), Some(gap)) = (
+        ints(t, "from_s"),
+        ints(t, "bucket_s"),
+        ints(t, "canonical_blocks"),
+        ints(t, "longest_gap_ms"),
+    ) else {
+        return Vec::new();
+    };
+    let Some(&bucket_s) = bucket.first() else {
+        return Vec::new();
+    };
+    let hours = |s: u128| s as f64 / 3600.0;
+    let per = if bucket_s == 3600 {
+        "hour".to_owned()
+    } else {
+        format!("{} minutes", bucket_s / 60)
+    };
+    let mut markers = Vec::new();
+    if let Some(p) = partitions
+        && let (Some(starts), Some(ends)) = (ints(p, "start_s"), ints(p, "end_s"))
+    {
+        let (lo, hi) = (
+            from.first().copied().unwrap_or(0),
+            from.last().map_or(0, |l| l + bucket_s),
+        );
+        for (s, e) in starts.iter().zip(&ends) {
+            if (lo..=hi).contains(s) {
+                markers.push((hours(*s), "partition".to_owned()));
+            }
+            if (lo..=hi).contains(e) {
+                markers.push((hours(*e), "healed".to_owned()));
+            }
+        }
+    }
+    let xl = "hours since genesis".to_owned();
+    let line = |v: &[u128], name: &str, unit_scale: f64| Series {
+        name: name.into(),
+        points: from
+            .iter()
+            .zip(v)
+            .map(|(&f, &v)| (hours(f), v as f64 * unit_scale))
+            .collect(),
+    };
+    let mut produced = chart(
+        "blocks_sub_day",
+        &format!("Canonical blocks per {per}"),
+        xl.clone(),
+        "blocks",
+        ChartKind::Lines(vec![line(
+            &blocks,
+            &format!("canonical blocks per {per}"),
+            1.0,
+        )]),
+    );
+    produced.y_format = NumberFormat::Integer;
+    produced.markers = markers.clone();
+    let mut gaps = chart(
+        "gaps_sub_day",
+        "Longest time without a canonical block",
+        xl,
+        "seconds",
+        ChartKind::Lines(vec![line(
+            &gap,
+            "longest gap overlapping the bucket",
+            0.001,
+        )]),
+    );
+    gaps.markers = markers;
+    gaps.y_zero = true;
+    vec![produced, gaps]
 }
 
 fn histogram(id: &str, title: &str, x_label: &str, values: &[u128], width: u128) -> Chart {
@@ -609,9 +965,35 @@ pub fn run_charts(tables: &[Table]) -> Vec<Chart> {
     if let Some(v) = find("validators").or_else(|| find("epochs")) {
         out.extend(validators(v));
     }
+    if let Some(v) = find("validator_epochs").or_else(|| find("validators")) {
+        out.extend(per_validator(v));
+    }
     if let Some(c) = find("chain_daily") {
         out.extend(blocks_per_day(c));
+        out.extend(seconds_per_day(
+            c,
+            "longest_gap_ms",
+            "longest_gap",
+            "Longest gap between canonical blocks per day",
+            "longest gap",
+        ));
     }
+    if let Some(t) = find("blocks_sub_day") {
+        out.extend(sub_day(t, find("partitions")));
+    }
+    if let Some(v) = find("validator_daily") {
+        out.extend(missed_turn_heat(v));
+    }
+    if let Some(d) = find("daily") {
+        out.extend(seconds_per_day(
+            d,
+            "settlement_delay_ms",
+            "settlement_delay",
+            "Settlement delay: first block after the day boundary",
+            "settlement delay",
+        ));
+    }
+    out.extend(inequality(tables));
     if let Some(b) = find("blocks") {
         out.extend(block_intervals(b));
     }
@@ -632,6 +1014,10 @@ pub fn fan_charts(q: &Table, point_label: impl Fn(u64) -> String) -> Vec<Chart> 
     for c in &q.columns {
         let p50 = &c.name;
         let Some(base) = fan_base(p50) else { continue };
+        if ID_COLUMNS.contains(&base.as_str()) {
+            // Quantiles of an identifier (validator ids of validator_daily) mean nothing.
+            continue;
+        }
         let (Some(lo), Some(mid), Some(hi)) = (
             ints(q, &quantile_column(&base, 5)),
             ints(q, p50),
@@ -681,59 +1067,252 @@ pub fn fan_charts(q: &Table, point_label: impl Fn(u64) -> String) -> Vec<Chart> 
     out
 }
 
-/// One chart per numeric summary column of a sweep: per parameter point (x), the p50 of its
-/// runs as a line and their p5 to p95 as a band. `exclude` names columns that are not results
-/// (swept parameters); `run_index`, `point_index` and `seed` are never charted.
-pub fn summary_charts(summary: &Table, exclude: &[String]) -> Vec<Chart> {
-    let Some(points) = ints(summary, "point_index") else {
-        return Vec::new();
+/// A summary cell as a number to plot: DCC for `*_wei`, else the number it reads as.
+fn summary_value(name: &str, text: &str) -> Option<f64> {
+    if name.ends_with("_wei") {
+        return text.parse::<u128>().ok().map(wei_to_dcc);
+    }
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// The text cells of column `name` (any type).
+fn cells(t: &Table, name: &str) -> Option<Vec<String>> {
+    let c = t.columns.iter().find(|c| c.name == name)?;
+    Some((0..c.data.len()).map(|i| c.data.cell(i)).collect())
+}
+
+/// Longest shortened value, in characters.
+const SHORT_VALUE_CHARS: usize = 28;
+
+/// Short texts that still tell `values` apart, one per value: values are kept when short; long
+/// lists of different lengths become `N items`; otherwise what all distinct values share at the
+/// start and the end is cut (`…` marks the cut); if that is still ambiguous, `value K`.
+pub fn short_values(values: &[String]) -> Vec<String> {
+    let mut distinct: Vec<&String> = Vec::new();
+    for v in values {
+        if !distinct.contains(&v) {
+            distinct.push(v);
+        }
+    }
+    let injective = |f: &dyn Fn(&str) -> String| {
+        let mut seen = BTreeSet::new();
+        distinct.iter().all(|v| seen.insert(f(v)))
     };
+    if distinct
+        .iter()
+        .all(|v| v.chars().count() <= SHORT_VALUE_CHARS)
+    {
+        return values.to_vec();
+    }
+    let items = |v: &str| match serde_json::from_str::<serde_json::Value>(v) {
+        Ok(serde_json::Value::Array(a)) => format!("{} items", a.len()),
+        _ => v.to_owned(),
+    };
+    if injective(&items)
+        && distinct
+            .iter()
+            .all(|v| items(v).chars().count() <= SHORT_VALUE_CHARS)
+    {
+        return values.iter().map(|v| items(v)).collect();
+    }
+    let chars: Vec<Vec<char>> = distinct.iter().map(|v| v.chars().collect()).collect();
+    let shortest = chars.iter().map(Vec::len).min().unwrap_or(0);
+    let same = |f: &dyn Fn(&Vec<char>, usize) -> char, i: usize| {
+        chars.iter().all(|c| f(c, i) == f(&chars[0], i))
+    };
+    let prefix = (0..shortest).take_while(|&i| same(&|c, i| c[i], i)).count();
+    let suffix = (0..shortest - prefix)
+        .take_while(|&i| same(&|c, i| c[c.len() - 1 - i], i))
+        .count();
+    let cut = |v: &str| {
+        let c: Vec<char> = v.chars().collect();
+        let mid: String = c[prefix..c.len() - suffix].iter().collect();
+        let mid = if mid.chars().count() > SHORT_VALUE_CHARS {
+            format!(
+                "{}…",
+                mid.chars().take(SHORT_VALUE_CHARS - 1).collect::<String>()
+            )
+        } else {
+            mid
+        };
+        format!(
+            "{}{mid}{}",
+            if prefix > 0 { "…" } else { "" },
+            if suffix > 0 { "…" } else { "" }
+        )
+    };
+    if injective(&cut) {
+        return values.iter().map(|v| cut(v)).collect();
+    }
+    values
+        .iter()
+        .map(|v| {
+            let k = distinct.iter().position(|d| *d == v).unwrap_or(0);
+            format!("value {}", k + 1)
+        })
+        .collect()
+}
+
+/// The last part of a dotted scenario key (`economy.campaign.seats` → `seats`).
+pub fn key_tail(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// p5, p50 and p95 (nearest rank) of `xs`.
+fn p5_50_95(xs: &mut [f64]) -> (f64, f64, f64) {
+    xs.sort_unstable_by(f64::total_cmp);
+    let q = |pc: usize| {
+        let k = (pc * xs.len()).div_ceil(100).max(1);
+        xs.get(k - 1).copied().unwrap_or(0.0)
+    };
+    (q(5), q(50), q(95))
+}
+
+/// A swept parameter's positions on the x axis: numbers when every value reads as one (x is
+/// the value), else categories in order of first appearance (x is the category's index).
+struct ParameterAxis {
+    x: Vec<f64>,
+    categories: Vec<String>,
+}
+
+fn parameter_axis(values: &[String]) -> ParameterAxis {
+    let numbers: Option<Vec<f64>> = values
+        .iter()
+        .map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite()))
+        .collect();
+    if let Some(x) = numbers {
+        return ParameterAxis {
+            x,
+            categories: Vec::new(),
+        };
+    }
+    let short = short_values(values);
+    let mut categories: Vec<String> = Vec::new();
+    let x = short
+        .iter()
+        .map(|s| {
+            let i = categories.iter().position(|c| c == s).unwrap_or_else(|| {
+                categories.push(s.clone());
+                categories.len() - 1
+            });
+            i as f64
+        })
+        .collect();
+    ParameterAxis { x, categories }
+}
+
+/// Sweep summary charts: each numeric result column against each swept parameter. Per value of
+/// the parameter, a dot at the p50 of its runs and a bar from p5 to p95 (a line joins the
+/// medians on a numeric axis); with several swept parameters, one series per combination of the
+/// others, labelled by their values. `run_index`, `point_index`, `seed`, the parameters and
+/// columns equal in every run are not charted.
+pub fn summary_charts(summary: &Table, parameters: &[String]) -> Vec<Chart> {
+    let rows = summary.rows();
+    let params: Vec<(&String, Vec<String>)> = parameters
+        .iter()
+        .filter_map(|p| cells(summary, p).map(|v| (p, v)))
+        .collect();
+    if rows == 0 || params.is_empty() {
+        return Vec::new();
+    }
     let skip = |n: &str| {
-        ["run_index", "point_index", "seed"].contains(&n) || exclude.iter().any(|e| e == n)
+        ["run_index", "point_index", "seed", "digest"].contains(&n)
+            || parameters.iter().any(|e| e == n)
     };
     let mut out = Vec::new();
-    for name in names(summary, |n| !skip(n)) {
-        let Some(v) = ints(summary, name) else {
-            continue;
-        };
-        if v.iter().all(|x| Some(x) == v.first()) {
+    for c in summary.columns.iter().filter(|c| !skip(&c.name)) {
+        let name = c.name.as_str();
+        let values: Option<Vec<f64>> = (0..rows)
+            .map(|i| summary_value(name, &c.data.cell(i)))
+            .collect();
+        let Some(values) = values else { continue };
+        if values.iter().all(|v| v.to_bits() == values[0].to_bits()) {
             // The same in every run (e.g. the horizon): nothing to compare.
             continue;
         }
-        let mut by_point: BTreeMap<u128, Vec<u128>> = BTreeMap::new();
-        for (p, x) in points.iter().zip(&v) {
-            by_point.entry(*p).or_default().push(*x);
-        }
-        let band: Vec<(f64, f64, f64, f64)> = by_point
-            .into_iter()
-            .map(|(p, mut xs)| {
-                xs.sort_unstable();
-                let q = |pc| plot_value(name, nearest_rank(&xs, pc).unwrap_or(0));
-                (p as f64, q(5), q(50), q(95))
-            })
-            .collect();
-        let unit = if name.ends_with("_wei") {
-            "DCC".to_owned()
-        } else {
-            label(name)
-        };
-        let mut c = chart(
-            &format!("summary_{name}"),
-            &format!("{} by parameter point (end of run)", label(name)),
-            "parameter point (see the runs table)".into(),
-            &unit,
-            ChartKind::Fan(vec![Band {
-                name: "runs of the point".into(),
-                points: band,
-            }]),
-        );
-        c.y_format = NumberFormat::Si;
-        out.push(c);
-        if out.len() >= MAX_FAN_CHARTS {
-            break;
+        for (i, (key, pv)) in params.iter().enumerate() {
+            out.push(parameter_chart(name, &values, key, pv, &params, i));
+            if out.len() >= MAX_FAN_CHARTS {
+                return out;
+            }
         }
     }
     out
+}
+
+/// One metric against parameter `params[which]` (see [`summary_charts`]).
+fn parameter_chart(
+    name: &str,
+    values: &[f64],
+    key: &str,
+    pv: &[String],
+    params: &[(&String, Vec<String>)],
+    which: usize,
+) -> Chart {
+    let axis = parameter_axis(pv);
+    // The other parameters' values label the series.
+    let others: Vec<(&str, Vec<String>)> = params
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != which)
+        .map(|(_, (k, v))| (key_tail(k), short_values(v)))
+        .collect();
+    let series_of = |row: usize| -> String {
+        others
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v[row]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Series in order of first appearance (row order: run index).
+    let mut groups: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (row, (&x, &y)) in axis.x.iter().zip(values).enumerate() {
+        let s = series_of(row);
+        if !groups.contains_key(&s) {
+            order.push(s.clone());
+        }
+        groups.entry(s).or_default().push((x, y));
+    }
+    let bands: Vec<Band> = order
+        .iter()
+        .map(|s| {
+            let mut pts = groups.remove(s).unwrap_or_default();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut points = Vec::new();
+            let mut i = 0;
+            while i < pts.len() {
+                let j = pts[i..]
+                    .iter()
+                    .position(|p| p.0.to_bits() != pts[i].0.to_bits())
+                    .map_or(pts.len(), |k| i + k);
+                let mut ys: Vec<f64> = pts[i..j].iter().map(|p| p.1).collect();
+                let (lo, mid, hi) = p5_50_95(&mut ys);
+                points.push((pts[i].0, lo, mid, hi));
+                i = j;
+            }
+            let name = if s.is_empty() {
+                "runs".to_owned()
+            } else {
+                s.clone()
+            };
+            Band { name, points }
+        })
+        .collect();
+    let unit = if name.ends_with("_wei") {
+        "DCC".to_owned()
+    } else {
+        label(name)
+    };
+    let mut c = chart(
+        &format!("summary_{name}_by_{}", key.replace('.', "_")),
+        &format!("{} by {} (end of run)", label(name), key_tail(key)),
+        key.to_owned(),
+        &unit,
+        ChartKind::Points(bands),
+    );
+    c.x_categories = axis.categories;
+    c
 }
 
 /// The daily column a `_p50` quantile column belongs to (`emission_p50_wei` → `emission_wei`).
@@ -834,6 +1413,129 @@ mod tests {
             .map(|b| ((b.0 * 1000.0).round() as u64, b.2))
             .collect();
         assert_eq!(ms, [(3000, 1), (3100, 1), (3500, 1)]);
+    }
+
+    #[test]
+    fn short_values_stay_distinct() {
+        let v = |xs: &[&str]| xs.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        // Short values are kept.
+        assert_eq!(
+            short_values(&v(&["coin", "eip3436"])),
+            v(&["coin", "eip3436"])
+        );
+        // Long lists of different lengths: their lengths.
+        let ten = format!("[{}]", ["{\"start_s\":0,\"validator\":1}"; 10].join(","));
+        let eleven = format!("[{}]", ["{\"start_s\":0,\"validator\":1}"; 11].join(","));
+        assert_eq!(
+            short_values(&[ten.clone(), eleven.clone(), ten.clone()]),
+            v(&["10 items", "11 items", "10 items"])
+        );
+        // Long values differing in the middle: what they share is cut.
+        let a = format!("{}A{}", "x".repeat(30), "y".repeat(30));
+        let b = format!("{}B{}", "x".repeat(30), "y".repeat(30));
+        assert_eq!(short_values(&[a, b]), v(&["…A…", "…B…"]));
+    }
+
+    fn sweep_summary() -> Table {
+        // 2 tie-break rules × 2 seats × 3 seeds; halted days depend on the rule only.
+        let mut t = Table::new("summary");
+        let rows = 12_u64;
+        let text = |f: &dyn Fn(u64) -> String| ColumnData::Str((0..rows).map(f).collect());
+        t.push("run_index", text(&|r| r.to_string()));
+        t.push("point_index", text(&|r| (r / 3).to_string()));
+        t.push("seed", text(&|r| (r % 3).to_string()));
+        t.push(
+            "consensus.tie_break",
+            text(&|r| ["coin", "eip3436"][(r / 6) as usize].into()),
+        );
+        t.push(
+            "economy.campaign.seats",
+            text(&|r| ["21", "33"][(r / 3 % 2) as usize].into()),
+        );
+        t.push(
+            "halted_days",
+            text(&|r| {
+                if r < 6 {
+                    (r % 3).to_string()
+                } else {
+                    "0".into()
+                }
+            }),
+        );
+        t.push("days", text(&|_| "365".into()));
+        t.push("digest", text(&|r| format!("d{r}")));
+        t
+    }
+
+    #[test]
+    fn sweep_results_are_charted_against_each_parameter() {
+        let params = [
+            "consensus.tie_break".to_owned(),
+            "economy.campaign.seats".to_owned(),
+        ];
+        let charts = summary_charts(&sweep_summary(), &params);
+        // Only halted_days varies: one chart per parameter.
+        let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "summary_halted_days_by_consensus_tie_break",
+                "summary_halted_days_by_economy_campaign_seats"
+            ]
+        );
+        // Categorical: x positions 0 and 1 named by the values, one series per seat count.
+        let by_rule = &charts[0];
+        assert_eq!(by_rule.x_categories, ["coin", "eip3436"]);
+        let ChartKind::Points(bands) = &by_rule.kind else {
+            panic!("not points")
+        };
+        let names: Vec<&str> = bands.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["seats=21", "seats=33"]);
+        // Seeds 0, 1, 2 halted 0, 1, 2 days under the coin: p5 0, p50 1, p95 2.
+        assert_eq!(
+            bands[0].points,
+            [(0.0, 0.0, 1.0, 2.0), (1.0, 0.0, 0.0, 0.0)]
+        );
+        // Numeric: the seat counts are the x values.
+        let by_seats = &charts[1];
+        assert!(by_seats.x_categories.is_empty());
+        let ChartKind::Points(bands) = &by_seats.kind else {
+            panic!("not points")
+        };
+        assert_eq!(bands[0].name, "tie_break=coin");
+        assert_eq!(
+            bands[0].points.iter().map(|p| p.0).collect::<Vec<_>>(),
+            [21.0, 33.0]
+        );
+        let svg = crate::chart::render_svg(by_rule).unwrap();
+        // Tick labels are the values (plotters writes a text's content on its own line).
+        assert!(svg.contains("\ncoin\n</text>") && svg.contains("\neip3436\n</text>"));
+        assert!(svg.contains(
+            "<title>seats=21\nconsensus.tie_break: coin\nhalted days: p50 1 (p5 0 to p95 2)</title>"
+        ));
+    }
+
+    #[test]
+    fn missed_turns_become_a_heat_map_of_validators_by_day() {
+        let mut t = Table::new("validator_daily");
+        t.push("day", ColumnData::U64(vec![0, 0, 1, 1]));
+        t.push("validator", ColumnData::U64(vec![1, 2, 1, 2]));
+        t.push("missed_turns", ColumnData::U64(vec![0, 5, 3, 0]));
+        let c = missed_turn_heat(&t).unwrap();
+        let ChartKind::Heat {
+            rows,
+            columns,
+            cells,
+        } = &c.kind
+        else {
+            panic!("not a heat map")
+        };
+        assert_eq!(rows, &["validator 1", "validator 2"]);
+        assert_eq!(columns, &[(0.0, 1.0), (1.0, 2.0)]);
+        assert_eq!(cells, &[vec![0, 3], vec![5, 0]]);
+        assert!(c.title.contains("darkest: 5"));
+        let svg = crate::chart::render_svg(&c).unwrap();
+        assert!(svg.contains("validator 2"));
     }
 
     #[test]

@@ -228,7 +228,13 @@ fn stem_fan_charts(
     stem: &str,
     manifests: &[(PathBuf, RunManifest)],
 ) -> Vec<crate::chart::Chart> {
-    let label = |p: u64| point_label(manifests, p);
+    let labels = point_labels(manifests);
+    let label = |p: u64| {
+        labels
+            .get(&p)
+            .cloned()
+            .unwrap_or_else(|| format!("point {p}"))
+    };
     let mut fans = fan_charts(q, label);
     if stem != "daily" {
         for c in &mut fans {
@@ -260,7 +266,7 @@ fn sweep_body(
         html_escape(name),
         kv_table(&facts)
     );
-    body.push_str(&summary_html(summary));
+    body.push_str(&summary_html(summary, &m.parameters));
     body.push_str(
         "<p>Fan charts: per parameter point and day, the band spans the p5 and p95 and the line is the p50 of the runs (nearest rank: the k-th smallest with k = ⌈p·n/100⌉, exact integers).</p>\n",
     );
@@ -329,7 +335,8 @@ mod tests {
         let t = validators_table(1000);
         let (dir, pq) = write_parquet(&t, "val-chunks");
         // Chunks of 7 rows split epochs (3 rows each) across chunk boundaries.
-        let summed = validators_per_epoch_with(&pq, "validators", 7, 5000).unwrap();
+        let reduced = validators_per_epoch_with(&pq, "validators", 7, 5000).unwrap();
+        let summed = &reduced[0];
         assert_eq!(summed.rows(), 1000);
         assert_eq!(
             summed
@@ -339,7 +346,9 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["height", "stake_wei", "punishments_total", "jailings_total"]
         );
-        assert_eq!(run_charts(&[summed]), run_charts(&[t]));
+        assert_eq!(reduced[1].name, "validator_epochs");
+        assert_eq!(reduced[1].rows(), 3000);
+        assert_eq!(run_charts(&reduced), run_charts(&[t]));
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -450,6 +459,7 @@ mod tests {
         let (dir, pq) = write_parquet(&t, "val-thin");
         let full = validators_per_epoch_with(&pq, "validators", 1 << 20, usize::MAX).unwrap();
         let thin = validators_per_epoch_with(&pq, "validators", 1000, 100).unwrap();
+        let (full, thin) = (full[0].clone(), thin[0].clone());
         assert!(
             thin.rows() <= 101 && thin.rows() > 50,
             "{} epochs",
@@ -471,6 +481,48 @@ mod tests {
         }
         let gaps: Vec<u64> = ht.windows(2).map(|w| w[1] - w[0]).collect();
         assert!(gaps[..gaps.len() - 1].iter().all(|g| *g == gaps[0]));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sub_day_blocks_count_canonical_blocks_and_spread_gaps_over_buckets() {
+        // A block every 6 s for the first hour, none for 2 h, then every 6 s again; a forked
+        // (non-canonical) block inside the gap is not counted.
+        let mut time = Vec::new();
+        let mut canonical = Vec::new();
+        for i in 0..600_u64 {
+            time.push(i * 6_000);
+            canonical.push(true);
+        }
+        time.push(4_000_000);
+        canonical.push(false);
+        for i in 0..600_u64 {
+            time.push(10_800_000 + i * 6_000);
+            canonical.push(true);
+        }
+        let mut t = Table::new("blocks");
+        t.push("time_ms", ColumnData::U64(time));
+        t.push("canonical", ColumnData::Bool(canonical));
+        let dir = std::env::temp_dir().join(format!("dcfs-report-subday-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let pq = dir.join("blocks.parquet");
+        fs::write(&pq, table_to_parquet(&t).unwrap()).unwrap();
+        let w = SubDayWindow {
+            from_s: 0,
+            to_s: 5 * 3600,
+            bucket_s: 3600,
+        };
+        let whole = sub_day_blocks(&pq, "blocks", w, 1 << 20).unwrap();
+        assert_eq!(whole, sub_day_blocks(&pq, "blocks", w, 77).unwrap());
+        let col = |n: &str| match &whole.columns.iter().find(|c| c.name == n).unwrap().data {
+            ColumnData::U64(v) => v.clone(),
+            _ => unreachable!(),
+        };
+        assert_eq!(col("canonical_blocks"), [600, 0, 0, 600, 0]);
+        // The 2 h 6 s gap (last block at 3,594 s, next at 10,800 s) shows in hours 0 to 2; the
+        // last block (14,394 s) is 3,606 s before the window's end, in hours 3 and 4.
+        let gap = 10_800_000 - 599 * 6_000;
+        assert_eq!(col("longest_gap_ms"), [gap, gap, gap, 3_606_000, 3_606_000]);
         fs::remove_dir_all(&dir).unwrap();
     }
 
