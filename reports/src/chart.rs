@@ -557,6 +557,17 @@ fn mesh<DB: DrawingBackend>(
         .draw()
 }
 
+/// Hover text of one point of series `name`.
+fn point_text(c: &Chart, name: &str, x: f64, y: f64) -> String {
+    format!(
+        "{name}\n{}: {}\n{}: {}",
+        c.x_label,
+        x_text(c, x),
+        c.y_label,
+        hover_value(y, c.y_format)
+    )
+}
+
 /// Hover points allowed per series when a chart draws `n` of them.
 fn hover_budget(n: usize) -> usize {
     (MAX_HOVER_POINTS / n.max(1)).max(1)
@@ -584,17 +595,7 @@ fn draw_lines<DB: DrawingBackend>(
         }
         let texts: Vec<(f64, f64, String)> = thin(&s.points)
             .into_iter()
-            .map(|(x, y)| {
-                let text = format!(
-                    "{}\n{}: {}\n{}: {}",
-                    s.name,
-                    c.x_label,
-                    x_text(c, x),
-                    c.y_label,
-                    hover_value(y, c.y_format)
-                );
-                (x, y, text)
-            })
+            .map(|(x, y)| (x, y, point_text(c, &s.name, x, y)))
             .collect();
         hovers_of(chart, &texts, hover_budget(series.len()), &mut drawn.hovers);
     }
@@ -636,17 +637,7 @@ fn draw_stacked<DB: DrawingBackend>(
         // Hover at each area's top edge, showing the series' own value (not the running sum).
         let texts: Vec<(f64, f64, String)> = thin(&top.iter().zip(&s.points).collect::<Vec<_>>())
             .into_iter()
-            .map(|(&(x, t), &(_, y))| {
-                let text = format!(
-                    "{}\n{}: {}\n{}: {}",
-                    s.name,
-                    c.x_label,
-                    x_text(c, x),
-                    c.y_label,
-                    hover_value(y, c.y_format)
-                );
-                (x, t, text)
-            })
+            .map(|(&(x, t), &(_, y))| (x, t, point_text(c, &s.name, x, y)))
             .collect();
         hovers_of(chart, &texts, hover_budget(series.len()), &mut drawn.hovers);
     }
