@@ -586,7 +586,7 @@ fn seconds_per_day(t: &Table, col: &str, id: &str, title: &str, legend: &str) ->
         return None;
     }
     let points = x.iter().zip(&ms).map(|(&x, &v)| (x, v as f64 / 1000.0));
-    Some(chart(
+    let mut c = chart(
         id,
         title,
         xl,
@@ -595,7 +595,10 @@ fn seconds_per_day(t: &Table, col: &str, id: &str, title: &str, legend: &str) ->
             name: legend.into(),
             points: points.collect(),
         }]),
-    ))
+    );
+    // A duration's zero means something: 6.06 s must not look twice 6.00 s.
+    c.y_zero = true;
+    Some(c)
 }
 
 /// Block production at sub-day resolution (`blocks_sub_day`, as the report reduces the blocks
@@ -1513,6 +1516,18 @@ mod tests {
         assert!(svg.contains(
             "<title>seats=21\nconsensus.tie_break: coin\nhalted days: p50 1 (p5 0 to p95 2)</title>"
         ));
+    }
+
+    #[test]
+    fn durations_per_day_keep_zero_in_view() {
+        let mut t = Table::new("chain_daily");
+        t.push("day", ColumnData::U64(vec![0, 1, 2]));
+        t.push("longest_gap_ms", ColumnData::U64(vec![6_000, 6_060, 6_000]));
+        let c = seconds_per_day(&t, "longest_gap_ms", "longest_gap", "t", "gap").unwrap();
+        assert!(c.y_zero);
+        let mut zero = t.clone();
+        zero.columns[1].data = ColumnData::U64(vec![0; 3]);
+        assert!(seconds_per_day(&zero, "longest_gap_ms", "longest_gap", "t", "gap").is_none());
     }
 
     #[test]
