@@ -38,7 +38,7 @@ use scenarios::{ColumnData, Table};
 
 use crate::chart::{Band, Chart, ChartKind, NumberFormat, Series};
 use crate::frame::{WEI_PER_DCC, wei_to_dcc};
-use crate::quantile::quantile_column;
+use crate::quantile::{nearest_rank, quantile_column};
 
 /// Total supply in wei (SPEC §4.1: 500M DCC), for the "rest of supply" area of the schedule.
 const TOTAL_SUPPLY_WEI: u128 = 500_000_000 * WEI_PER_DCC;
@@ -1161,16 +1161,6 @@ pub fn key_tail(key: &str) -> &str {
     key.rsplit('.').next().unwrap_or(key)
 }
 
-/// p5, p50 and p95 (nearest rank) of `xs`.
-fn p5_50_95(xs: &mut [f64]) -> (f64, f64, f64) {
-    xs.sort_unstable_by(f64::total_cmp);
-    let q = |pc: usize| {
-        let k = (pc * xs.len()).div_ceil(100).max(1);
-        xs.get(k - 1).copied().unwrap_or(0.0)
-    };
-    (q(5), q(50), q(95))
-}
-
 /// A swept parameter's positions on the x axis: numbers when every value reads as one (x is
 /// the value), else categories in order of first appearance (x is the category's index).
 struct ParameterAxis {
@@ -1282,18 +1272,16 @@ fn parameter_chart(
         .map(|s| {
             let mut pts = groups.remove(s).unwrap_or_default();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut points = Vec::new();
-            let mut i = 0;
-            while i < pts.len() {
-                let j = pts[i..]
-                    .iter()
-                    .position(|p| p.0.to_bits() != pts[i].0.to_bits())
-                    .map_or(pts.len(), |k| i + k);
-                let mut ys: Vec<f64> = pts[i..j].iter().map(|p| p.1).collect();
-                let (lo, mid, hi) = p5_50_95(&mut ys);
-                points.push((pts[i].0, lo, mid, hi));
-                i = j;
-            }
+            // Runs at one x: p5, p50, p95 by nearest rank, as the per-day quantiles.
+            let points = pts
+                .chunk_by(|a, b| a.0.to_bits() == b.0.to_bits())
+                .map(|at_x| {
+                    let mut ys: Vec<f64> = at_x.iter().map(|p| p.1).collect();
+                    ys.sort_unstable_by(f64::total_cmp);
+                    let q = |pc| nearest_rank(&ys, pc).unwrap_or(0.0);
+                    (at_x[0].0, q(5), q(50), q(95))
+                })
+                .collect();
             let name = if s.is_empty() {
                 "runs".to_owned()
             } else {
