@@ -358,11 +358,6 @@ struct Hover {
 
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// What drawing a chart produced besides pixels.
-struct Drawn {
-    hovers: Vec<Hover>,
-}
-
 /// Formats a value as hover text.
 fn hover_value(v: f64, format: NumberFormat) -> String {
     match format {
@@ -371,31 +366,34 @@ fn hover_value(v: f64, format: NumberFormat) -> String {
     }
 }
 
-/// Hovers for `points` of one series, at most `budget`, evenly spread.
-fn hovers_of<DB: DrawingBackend>(
+/// Hovers for at most `budget` of `items` (evenly spread), each placed and worded by `hover`
+/// as (x, y, text): only the kept items are worded.
+fn hovers_of<DB: DrawingBackend, T>(
     plot: &Plot<'_, DB>,
-    points: &[(f64, f64, String)],
+    items: &[T],
     budget: usize,
+    hover: impl Fn(&T) -> (f64, f64, String),
     out: &mut Vec<Hover>,
 ) {
-    let step = points.len().div_ceil(budget.max(1)).max(1);
-    for (x, y, text) in points.iter().step_by(step) {
-        let (x_px, y_px) = plot.backend_coord(&(*x, *y));
-        out.push(Hover {
-            x_px,
-            y_px,
-            text: text.clone(),
-        });
+    let step = items.len().div_ceil(budget.max(1)).max(1);
+    for item in items.iter().step_by(step) {
+        let (x, y, text) = hover(item);
+        let (x_px, y_px) = plot.backend_coord(&(x, y));
+        out.push(Hover { x_px, y_px, text });
     }
+}
+
+/// The name of position `v` (0, 1, …) among `names`, if `v` is one of those positions.
+fn category_at(names: &[String], v: f64) -> Option<&str> {
+    let i = v.round();
+    ((v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len())
+        .then(|| names[i as usize].as_str())
 }
 
 /// The x position's text: the category's name, or the number.
 fn x_text(c: &Chart, x: f64) -> String {
-    if !c.x_categories.is_empty() {
-        let i = x.round();
-        if i >= 0.0 && (i as usize) < c.x_categories.len() {
-            return c.x_categories[i as usize].clone();
-        }
+    if let Some(name) = category_at(&c.x_categories, x) {
+        return name.to_owned();
     }
     // Days, heights and swept integers exactly; fractions (years, hours) to 3 digits.
     if (x - x.round()).abs() < 1e-9 && x.abs() < 1e15 {
@@ -405,7 +403,11 @@ fn x_text(c: &Chart, x: f64) -> String {
     }
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<Drawn, String> {
+/// Draws `c` on `root`; returns where its values can be read by hovering.
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &Chart,
+) -> Result<Vec<Hover>, String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
     let ((x0, x1), (y0, y1)) = bounds(c);
@@ -421,7 +423,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(e)?;
     mesh(&mut chart, c, (x0, x1), (y0, y1)).map_err(e)?;
-    let mut drawn = Drawn { hovers: Vec::new() };
+    let mut hovers = Vec::new();
     if is_empty(c) {
         // Nothing happened (no punishment, no reorganisation…): say so instead of an empty frame.
         let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
@@ -439,23 +441,25 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             )))
             .map_err(e)?;
         root.present().map_err(e)?;
-        return Ok(drawn);
+        return Ok(hovers);
     }
     let legend = match &c.kind {
-        ChartKind::Lines(series) => draw_lines(&mut chart, c, series, &mut drawn).map_err(e)?,
+        ChartKind::Lines(series) => draw_lines(&mut chart, c, series, &mut hovers).map_err(e)?,
         ChartKind::Stacked(series) => {
-            draw_stacked(&mut chart, c, series, y0, &mut drawn).map_err(e)?
+            draw_stacked(&mut chart, c, series, y0, &mut hovers).map_err(e)?
         }
-        ChartKind::Histogram(bins) => draw_histogram(&mut chart, c, bins, &mut drawn).map_err(e)?,
-        ChartKind::Fan(bands) => draw_fan(&mut chart, c, bands, &mut drawn).map_err(e)?,
+        ChartKind::Histogram(bins) => {
+            draw_histogram(&mut chart, c, bins, &mut hovers).map_err(e)?
+        }
+        ChartKind::Fan(bands) => draw_fan(&mut chart, c, bands, &mut hovers).map_err(e)?,
         ChartKind::Points(bands) => {
-            draw_points(&mut chart, c, bands, x1 - x0, &mut drawn).map_err(e)?
+            draw_points(&mut chart, c, bands, x1 - x0, &mut hovers).map_err(e)?
         }
         ChartKind::Heat {
             rows,
             columns,
             cells,
-        } => draw_heat(&mut chart, c, rows, columns, cells, &mut drawn).map_err(e)?,
+        } => draw_heat(&mut chart, c, rows, columns, cells, &mut hovers).map_err(e)?,
     };
     for (x, label) in &c.markers {
         let style = RGBColor(90, 90, 90).stroke_width(1);
@@ -485,7 +489,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &Chart) -> Result<
             .map_err(e)?;
     }
     root.present().map_err(e)?;
-    Ok(drawn)
+    Ok(hovers)
 }
 
 type DrawResult<DB> = Result<bool, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -504,11 +508,7 @@ fn mesh<DB: DrawingBackend>(
     };
     let y_fmt = |v: &f64| {
         if !rows.is_empty() {
-            let i = v.round();
-            return match (i - v).abs() < 1e-6 && i >= 0.0 && (i as usize) < rows.len() {
-                true => rows[i as usize].clone(),
-                false => String::new(),
-            };
+            return category_at(rows, *v).unwrap_or_default().to_owned();
         }
         match c.y_format {
             NumberFormat::Si => format_si(*v),
@@ -527,14 +527,12 @@ fn mesh<DB: DrawingBackend>(
     let categories = !c.x_categories.is_empty();
     let x_int = categories || integral_x(c);
     let x_fmt = |v: &f64| {
-        if x_int && (v - v.round()).abs() >= 1e-6 {
+        if categories {
+            category_at(&c.x_categories, *v)
+                .unwrap_or_default()
+                .to_owned()
+        } else if x_int && (v - v.round()).abs() >= 1e-6 {
             String::new()
-        } else if categories {
-            let i = v.round();
-            match i >= 0.0 && (i as usize) < c.x_categories.len() {
-                true => c.x_categories[i as usize].clone(),
-                false => String::new(),
-            }
         } else {
             format_si(*v)
         }
@@ -577,13 +575,14 @@ fn draw_lines<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     c: &Chart,
     series: &[Series],
-    drawn: &mut Drawn,
+    hovers: &mut Vec<Hover>,
 ) -> DrawResult<DB> {
     let series = &series[..series.len().min(MAX_SERIES)];
     for (i, s) in series.iter().enumerate() {
         let col = color(i);
+        let pts = thin(&s.points);
         chart
-            .draw_series(LineSeries::new(thin(&s.points), col.stroke_width(2)))?
+            .draw_series(LineSeries::new(pts.iter().copied(), col.stroke_width(2)))?
             .label(s.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(3)));
         if s.points.len() <= MARKERS_UP_TO_POINTS {
@@ -593,11 +592,8 @@ fn draw_lines<DB: DrawingBackend>(
                     .map(|&(x, y)| Circle::new((x, y), 4, col.filled())),
             )?;
         }
-        let texts: Vec<(f64, f64, String)> = thin(&s.points)
-            .into_iter()
-            .map(|(x, y)| (x, y, point_text(c, &s.name, x, y)))
-            .collect();
-        hovers_of(chart, &texts, hover_budget(series.len()), &mut drawn.hovers);
+        let hover = |&(x, y): &(f64, f64)| (x, y, point_text(c, &s.name, x, y));
+        hovers_of(chart, &pts, hover_budget(series.len()), hover, hovers);
     }
     Ok(!series.is_empty())
 }
@@ -607,7 +603,7 @@ fn draw_stacked<DB: DrawingBackend>(
     c: &Chart,
     series: &[Series],
     y0: f64,
-    drawn: &mut Drawn,
+    hovers: &mut Vec<Hover>,
 ) -> DrawResult<DB> {
     let series: Vec<&Series> = series.iter().take(MAX_SERIES).collect();
     // Cumulative tops, bottom series first; drawn top-down so lower areas cover higher.
@@ -635,11 +631,10 @@ fn draw_stacked<DB: DrawingBackend>(
             .label(s.name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], col.filled()));
         // Hover at each area's top edge, showing the series' own value (not the running sum).
-        let texts: Vec<(f64, f64, String)> = thin(&top.iter().zip(&s.points).collect::<Vec<_>>())
-            .into_iter()
-            .map(|(&(x, t), &(_, y))| (x, t, point_text(c, &s.name, x, y)))
-            .collect();
-        hovers_of(chart, &texts, hover_budget(series.len()), &mut drawn.hovers);
+        let edge = thin(&top.iter().zip(&s.points).collect::<Vec<_>>());
+        let hover =
+            |&(&(x, t), &(_, y)): &(&(f64, f64), &(f64, f64))| (x, t, point_text(c, &s.name, x, y));
+        hovers_of(chart, &edge, hover_budget(series.len()), hover, hovers);
     }
     Ok(!series.is_empty())
 }
@@ -648,7 +643,7 @@ fn draw_histogram<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     c: &Chart,
     bins: &[(f64, f64, u64)],
-    drawn: &mut Drawn,
+    hovers: &mut Vec<Hover>,
 ) -> DrawResult<DB> {
     let col = color(0);
     chart.draw_series(bins.iter().map(|&(lo, hi, n)| {
@@ -658,20 +653,17 @@ fn draw_histogram<DB: DrawingBackend>(
             col.mix(0.8).filled(),
         )
     }))?;
-    let texts: Vec<(f64, f64, String)> = bins
-        .iter()
-        .map(|&(lo, hi, n)| {
-            let text = format!(
-                "{}: {} to {}\n{}: {n}",
-                c.x_label,
-                format_si(lo),
-                format_si(hi),
-                c.y_label
-            );
-            ((lo + hi) / 2.0, n as f64, text)
-        })
-        .collect();
-    hovers_of(chart, &texts, MAX_HOVER_POINTS, &mut drawn.hovers);
+    let hover = |&(lo, hi, n): &(f64, f64, u64)| {
+        let text = format!(
+            "{}: {} to {}\n{}: {n}",
+            c.x_label,
+            format_si(lo),
+            format_si(hi),
+            c.y_label
+        );
+        ((lo + hi) / 2.0, n as f64, text)
+    };
+    hovers_of(chart, bins, MAX_HOVER_POINTS, hover, hovers);
     Ok(false)
 }
 
@@ -692,7 +684,7 @@ fn draw_fan<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     c: &Chart,
     bands: &[Band],
-    drawn: &mut Drawn,
+    hovers: &mut Vec<Hover>,
 ) -> DrawResult<DB> {
     let bands = &bands[..bands.len().min(MAX_SERIES)];
     for (i, b) in bands.iter().enumerate() {
@@ -716,11 +708,8 @@ fn draw_fan<DB: DrawingBackend>(
                 }))?;
             chart.draw_series(pts.iter().map(|p| Circle::new((p.0, p.2), 4, col.filled())))?;
         }
-        let texts: Vec<(f64, f64, String)> = pts
-            .iter()
-            .map(|p| (p.0, p.2, band_text(c, &b.name, p)))
-            .collect();
-        hovers_of(chart, &texts, hover_budget(bands.len()), &mut drawn.hovers);
+        let hover = |p: &(f64, f64, f64, f64)| (p.0, p.2, band_text(c, &b.name, p));
+        hovers_of(chart, &pts, hover_budget(bands.len()), hover, hovers);
     }
     Ok(!bands.is_empty())
 }
@@ -740,7 +729,7 @@ fn draw_points<DB: DrawingBackend>(
     c: &Chart,
     bands: &[Band],
     x_span: f64,
-    drawn: &mut Drawn,
+    hovers: &mut Vec<Hover>,
 ) -> DrawResult<DB> {
     let bands = &bands[..bands.len().min(MAX_SERIES)];
     let categorical = !c.x_categories.is_empty();
@@ -773,13 +762,9 @@ fn draw_points<DB: DrawingBackend>(
             .draw_series(pts.iter().map(|p| Circle::new((p.0, p.2), 5, col.filled())))?
             .label(format!("{} (dot p50, bar p5 to p95)", b.name))
             .legend(move |(x, y)| Circle::new((x + 9, y), 5, col.filled()));
-        let texts: Vec<(f64, f64, String)> = b
-            .points
-            .iter()
-            .zip(&pts)
-            .map(|(orig, p)| (p.0, p.2, band_text(c, &b.name, orig)))
-            .collect();
-        hovers_of(chart, &texts, hover_budget(bands.len()), &mut drawn.hovers);
+        // At the dodged position, worded with the value itself.
+        let hover = |p: &(f64, f64, f64, f64)| (p.0 + dx, p.2, band_text(c, &b.name, p));
+        hovers_of(chart, &b.points, hover_budget(bands.len()), hover, hovers);
     }
     Ok(!bands.is_empty())
 }
@@ -800,28 +785,31 @@ fn draw_heat<DB: DrawingBackend>(
     rows: &[String],
     columns: &[(f64, f64)],
     cells: &[Vec<u64>],
-    drawn: &mut Drawn,
+    hovers: &mut Vec<Hover>,
 ) -> DrawResult<DB> {
     let max = cells.iter().flatten().copied().max().unwrap_or(0);
-    let mut texts = Vec::new();
     for (r, row) in cells.iter().enumerate() {
         let y = r as f64;
         chart.draw_series(row.iter().zip(columns).map(|(&n, &(lo, hi))| {
             Rectangle::new([(lo, y - 0.5), (hi, y + 0.5)], heat_color(n, max).filled())
         }))?;
-        for (&n, &(lo, hi)) in row.iter().zip(columns) {
-            let name = rows.get(r).map_or("", String::as_str);
-            let text = format!(
-                "{name}\n{}: {} to {}\n{}: {n}",
-                c.x_label,
-                format_si(lo),
-                format_si(hi),
-                c.title
-            );
-            texts.push(((lo + hi) / 2.0, y, text));
-        }
     }
-    hovers_of(chart, &texts, MAX_HOVER_POINTS, &mut drawn.hovers);
+    let at: Vec<(usize, usize)> = (0..cells.len())
+        .flat_map(|r| (0..cells[r].len().min(columns.len())).map(move |k| (r, k)))
+        .collect();
+    let hover = |&(r, k): &(usize, usize)| {
+        let ((lo, hi), n) = (columns[k], cells[r][k]);
+        let name = rows.get(r).map_or("", String::as_str);
+        let text = format!(
+            "{name}\n{}: {} to {}\n{}: {n}",
+            c.x_label,
+            format_si(lo),
+            format_si(hi),
+            c.title
+        );
+        ((lo + hi) / 2.0, r as f64, text)
+    };
+    hovers_of(chart, &at, MAX_HOVER_POINTS, hover, hovers);
     Ok(false)
 }
 
@@ -865,11 +853,10 @@ pub fn render_svg(chart: &Chart) -> Result<String, ChartError> {
     let hovers;
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
-        let drawn = draw(&root, chart).map_err(|message| ChartError::Draw {
+        hovers = draw(&root, chart).map_err(|message| ChartError::Draw {
             chart: chart.id.clone(),
             message,
         })?;
-        hovers = drawn.hovers;
     }
     Ok(with_hovers(text, &hovers))
 }
