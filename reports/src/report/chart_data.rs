@@ -65,6 +65,30 @@ fn charted_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError
     Ok(tables)
 }
 
+/// Column `name` of `t` if it holds u64s.
+fn u64s<'a>(t: &'a Table, name: &str) -> Option<&'a [u64]> {
+    match &t.columns.iter().find(|c| c.name == name)?.data {
+        ColumnData::U64(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// Column `name` of `t` if it holds u128s.
+fn u128s<'a>(t: &'a Table, name: &str) -> Option<&'a [u128]> {
+    match &t.columns.iter().find(|c| c.name == name)?.data {
+        ColumnData::U128(v) => Some(v),
+        _ => None,
+    }
+}
+
+/// Column `name` of `t` if it holds flags.
+fn bools<'a>(t: &'a Table, name: &str) -> Option<&'a [bool]> {
+    match &t.columns.iter().find(|c| c.name == name)?.data {
+        ColumnData::Bool(v) => Some(v),
+        _ => None,
+    }
+}
+
 /// Rows of a long table read at a time when a chart aggregates it.
 pub(super) const CHART_CHUNK_ROWS: usize = 1 << 18;
 
@@ -212,21 +236,7 @@ pub(super) fn validators_per_epoch_with(
     let mut kinds: Vec<(String, bool)> = Vec::new();
     let mut keyed = true;
     for_each_chunk(pq, stem, &wanted, chunk_rows, |chunk| {
-        let u64s = |name: &str| match chunk.columns.iter().find(|c| c.name == name) {
-            Some(scenarios::Column {
-                data: ColumnData::U64(v),
-                ..
-            }) => Some(v),
-            _ => None,
-        };
-        let u128s = |name: &str| match chunk.columns.iter().find(|c| c.name == name) {
-            Some(scenarios::Column {
-                data: ColumnData::U128(v),
-                ..
-            }) => Some(v),
-            _ => None,
-        };
-        let Some(keys) = u64s(key) else {
+        let Some(keys) = u64s(chunk, key) else {
             keyed = false;
             return ControlFlow::Break(());
         };
@@ -241,8 +251,8 @@ pub(super) fn validators_per_epoch_with(
                 .map(|c| (c.name.clone(), matches!(c.data, ColumnData::U64(_))))
                 .collect();
         }
-        let (time, validator) = (u64s("time_ms"), u64s("validator"));
-        let (stake, earned) = (u128s("stake_wei"), u128s("earned_total_wei"));
+        let (time, validator) = (u64s(chunk, "time_ms"), u64s(chunk, "validator"));
+        let (stake, earned) = (u128s(chunk, "stake_wei"), u128s(chunk, "earned_total_wei"));
         for (row, k) in keys.iter().enumerate() {
             let epoch = sums.epoch(*k, cols.len());
             for (s, c) in epoch.sums.iter_mut().zip(&cols) {
@@ -257,7 +267,7 @@ pub(super) fn validators_per_epoch_with(
                 epoch.time_ms = Some(epoch.time_ms.unwrap_or(0).max(t[row]));
             }
             if let Some(v) = validator {
-                let at = |c: Option<&Vec<u128>>| c.map_or(0, |c| c[row]);
+                let at = |c: Option<&[u128]>| c.map_or(0, |c| c[row]);
                 epoch.by_validator.insert(v[row], (at(stake), at(earned)));
             }
         }
@@ -346,13 +356,7 @@ pub(super) fn block_intervals_counted_with(
     let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
     let mut recent: std::collections::VecDeque<(u64, u64)> = std::collections::VecDeque::new();
     for_each_chunk(pq, stem, &BLOCK_COLUMNS, chunk_rows, |chunk| {
-        let col = |name: &str| match chunk.columns.iter().find(|c| c.name == name) {
-            Some(scenarios::Column {
-                data: ColumnData::U64(v),
-                ..
-            }) => Some(v),
-            _ => None,
-        };
+        let col = |name: &str| u64s(chunk, name);
         if given {
             for &ms in col("interval_ms").into_iter().flatten() {
                 *counts.entry(ms).or_default() += 1;
@@ -456,14 +460,8 @@ pub(super) fn sub_day_window(m: &RunManifest, tables: &[Table]) -> Option<SubDay
         .iter()
         .find(|t| t.name == "chain_daily")
         .and_then(|t| {
-            let day = t.columns.iter().find(|c| c.name == "day")?;
-            let halted = t.columns.iter().find(|c| c.name == "halted")?;
-            match (&day.data, &halted.data) {
-                (ColumnData::U64(d), ColumnData::Bool(h)) => {
-                    d.iter().zip(h).find(|(_, h)| **h).map(|(d, _)| *d)
-                }
-                _ => None,
-            }
+            let (day, halted) = (u64s(t, "day")?, bools(t, "halted")?);
+            day.iter().zip(halted).find(|(_, h)| **h).map(|(d, _)| *d)
         });
     let first_day = halted_day.or_else(|| partitions(m).first().map(|p| p.0 / DAY_S))?;
     let from_s = first_day.saturating_sub(1) * DAY_S;
@@ -501,9 +499,7 @@ pub(super) fn sub_day_blocks(
         }
     };
     for_each_chunk(pq, stem, &["time_ms", "canonical"], chunk_rows, |chunk| {
-        let col = |n: &str| chunk.columns.iter().find(|c| c.name == n).map(|c| &c.data);
-        let (Some(ColumnData::U64(time)), Some(ColumnData::Bool(canonical))) =
-            (col("time_ms"), col("canonical"))
+        let (Some(time), Some(canonical)) = (u64s(chunk, "time_ms"), bools(chunk, "canonical"))
         else {
             return ControlFlow::Break(());
         };
