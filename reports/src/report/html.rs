@@ -81,12 +81,10 @@ pub(super) fn thousands(digits: &str) -> String {
 /// below; `data-v` keeps the exact value the table sorts by.
 pub(super) fn value_cell(name: &str, value: &str) -> String {
     let v = html_escape(value);
-    if value.parse::<u128>().is_err() {
+    let Ok(w) = value.parse::<u128>() else {
         return format!("<td class=\"n\" data-v=\"{v}\">{v}</td>");
-    }
-    if name.ends_with("_wei")
-        && let Ok(w) = value.parse::<u128>()
-    {
+    };
+    if name.ends_with("_wei") {
         return format!(
             "<td class=\"n\" data-v=\"{v}\">{} DCC<br><span class=\"exact\">{} wei</span></td>",
             html_escape(&crate::chart::format_si(wei_to_dcc(w))),
