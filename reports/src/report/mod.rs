@@ -322,10 +322,11 @@ mod tests {
         t
     }
 
+    /// `t` written as `<its name>.parquet` in a fresh directory named by `tag`.
     fn write_parquet(t: &Table, tag: &str) -> (PathBuf, PathBuf) {
         let dir = std::env::temp_dir().join(format!("dcfs-report-{tag}-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        let pq = dir.join("validators.parquet");
+        let pq = dir.join(format!("{}.parquet", t.name));
         fs::write(&pq, table_to_parquet(t).unwrap()).unwrap();
         (dir, pq)
     }
@@ -372,10 +373,7 @@ mod tests {
         t.push("time_ms", ColumnData::U64(times));
         t.push("block_id", ColumnData::U64(ids));
         t.push("parent_id", ColumnData::U64(parents));
-        let dir = std::env::temp_dir().join(format!("dcfs-report-blk-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let pq = dir.join("blocks.parquet");
-        fs::write(&pq, table_to_parquet(&t).unwrap()).unwrap();
+        let (dir, pq) = write_parquet(&t, "blk");
         let counted = block_intervals_counted_with(&pq, "blocks", 97).unwrap();
         let (a, b) = (run_charts(&[counted]), run_charts(&[t]));
         assert_eq!(a.len(), 1);
@@ -503,10 +501,7 @@ mod tests {
         let mut t = Table::new("blocks");
         t.push("time_ms", ColumnData::U64(time));
         t.push("canonical", ColumnData::Bool(canonical));
-        let dir = std::env::temp_dir().join(format!("dcfs-report-subday-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let pq = dir.join("blocks.parquet");
-        fs::write(&pq, table_to_parquet(&t).unwrap()).unwrap();
+        let (dir, pq) = write_parquet(&t, "subday");
         let w = SubDayWindow {
             from_s: 0,
             to_s: 5 * 3600,
