@@ -296,17 +296,39 @@ fn per_key(t: &Table, key: &str, cols: &[&str]) -> Option<(Vec<f64>, Vec<Series>
     Some((x, series))
 }
 
-/// Days since genesis of each epoch key of `t` (from `time_ms`, the epoch block's timestamp;
-/// the latest per key when a table has a row per validator), as an x axis; `None` without time.
-fn epoch_days(t: &Table, key: &str) -> Option<BTreeMap<u128, f64>> {
-    let (k, ms) = (ints(t, key)?, ints(t, "time_ms")?);
-    let mut out: BTreeMap<u128, f64> = BTreeMap::new();
-    for (k, ms) in k.iter().zip(&ms) {
-        let d = *ms as f64 / 86_400_000.0;
-        let e = out.entry(*k).or_insert(d);
-        *e = e.max(d);
+/// The x axis of a table keyed by epoch (`key`: `epoch` or `height`): time since genesis from
+/// `time_ms`, the epoch block's timestamp (the latest per key when a table has a row per
+/// validator), in the unit [`days_label`] picks; the key itself without `time_ms`.
+struct EpochAxis {
+    days: Option<BTreeMap<u128, f64>>,
+    scale: f64,
+    label: String,
+}
+
+impl EpochAxis {
+    fn of(t: &Table, key: &str) -> Self {
+        let days = ints(t, key).zip(ints(t, "time_ms")).map(|(k, ms)| {
+            let mut out: BTreeMap<u128, f64> = BTreeMap::new();
+            for (k, ms) in k.iter().zip(&ms) {
+                let d = *ms as f64 / 86_400_000.0;
+                let e = out.entry(*k).or_insert(d);
+                *e = e.max(d);
+            }
+            out
+        });
+        let (scale, label) = match &days {
+            Some(d) => days_label(d.values().copied().fold(0.0, f64::max)),
+            None if key == "height" => (1.0, "block height of the epoch boundary".to_owned()),
+            None => (1.0, key.to_owned()),
+        };
+        EpochAxis { days, scale, label }
     }
-    Some(out)
+
+    /// Where epoch `key` goes on the axis.
+    fn x(&self, key: u128) -> f64 {
+        let day = self.days.as_ref().and_then(|d| d.get(&key));
+        day.map_or(key as f64, |d| d * self.scale)
+    }
 }
 
 /// Runs up to this many days draw times of day (epoch blocks) in hours.
@@ -327,6 +349,11 @@ fn validators(t: &Table) -> Vec<Chart> {
     let mut out = Vec::new();
     let stake = names(t, |n| n.contains("stake") && n.ends_with("_wei"));
     let punish = names(t, |n| n.contains("punish") || n.contains("jail"));
+    let Some(key) = ["epoch", "height"].into_iter().find(|k| has(t, k)) else {
+        return out;
+    };
+    // One time axis for every chart: days (from the epoch blocks' timestamps) where known.
+    let axis = EpochAxis::of(t, key);
     for (id, title, cols, unit) in [
         (
             "validator_stake",
@@ -344,9 +371,6 @@ fn validators(t: &Table) -> Vec<Chart> {
         if cols.is_empty() {
             continue;
         }
-        let Some(key) = ["epoch", "height"].into_iter().find(|k| has(t, k)) else {
-            continue;
-        };
         let Some((_, mut s)) = per_key(t, key, &cols) else {
             continue;
         };
@@ -354,21 +378,10 @@ fn validators(t: &Table) -> Vec<Chart> {
             // No stake bonded (a consensus run without staking): nothing to draw.
             continue;
         }
-        // One time axis for every chart: days (from the epoch blocks' timestamps) where known.
-        let xl = if let Some(days) = epoch_days(t, key) {
-            let (scale, xl) = days_label(days.values().copied().fold(0.0, f64::max));
-            for series in &mut s {
-                for p in &mut series.points {
-                    p.0 = days.get(&(p.0 as u128)).copied().unwrap_or(p.0) * scale;
-                }
-            }
-            xl
-        } else if key == "height" {
-            "block height of the epoch boundary".to_owned()
-        } else {
-            key.to_owned()
-        };
-        let mut c = chart(id, title, xl, unit, ChartKind::Lines(s));
+        for p in s.iter_mut().flat_map(|s| &mut s.points) {
+            p.0 = axis.x(p.0 as u128);
+        }
+        let mut c = chart(id, title, axis.label.clone(), unit, ChartKind::Lines(s));
         if unit == "count" {
             c.y_format = NumberFormat::Integer;
         }
@@ -390,14 +403,7 @@ fn per_validator(t: &Table) -> Vec<Chart> {
     let (Some(keys), Some(who)) = (ints(t, key), ints(t, "validator")) else {
         return out;
     };
-    let days = epoch_days(t, key);
-    let last_day = days
-        .as_ref()
-        .map_or(0.0, |d| d.values().copied().fold(0.0, f64::max));
-    let (scale, xl) = match &days {
-        Some(_) => days_label(last_day),
-        None => (1.0, "block height of the epoch boundary".to_owned()),
-    };
+    let axis = EpochAxis::of(t, key);
     for (id, title, col) in [
         ("validator_stake_each", "Stake per validator", "stake_wei"),
         (
@@ -409,11 +415,7 @@ fn per_validator(t: &Table) -> Vec<Chart> {
         let Some(v) = ints(t, col) else { continue };
         let mut by: BTreeMap<u128, Vec<(f64, f64)>> = BTreeMap::new();
         for ((k, w), v) in keys.iter().zip(&who).zip(&v) {
-            let x = days
-                .as_ref()
-                .and_then(|d| d.get(k).copied())
-                .map_or(*k as f64, |d| d * scale);
-            by.entry(*w).or_default().push((x, wei_to_dcc(*v)));
+            by.entry(*w).or_default().push((axis.x(*k), wei_to_dcc(*v)));
         }
         let total = by.len();
         let mut ranked: Vec<(u128, Vec<(f64, f64)>)> = by.into_iter().collect();
@@ -441,7 +443,7 @@ fn per_validator(t: &Table) -> Vec<Chart> {
         out.push(chart(
             id,
             &title,
-            xl.clone(),
+            axis.label.clone(),
             "DCC",
             ChartKind::Lines(series),
         ));
@@ -492,7 +494,7 @@ fn missed_turn_heat(t: &Table) -> Option<Chart> {
             " (the {MAX_HEAT_ROWS} that missed most of {total})"
         ));
     }
-    let mut c = chart(
+    Some(chart(
         "missed_turns_heat",
         &title,
         "day".into(),
@@ -504,9 +506,7 @@ fn missed_turn_heat(t: &Table) -> Option<Chart> {
                 .collect(),
             cells: rows.into_iter().map(|r| r.1).collect(),
         },
-    );
-    c.y_format = NumberFormat::Integer;
-    Some(c)
+    ))
 }
 
 /// A column as plot values (floats too: Gini coefficients).
