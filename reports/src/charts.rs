@@ -456,26 +456,95 @@ const MAX_HEAT_ROWS: usize = 40;
 /// Most columns of the heat map (days are grouped beyond this).
 const MAX_HEAT_COLUMNS: u64 = 120;
 
-/// Missed turns per validator and day (grouped into spans of days on long runs), from
+/// Missed turns per validator summed over spans of days (one day, or more on long runs so that
+/// there are at most [`MAX_HEAT_COLUMNS`]): what the heat map draws. Filled from
+/// `validator_daily` rows in any order — whole, or a chunk at a time by the report, which hands
+/// the charts [`MissedTurnGrid::to_table`] instead of the long table.
+pub struct MissedTurnGrid {
+    days: u64,
+    span_days: u64,
+    rows: BTreeMap<u64, Vec<u64>>,
+}
+
+impl MissedTurnGrid {
+    /// An empty grid over days `0..days`.
+    pub fn new(days: u64) -> Self {
+        MissedTurnGrid {
+            days,
+            span_days: days.div_ceil(MAX_HEAT_COLUMNS).max(1),
+            rows: BTreeMap::new(),
+        }
+    }
+
+    /// Adds `missed` turns of `validator` on `day` (a day outside the grid is not drawn).
+    pub fn add(&mut self, day: u64, validator: u64, missed: u64) {
+        let columns = self.days.div_ceil(self.span_days) as usize;
+        let c = (day / self.span_days) as usize;
+        if c < columns {
+            let row = self
+                .rows
+                .entry(validator)
+                .or_insert_with(|| vec![0; columns]);
+            row[c] = row[c].saturating_add(missed);
+        }
+    }
+
+    /// The grid as a `validator_daily` table the heat map reads: a row per span and validator
+    /// (`day` the span's first day), with the grid's `days`.
+    pub fn to_table(&self) -> Table {
+        let cells = || {
+            self.rows.iter().flat_map(|(v, row)| {
+                let span = self.span_days;
+                row.iter()
+                    .enumerate()
+                    .map(move |(c, m)| (c as u64 * span, *v, *m))
+            })
+        };
+        let mut t = Table::new("validator_daily");
+        t.push("day", ColumnData::U64(cells().map(|c| c.0).collect()));
+        t.push("validator", ColumnData::U64(cells().map(|c| c.1).collect()));
+        t.push(
+            "missed_turns",
+            ColumnData::U64(cells().map(|c| c.2).collect()),
+        );
+        t.push(
+            "days",
+            ColumnData::U64(cells().map(|_| self.days).collect()),
+        );
+        t
+    }
+
+    /// The grid of a `validator_daily` table: the whole table, or one [`Self::to_table`] made.
+    fn of(t: &Table) -> Option<Self> {
+        let (day, who, missed) = (
+            ints(t, "day")?,
+            ints(t, "validator")?,
+            ints(t, "missed_turns")?,
+        );
+        let days = match ints(t, "days") {
+            Some(d) => *d.first()?,
+            None => day.iter().copied().max()? + 1,
+        };
+        let mut grid = MissedTurnGrid::new(u64::try_from(days).ok()?);
+        let narrow = |x: &u128| u64::try_from(*x).unwrap_or(u64::MAX);
+        for ((d, w), m) in day.iter().zip(&who).zip(&missed) {
+            grid.add(narrow(d), narrow(w), narrow(m));
+        }
+        Some(grid)
+    }
+}
+
+/// Missed turns per validator and span of days as a heat map (the 40 that missed most), from
 /// `validator_daily`.
 fn missed_turn_heat(t: &Table) -> Option<Chart> {
-    let (day, who, missed) = (
-        ints(t, "day")?,
-        ints(t, "validator")?,
-        ints(t, "missed_turns")?,
-    );
-    let last = day.iter().copied().max()?;
-    let days = u64::try_from(last).ok()? + 1;
-    let width = days.div_ceil(MAX_HEAT_COLUMNS).max(1);
+    let MissedTurnGrid {
+        days,
+        span_days: width,
+        rows: grid,
+    } = MissedTurnGrid::of(t)?;
     let columns = days.div_ceil(width) as usize;
-    let mut grid: BTreeMap<u128, Vec<u64>> = BTreeMap::new();
-    for ((d, w), m) in day.iter().zip(&who).zip(&missed) {
-        let row = grid.entry(*w).or_insert_with(|| vec![0; columns]);
-        let c = (*d as u64 / width) as usize;
-        row[c] = row[c].saturating_add(u64::try_from(*m).unwrap_or(u64::MAX));
-    }
     let total = grid.len();
-    let mut rows: Vec<(u128, Vec<u64>)> = grid.into_iter().collect();
+    let mut rows: Vec<(u64, Vec<u64>)> = grid.into_iter().collect();
     rows.sort_by(|a, b| {
         let sum = |r: &Vec<u64>| r.iter().sum::<u64>();
         sum(&b.1).cmp(&sum(&a.1)).then(a.0.cmp(&b.0))
@@ -1537,6 +1606,9 @@ mod tests {
         assert_eq!(columns, &[(0.0, 1.0), (1.0, 2.0)]);
         assert_eq!(cells, &[vec![0, 3], vec![5, 0]]);
         assert!(c.title.contains("darkest: 5"));
+        // The report's reduced table (grid cells, not days) draws the same chart.
+        let grid = MissedTurnGrid::of(&t).unwrap();
+        assert_eq!(missed_turn_heat(&grid.to_table()), Some(c.clone()));
         let svg = crate::chart::render_svg(&c).unwrap();
         assert!(svg.contains("validator 2"));
     }

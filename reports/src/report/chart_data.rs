@@ -1,5 +1,6 @@
 //! What the run charts draw, read from long tables a chunk at a time: validators summed per
-//! epoch (evenly spaced epochs kept), block intervals counted over every block.
+//! epoch (evenly spaced epochs kept) and per validator, block intervals counted over every
+//! block, blocks and gaps per sub-day bucket, missed turns per validator and span of days.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -9,11 +10,13 @@ use scenarios::{ColumnData, Table};
 
 use super::error::*;
 use super::read::*;
+use crate::charts::MissedTurnGrid;
 use crate::frame::{parquet_column_names, read_parquet_slice};
 use crate::layout::RunManifest;
 
-/// Tables charts read whole (one row per day, term, candidate or validator epoch).
-pub(super) const CHARTED_TABLES: [&str; 11] = [
+/// Tables charts read (whole unless [`run_tables`] reduces them a chunk at a time: validators,
+/// validator_daily).
+pub(super) const CHARTED_TABLES: [&str; 10] = [
     "daily",
     "chain_daily",
     "elections",
@@ -24,7 +27,6 @@ pub(super) const CHARTED_TABLES: [&str; 11] = [
     "validator_daily",
     "reward_inequality",
     "stake_inequality",
-    "validator_stats",
 ];
 
 /// Columns of the `blocks` table the block-interval chart reads.
@@ -54,6 +56,11 @@ fn charted_tables(dir: &Path, m: &RunManifest) -> Result<Vec<Table>, ReportError
         let pq = dir.join(format!("{stem}.parquet"));
         if stem == "validators" && pq.is_file() {
             tables.extend(validators_per_epoch(&pq, stem)?);
+        } else if stem == "validator_daily"
+            && pq.is_file()
+            && let Some(days) = scenario_u64(m, &["run", "horizon_days"])
+        {
+            tables.push(missed_turns_per_span(&pq, stem, days, CHART_CHUNK_ROWS)?);
         } else if stem == "blocks" && pq.is_file() {
             tables.push(block_intervals_counted(&pq, stem)?);
         } else if (CHARTED_TABLES.contains(&stem) || stem == "blocks")
@@ -390,6 +397,33 @@ pub(super) fn block_intervals_counted_with(
         ColumnData::U64(counts.values().copied().collect()),
     );
     Ok(t)
+}
+
+/// `validator_daily` (a row per validator and day) reduced to the heat map's grid over
+/// `days` days, read a chunk at a time and only the columns it draws, so memory does not grow
+/// with the horizon.
+pub(super) fn missed_turns_per_span(
+    pq: &Path,
+    stem: &str,
+    days: u64,
+    chunk_rows: usize,
+) -> Result<Table, ReportError> {
+    let mut grid = MissedTurnGrid::new(days);
+    let wanted = ["day", "validator", "missed_turns"];
+    for_each_chunk(pq, stem, &wanted, chunk_rows, |chunk| {
+        let (Some(day), Some(who), Some(missed)) = (
+            u64s(chunk, "day"),
+            u64s(chunk, "validator"),
+            u64s(chunk, "missed_turns"),
+        ) else {
+            return ControlFlow::Break(());
+        };
+        for ((&d, &w), &m) in day.iter().zip(who).zip(missed) {
+            grid.add(d, w, m);
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(grid.to_table())
 }
 
 /// Horizons up to this many days get a sub-day block chart over the whole run; longer runs get

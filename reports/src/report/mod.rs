@@ -522,6 +522,30 @@ mod tests {
     }
 
     #[test]
+    fn missed_turns_read_in_chunks_give_the_same_heat_map() {
+        // 300 days × 25 validators: days grouped in spans of 3 (at most 120 columns).
+        let n = 300 * 25_u64;
+        let mut t = Table::new("validator_daily");
+        t.push("day", ColumnData::U64((0..n).map(|i| i / 25).collect()));
+        t.push(
+            "validator",
+            ColumnData::U64((0..n).map(|i| i % 25).collect()),
+        );
+        t.push(
+            "missed_turns",
+            ColumnData::U64((0..n).map(|i| i * 7919 % 13).collect()),
+        );
+        t.push("offline_ms", ColumnData::U64(vec![0; n as usize]));
+        let (dir, pq) = write_parquet(&t, "missed");
+        let reduced = missed_turns_per_span(&pq, "validator_daily", 300, 1000).unwrap();
+        assert!(reduced.rows() <= 100 * 25, "{} rows", reduced.rows());
+        let (a, b) = (run_charts(&[reduced]), run_charts(&[t]));
+        assert_eq!(a.len(), 1);
+        assert_eq!(a, b);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn csv_parse_infers_exact_types() {
         let mut t = Table::new("daily");
         t.push("day", ColumnData::U64(vec![0, 1]));
