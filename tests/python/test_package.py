@@ -6,15 +6,12 @@ target/debug/dcfs-sim.
 """
 
 import json
-import os
-import re
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -22,17 +19,7 @@ import pytest
 
 import dcfs_sim
 
-ROOT = Path(__file__).resolve().parents[2]
-SIM = os.environ.get("DCFS_SIM", str(ROOT / "target" / "debug" / "dcfs-sim"))
-EXAMPLES = ROOT / "scenarios" / "examples"
-
-
-def shortened(tmp_path, example, days):
-    text = (EXAMPLES / example).read_text()
-    text = re.sub(r"(?m)^horizon_days = \d+", f"horizon_days = {days}", text)
-    path = tmp_path / example
-    path.write_text(text)
-    return path
+from helpers import EXAMPLES, SIM, shortened
 
 
 def test_errors_name_file_line_column_key_and_help(tmp_path):

@@ -9,7 +9,6 @@ $DCFS_SIM, else target/debug/dcfs-sim.
 """
 
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,9 +16,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SIM = os.environ.get("DCFS_SIM", str(ROOT / "target" / "debug" / "dcfs-sim"))
-EXAMPLES = ROOT / "scenarios" / "examples"
+from helpers import ROOT, SIM, shortened
+
 SHOTS = ROOT / "target" / "report-screenshots"
 CHROMIUM = os.environ.get("DCFS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -29,17 +27,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-
-
-def shortened(tmp_path, example, days=None, seeds=None):
-    text = (EXAMPLES / example).read_text()
-    if days is not None:
-        text = re.sub(r"(?m)^horizon_days = \d+", f"horizon_days = {days}", text)
-    if seeds is not None:
-        text = re.sub(r"(?m)^seeds = \d+", f"seeds = {seeds}", text)
-    path = tmp_path / example
-    path.write_text(text)
-    return path
 
 
 @pytest.fixture(scope="module")
