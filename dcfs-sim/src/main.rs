@@ -5,6 +5,7 @@
 //! runs kept, nothing half-written left: run the same command again to resume).
 
 mod check;
+mod study;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::ops::ControlFlow;
@@ -109,6 +110,43 @@ enum Command {
         /// (until then it stays intact). Not with --shard: give each shard its own --out.
         #[arg(long, conflicts_with = "shard")]
         replace: bool,
+    },
+    /// Find the threshold of one scenario key: the largest (or smallest) value at which the
+    /// [search] predicate holds with the required probability over Monte Carlo seeds.
+    ///
+    /// Bisects the key's range, running batches of seeds at each value (the same seeds at every
+    /// value) until a Wilson interval decides. Runs go into runs/run_index=<i>/ as a sweep's do
+    /// (an interrupted search resumes); search.csv lists every evaluated value and search.json
+    /// holds the answer as a bracket. Results do not depend on --threads. With --shard K/N on a
+    /// shared --out, N processes split each batch and wait for each other.
+    Search {
+        /// Scenario file with a [search] section (.toml, or .json).
+        file: PathBuf,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "out")]
+        out: PathBuf,
+        /// Worker threads (default: all cores). Never changes a result.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+        threads: Option<u64>,
+        /// Do only shard K of N of each batch, on an --out every shard shares.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
+        /// Recompute every run even if a finished one is on disk.
+        #[arg(long)]
+        no_resume: bool,
+    },
+    /// Sensitivity indices of summary columns over a sampled sweep ([sweep.sample]).
+    ///
+    /// Sobol' designs give first-order (Saltelli 2010) and total (Jansen) indices, Morris
+    /// designs μ*, μ and σ of the elementary effects, Latin hypercubes Spearman rank
+    /// correlations; each with a 95% bootstrap interval. The indices are added to the sweep's
+    /// sensitivity.csv, charts and index.html (and kept by later `dcfs-sim report`), and printed.
+    Sensitivity {
+        /// A finished sampled sweep directory.
+        dir: PathBuf,
+        /// A summary column (repeat for several).
+        #[arg(long = "metric", value_name = "COLUMN", required = true)]
+        metrics: Vec<String>,
     },
     /// Reunite the shards of a sweep into exactly what one machine would have written.
     ///
@@ -331,6 +369,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Search {
+            file,
+            out,
+            threads,
+            shard,
+            no_resume,
+        } => {
+            let threads = threads.map_or_else(default_threads, |t| usize::try_from(t).unwrap_or(1));
+            let p = prepare(&file, false)?;
+            let opts = reports::search::SearchOptions {
+                threads,
+                shard,
+                resume: !no_resume,
+            };
+            study::search(&p, &out, &opts)
+        }
+        Command::Sensitivity { dir, metrics } => study::sensitivity(&dir, &metrics),
         Command::Report { dir } => report(&dir),
         Command::Columns {
             table,

@@ -11,7 +11,7 @@ use scenarios::{
 };
 use sim_core::Digest;
 
-use crate::layout::{FileError, PROGRAM, SweepIdentity, SweepManifest};
+use crate::layout::{DesignRecord, FileError, PROGRAM, SweepIdentity, SweepManifest};
 use crate::merge::{claim_sweep_dir, merge, read_identity, replace_with, replacement_dir};
 use crate::output::{
     OutputError, Resume, RunContext, RunManifest, begin_run, resume_check, run_dir, run_manifest,
@@ -135,6 +135,12 @@ impl Prepared {
             scenario_file: self.file_name.clone(),
             sweep_id: self.sweep_id.to_string(),
             runs: self.plan.len(),
+            design: self.base.resolved.sweep.as_ref().and_then(|s| {
+                s.sample.clone().map(|sample| DesignRecord {
+                    sample,
+                    seed: self.base.spec.seed(),
+                })
+            }),
         }
     }
 }
@@ -230,6 +236,10 @@ pub trait SweepWatch: Sync {
     fn run_done(&self, _index: u64, _kept: bool) {}
     /// A simulated day of some run is finished (for progress over simulated days).
     fn day_done(&self) {}
+    /// A search evaluated a value (`line` says which and what it found).
+    fn evaluated(&self, line: &str) {
+        eprintln!("{line}");
+    }
     /// A run found on disk is damaged and computed again (`why` names the file).
     fn recomputing(&self, index: u64, why: &str) {
         eprintln!("run {index}: recomputing: {why}");
@@ -304,7 +314,7 @@ pub fn sweep(
     })
 }
 
-enum Done {
+pub(crate) enum Done {
     Kept,
     Computed,
 }
@@ -336,15 +346,27 @@ fn sweep_run(
     }
     let spec = p.plan.spec(i);
     let loaded = p.plan.load_run(&p.doc, &spec)?;
-    let dir = run_dir(work, i);
     let ctx = p.context(&spec, &loaded, p.plan.len());
+    Ok(keep_or_compute(work, ctx, resume, watch)?.0)
+}
+
+/// Run `ctx` of the sweep (or search) in `work`: kept if an intact copy is on disk (with
+/// `resume`), else computed; with its manifest.
+pub(crate) fn keep_or_compute(
+    work: &Path,
+    ctx: RunContext<'_>,
+    resume: bool,
+    watch: &dyn SweepWatch,
+) -> Result<(Done, RunManifest), JobError> {
+    let i = ctx.spec.index;
+    let dir = run_dir(work, i);
     if resume {
         match resume_check(&dir, ctx) {
-            Resume::Keep(_) => return Ok(Done::Kept),
+            Resume::Keep(m) => return Ok((Done::Kept, *m)),
             Resume::Absent => {}
             Resume::Recompute(why) => watch.recomputing(i, &why),
         }
     }
-    compute_run(StagedDir::begin(&dir)?, ctx, &mut RunWatch(watch))?;
-    Ok(Done::Computed)
+    let m = compute_run(StagedDir::begin(&dir)?, ctx, &mut RunWatch(watch))?;
+    Ok((Done::Computed, m))
 }

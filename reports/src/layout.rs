@@ -216,6 +216,10 @@ pub struct SweepManifest {
     /// the identity), by path relative to the sweep directory; each run's files are in its own
     /// manifest.
     pub files: BTreeMap<String, String>,
+    /// Summary columns whose sensitivity indices the report shows (a sampled sweep's
+    /// `metrics`, and those `dcfs-sim sensitivity` added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sensitivity: Vec<String>,
     /// As [`RunManifest::seal`].
     pub seal: String,
 }
@@ -228,7 +232,7 @@ impl Sealed for SweepManifest {
 
 /// What a sweep directory is for, recorded in `sweep.json` before its first run is computed:
 /// a sweep directory holds runs of this sweep and this program only.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SweepIdentity {
     /// Program and version.
@@ -239,6 +243,27 @@ pub struct SweepIdentity {
     pub sweep_id: String,
     /// Number of runs.
     pub runs: u64,
+    /// The sampled design the points come from (`[sweep.sample]` and the seed it is drawn
+    /// from), so `dcfs-sim sensitivity` can tell each point's role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<DesignRecord>,
+}
+
+/// A sampled sweep's design as `sweep.json` records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignRecord {
+    /// `[sweep.sample]` as resolved.
+    pub sample: scenarios::format::RawSample,
+    /// The seed it is drawn from (`run.seed`).
+    pub seed: u64,
+}
+
+impl DesignRecord {
+    /// The design, or why the record is not one this program draws.
+    pub fn design(&self) -> Result<scenarios::sample::Design, String> {
+        scenarios::sample::Design::new(&self.sample, self.seed).map_err(|i| i.message)
+    }
 }
 
 /// Most bytes of a manifest or identity file read (a manifest holds the resolved scenario, at

@@ -14,6 +14,8 @@ pub mod merge;
 pub mod output;
 pub mod quantile;
 pub mod report;
+pub mod search;
+pub mod sensitivity;
 pub mod staging;
 pub mod stream;
 

@@ -131,22 +131,64 @@ pub struct Merged {
 /// missing, damaged, from another sweep, or present twice with different content, and a
 /// directory given twice.
 pub fn merge(out: &Path, sources: &[PathBuf]) -> Result<Merged, OutputError> {
-    merge_checked(out, sources, None)
+    merge_checked(out, sources, None, &[])
 }
 
 /// Re-renders the top level of sweep directory `dir` from its runs, after checking its manifest
 /// and every run; refuses if the runs no longer give the recorded sweep digest.
 pub fn rerender_sweep(dir: &Path, recorded: &SweepManifest) -> Result<Merged, OutputError> {
     verify_sweep_top(dir, recorded)?;
-    merge_checked(dir, &[dir.to_path_buf()], Some(&recorded.digest))
+    merge_checked(dir, &[dir.to_path_buf()], Some(recorded), &[])
+}
+
+/// As [`rerender_sweep`], with the sensitivity indices of `metrics` added to the report (and
+/// recorded in the manifest, so a later re-render keeps them). Only for a sampled sweep.
+pub fn add_sensitivity(
+    dir: &Path,
+    recorded: &SweepManifest,
+    metrics: &[String],
+) -> Result<Merged, OutputError> {
+    verify_sweep_top(dir, recorded)?;
+    merge_checked(dir, &[dir.to_path_buf()], Some(recorded), metrics)
+}
+
+/// The metrics whose indices a sweep's report shows: the design's own, those an earlier
+/// `dcfs-sim sensitivity` recorded, then `added`, each once, in that order.
+fn sensitivity_metrics(
+    identity: &SweepIdentity,
+    recorded: Option<&SweepManifest>,
+    added: &[String],
+    out: &Path,
+) -> Result<Vec<String>, OutputError> {
+    let Some(design) = &identity.design else {
+        if added.is_empty() {
+            return Ok(Vec::new());
+        }
+        return Err(OutputError::Merge(format!(
+            "{}: not a sampled sweep (its scenario has no [sweep.sample]); sensitivity \
+             indices need a Sobol', Morris or Latin hypercube design",
+            out.display()
+        )));
+    };
+    let mut metrics: Vec<String> = Vec::new();
+    let recorded = recorded.map_or(&[][..], |m| m.sensitivity.as_slice());
+    for m in design.sample.metrics.iter().chain(recorded).chain(added) {
+        if !metrics.contains(m) {
+            metrics.push(m.clone());
+        }
+    }
+    Ok(metrics)
 }
 
 fn merge_checked(
     out: &Path,
     sources: &[PathBuf],
-    expected_digest: Option<&str>,
+    recorded: Option<&SweepManifest>,
+    added: &[String],
 ) -> Result<Merged, OutputError> {
+    let expected_digest = recorded.map(|m| m.digest.as_str());
     let (identity, runs) = gather(sources)?;
+    let sensitivity = sensitivity_metrics(&identity, recorded, added, out)?;
     claim_sweep_dir(out, &identity)?;
     clean_leftovers(out, None)?;
     let manifests: Vec<&RunManifest> = runs.values().map(|(m, _)| m).collect();
@@ -183,6 +225,7 @@ fn merge_checked(
         parameters: first.overrides.keys().cloned().collect(),
         digest,
         files: BTreeMap::new(),
+        sensitivity,
         seal: String::new(),
     };
     let manifest = write_top_level(out, manifest, &summary)?;
@@ -369,7 +412,7 @@ fn write_top_level(
     Ok(manifest)
 }
 
-fn parse_digest(hex: &str) -> Digest {
+pub(crate) fn parse_digest(hex: &str) -> Digest {
     let mut out = [0_u8; 32];
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = hex

@@ -189,6 +189,7 @@ fn write_sweep(dir: &Path, order: &[u64], loaded: &scenarios::Loaded, id: &Diges
         scenario_file: "s.toml".to_owned(),
         sweep_id: id.to_string(),
         runs: 8,
+        design: None,
     };
     claim_sweep_dir(dir, &identity).unwrap();
     for &i in order {

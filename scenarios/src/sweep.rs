@@ -4,13 +4,15 @@
 //!
 //! Run numbering: points are the grid combinations (keys in sorted order, the last key varying
 //! fastest) times the zip entries (varying fastest of all); run `i` is point `i / seeds` with
-//! seed `run.seed + i % seeds`. Every point uses the same seeds (common random numbers).
+//! seed `run.seed + i % seeds`. Every point uses the same seeds (common random numbers). A
+//! sampled sweep (`[sweep.sample]`) takes its points from [`Design`] in its own order instead.
 
 use rayon::prelude::*;
 use sim_core::{Digest, OutputDigest};
 
 use crate::error::ScenarioError;
 use crate::load::{Document, Loaded};
+use crate::sample::Design;
 
 /// One run of a sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,7 @@ pub struct SweepPlan {
     seeds: u64,
     keys: Vec<String>,
     points: Vec<Vec<toml::Value>>,
+    design: Option<Design>,
 }
 
 impl SweepPlan {
@@ -45,8 +48,19 @@ impl SweepPlan {
                 seeds: 1,
                 keys: Vec::new(),
                 points: vec![Vec::new()],
+                design: None,
             };
         };
+        if let Some(sample) = &sweep.sample {
+            let design = Design::new(sample, base_seed).expect("validation checked the sample");
+            return SweepPlan {
+                base_seed,
+                seeds: sweep.seeds,
+                keys: design.keys(),
+                points: design.values(),
+                design: Some(design),
+            };
+        }
         let mut keys: Vec<String> = sweep.grid.keys().cloned().collect();
         keys.extend(sweep.zip.keys().cloned());
         let mut points: Vec<Vec<toml::Value>> = vec![Vec::new()];
@@ -80,7 +94,18 @@ impl SweepPlan {
             seeds: sweep.seeds,
             keys,
             points,
+            design: None,
         }
+    }
+
+    /// The sampled design the points come from (a `[sweep.sample]`), if any.
+    pub fn design(&self) -> Option<&Design> {
+        self.design.as_ref()
+    }
+
+    /// Parameter points (runs are points × seeds).
+    pub fn points(&self) -> u64 {
+        self.points.len() as u64
     }
 
     /// Number of runs.

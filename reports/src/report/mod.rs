@@ -129,7 +129,27 @@ pub fn render_sweep_products(
         })?,
     )?;
     let manifests = sweep_runs(dir, m.runs)?;
-    let mut charts = summary_charts(summary, &m.parameters);
+    let design = sweep_design(dir)?;
+    // A sampled design's hundreds of distinct points make per-parameter and fan charts
+    // unreadable; its report shows sensitivity indices instead.
+    let mut charts = if design.is_some() {
+        Vec::new()
+    } else {
+        summary_charts(summary, &m.parameters)
+    };
+    let mut notes = Vec::new();
+    let mut indices = None;
+    if let Some(design) = &design
+        && !m.sensitivity.is_empty()
+    {
+        let seeds = m.runs / design.points().unwrap_or(1).max(1);
+        let (table, sc, why) =
+            crate::sensitivity::sweep_sensitivity(design, summary, seeds, &m.sensitivity);
+        write_quantiles(into, &table)?;
+        charts.extend(sc);
+        notes.extend(why);
+        indices = Some(table);
+    }
     let mut skipped: Vec<(String, u64)> = Vec::new();
     for stem in daily_stems(&manifests) {
         let (quantiles, skip) = sweep_quantiles(dir, &manifests, &stem)?;
@@ -137,7 +157,9 @@ pub fn render_sweep_products(
         if let Some(mut q) = quantiles {
             q.name = format!("{stem}_quantiles");
             write_quantiles(into, &with_parameters(q.clone(), &manifests))?;
-            charts.extend(stem_fan_charts(&q, &stem, &manifests));
+            if design.is_none() {
+                charts.extend(stem_fan_charts(&q, &stem, &manifests));
+            }
         }
     }
     let rendered = write_charts(into, charts)?;
@@ -145,7 +167,10 @@ pub fn render_sweep_products(
         .first()
         .map(|(_, r)| scenario_name(r))
         .unwrap_or_default();
-    let body = sweep_body(m, &name, summary, &skipped, &rendered, into);
+    let intro = design.as_ref().map_or_else(String::new, |d| {
+        sensitivity_html(d, m, indices.as_ref(), &notes)
+    });
+    let body = sweep_body(m, &name, &intro, summary, &skipped, &rendered, into);
     write_bytes(
         &into.join(INDEX),
         page(&format!("dcfs-sim sweep: {name}"), &body).as_bytes(),
@@ -189,6 +214,104 @@ fn with_parameters(q: Table, manifests: &[(PathBuf, RunManifest)]) -> Table {
         }
     }
     out
+}
+
+/// The sampled design of sweep directory `dir`, if its `sweep.json` records one.
+fn sweep_design(dir: &Path) -> Result<Option<scenarios::sample::Design>, ReportError> {
+    let path = dir.join(crate::layout::SWEEP_IDENTITY);
+    let identity: Option<crate::layout::SweepIdentity> =
+        crate::layout::read_json(&path).map_err(|e| ReportError::Bad {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    match identity.and_then(|i| i.design) {
+        Some(record) => record
+            .design()
+            .map(Some)
+            .map_err(|message| ReportError::Bad { path, message }),
+        None => Ok(None),
+    }
+}
+
+/// The page's opening note on a sampled sweep: its design, where the indices are, and why any
+/// metric has none.
+fn sensitivity_html(
+    design: &scenarios::sample::Design,
+    m: &SweepManifest,
+    indices: Option<&Table>,
+    notes: &[String],
+) -> String {
+    let mut out = format!(
+        "<h2>Sensitivity</h2>\n<p>Sampled design: {:?}, {} points over {} keys ({}). ",
+        design.method(),
+        design.points().unwrap_or(0),
+        design.factors(),
+        html_escape(&design.keys().join(", "))
+    );
+    if m.sensitivity.is_empty() {
+        out.push_str(
+            "No sensitivity metrics yet: run <code>dcfs-sim sensitivity DIR --metric COLUMN</code>.</p>\n",
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Sensitivity indices of {} are in <a href=\"sensitivity.csv\">sensitivity.csv</a> \
+             (estimate and {}% bootstrap interval of {} resamples) and charted below.</p>",
+            html_escape(&m.sensitivity.join(", ")),
+            crate::sensitivity::INTERVAL_PERCENT,
+            crate::sensitivity::BOOTSTRAP_RESAMPLES
+        );
+    }
+    for n in notes {
+        let _ = writeln!(out, "<p>No indices for {}.</p>", html_escape(n));
+    }
+    if let Some(t) = indices.filter(|t| t.rows() > 0) {
+        out.push_str(
+            "<table><tr><th>metric</th><th>key</th><th>index</th><th>estimate</th><th>interval</th></tr>\n",
+        );
+        let col = |name: &str| t.columns.iter().find(|c| c.name == name).map(|c| &c.data);
+        let (
+            Some(metric),
+            Some(key),
+            Some(index),
+            Some(ColumnData::F64(est)),
+            Some(ColumnData::F64(lo)),
+            Some(ColumnData::F64(hi)),
+        ) = (
+            col("metric"),
+            col("key"),
+            col("index"),
+            col("estimate"),
+            col("ci_low"),
+            col("ci_high"),
+        )
+        else {
+            return out;
+        };
+        for r in 0..t.rows() {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td></tr>",
+                html_escape(&metric.cell(r)),
+                html_escape(&key.cell(r)),
+                html_escape(&index.cell(r)),
+                short_float(est[r].0),
+                short_float(lo[r].0),
+                short_float(hi[r].0)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out
+}
+
+/// Four significant digits (indices and effects are estimates, not exact figures).
+fn short_float(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.digits$}")
 }
 
 fn sweep_runs(dir: &Path, runs: u64) -> Result<Vec<(PathBuf, RunManifest)>, ReportError> {
@@ -248,6 +371,7 @@ fn stem_fan_charts(
 fn sweep_body(
     m: &SweepManifest,
     name: &str,
+    intro: &str,
     summary: &Table,
     skipped: &[(String, u64)],
     rendered: &[Rendered],
@@ -266,6 +390,7 @@ fn sweep_body(
         html_escape(name),
         kv_table(&facts)
     );
+    body.push_str(intro);
     body.push_str(&summary_html(summary, &m.parameters));
     body.push_str(
         "<p>Fan charts: per parameter point and day, the band spans the p5 and p95 and the line is the p50 of the runs (nearest rank: the k-th smallest with k = ⌈p·n/100⌉, exact integers).</p>\n",

@@ -10,10 +10,12 @@
 mod amount;
 mod chain;
 mod economy;
+mod sweep;
 
 pub use amount::RawAmount;
 pub use chain::*;
 pub use economy::*;
+pub use sweep::*;
 
 use std::collections::BTreeMap;
 
@@ -62,6 +64,9 @@ pub struct RawScenario {
     /// Parameter sweep and Monte Carlo seeds (only `dcfs-sim sweep` reads it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<RawSweep>,
+    /// A threshold search over one key (only `dcfs-sim search` reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<RawSearch>,
 }
 
 /// `[run]`
@@ -212,25 +217,6 @@ impl Default for RawOutputs {
 
 const fn yes() -> bool {
     true
-}
-
-/// `[sweep]`: a grid and/or zip over parameter paths, times Monte Carlo seeds.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawSweep {
-    /// Monte Carlo runs per parameter point (seeds `run.seed`, `run.seed + 1`, …).
-    #[serde(default = "one")]
-    pub seeds: u64,
-    /// Cartesian product: every combination of the listed values, keys in sorted order.
-    #[serde(default)]
-    pub grid: BTreeMap<String, Vec<toml::Value>>,
-    /// Zipped lists: the i-th values of every key together; all lists have the same length.
-    #[serde(default)]
-    pub zip: BTreeMap<String, Vec<toml::Value>>,
-}
-
-const fn one() -> u64 {
-    1
 }
 
 const fn seven() -> u64 {

@@ -1249,6 +1249,22 @@ pub const TABLES: &[TableDef] = &[
     },
 ];
 
+/// The summary columns a run of `mode` writes, in order (what a search predicate or a
+/// sensitivity metric may name).
+pub fn summary_columns(mode: crate::Mode) -> Vec<&'static str> {
+    let mode = match mode {
+        crate::Mode::Schedule => "schedule",
+        crate::Mode::Economy => "economy",
+        crate::Mode::Consensus => "consensus",
+        crate::Mode::Coupled => "coupled",
+    };
+    TABLES
+        .iter()
+        .filter(|t| t.name == names::SUMMARY && t.modes.split(", ").any(|m| m == mode))
+        .flat_map(|t| t.all_columns().map(|c| c.name))
+        .collect()
+}
+
 /// The definition `table` follows, if any.
 pub fn definition_of(table: &Table) -> Option<&'static TableDef> {
     TABLES.iter().find(|d| d.matches(table))

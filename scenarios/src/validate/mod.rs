@@ -119,7 +119,13 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
     check_seed(raw)?;
     let supply = supply::supply(&raw.supply)?;
     if let Some(s) = &raw.sweep {
-        sweep::sweep_shape(s)?;
+        sweep::sweep_shape(s, raw.run.seed)?;
+        if let Some(sample) = &s.sample {
+            sweep::sample_metrics(sample, raw.run.mode)?;
+        }
+    }
+    if let Some(s) = &raw.search {
+        crate::search::Search::new(s, raw.run.mode, raw.run.seed)?;
     }
     let days = raw.run.horizon_days;
     let engines = match raw.run.mode {

@@ -1,10 +1,12 @@
-//! `[sweep]`: seeds per point, grid and zip lists, and the number of runs they expand to.
+//! `[sweep]`: seeds per point, grid and zip lists or a sampled design, and the number of runs
+//! they expand to.
 
 use crate::error::Issue;
 use crate::format::RawSweep;
 use crate::limits::{MAX_SEEDS, MAX_SWEEP_RUNS};
+use crate::sample::Design;
 
-pub(super) fn sweep_shape(sweep: &RawSweep) -> Result<(), Issue> {
+pub(super) fn sweep_shape(sweep: &RawSweep, seed: u64) -> Result<(), Issue> {
     if !(1..=MAX_SEEDS).contains(&sweep.seeds) {
         return Err(Issue::range(
             "sweep.seeds",
@@ -37,7 +39,11 @@ pub(super) fn sweep_shape(sweep: &RawSweep) -> Result<(), Issue> {
             "zipped lists must all have the same length",
         ));
     }
-    match runs(sweep) {
+    let points = match &sweep.sample {
+        Some(sample) => sampled_points(sweep, sample, seed)?,
+        None => grid_points(sweep),
+    };
+    match points.and_then(|p| p.checked_mul(sweep.seeds)) {
         Some(n) if n <= MAX_SWEEP_RUNS => Ok(()),
         _ => Err(Issue::range(
             "sweep",
@@ -77,12 +83,50 @@ fn check_entry(table: &str, key: &str, values: &[toml::Value]) -> Result<(), Iss
     Ok(())
 }
 
-/// Runs of the sweep (points × seeds), or `None` on overflow.
-fn runs(sweep: &RawSweep) -> Option<u64> {
+/// Points of a grid and zip, or `None` on overflow.
+fn grid_points(sweep: &RawSweep) -> Option<u64> {
     sweep
         .grid
         .values()
         .try_fold(1_u64, |acc, v| acc.checked_mul(v.len() as u64))
         .and_then(|g| g.checked_mul(sweep.zip.values().next().map_or(1, |v| v.len() as u64)))
-        .and_then(|p| p.checked_mul(sweep.seeds))
+}
+
+/// Points of a sampled design (which replaces the grid and zip), or `None` on overflow.
+fn sampled_points(
+    sweep: &RawSweep,
+    sample: &crate::format::RawSample,
+    seed: u64,
+) -> Result<Option<u64>, Issue> {
+    if !sweep.grid.is_empty() || !sweep.zip.is_empty() {
+        return Err(Issue::cross(
+            "sweep.sample",
+            "a sampled sweep cannot also have sweep.grid or sweep.zip",
+            "move fixed choices into the scenario (one file per choice), or sample every key",
+        ));
+    }
+    for (key, values) in &sample.ranges {
+        check_entry("sample.ranges", key, values)?;
+    }
+    Ok(Design::new(sample, seed)?.points())
+}
+
+/// The metrics a sampled sweep's report shows must be summary columns of its mode.
+pub(super) fn sample_metrics(
+    sample: &crate::format::RawSample,
+    mode: crate::Mode,
+) -> Result<(), Issue> {
+    let columns = crate::tables::dictionary::summary_columns(mode);
+    match sample
+        .metrics
+        .iter()
+        .find(|m| !columns.contains(&m.as_str()))
+    {
+        Some(m) => Err(Issue::range(
+            "sweep.sample.metrics",
+            format!("the {mode:?} summary has no column `{m}`"),
+            &format!("columns: {}", columns.join(", ")),
+        )),
+        None => Ok(()),
+    }
 }
