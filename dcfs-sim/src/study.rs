@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use reports::job::{Prepared, SweepWatch};
-use reports::layout::{Manifest, read_manifest, read_run_manifest, run_dir};
+use reports::layout::{Manifest, read_manifest};
 use reports::search::{SearchOptions, SearchResult};
 
 use super::{Usage, job_error, say, stop_signal};
@@ -85,16 +85,7 @@ pub(super) fn sensitivity(dir: &Path, metrics: &[String]) -> anyhow::Result<()> 
             ))));
         }
     };
-    let first = read_run_manifest(&run_dir(dir, 0))
-        .with_context(context)?
-        .ok_or_else(|| anyhow::anyhow!("{}: run 0 has no manifest", dir.display()))?;
-    let columns: Vec<&str> = first.summary.iter().map(|(k, _)| k.as_str()).collect();
-    if let Some(m) = metrics.iter().find(|m| !columns.contains(&m.as_str())) {
-        return Err(anyhow::Error::new(Usage(format!(
-            "--metric {m}: the summary has no such column; its columns are {}",
-            columns.join(", ")
-        ))));
-    }
+    reports::merge::check_metrics(dir, metrics).map_err(|e| anyhow::Error::new(Usage(e)))?;
     reports::merge::add_sensitivity(dir, &recorded, metrics).map_err(|e| {
         let message = e.to_string();
         match e {

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import polars as pl
 
@@ -38,6 +38,9 @@ __all__ = [
     "load",
     "run",
     "sweep",
+    "SearchResult",
+    "search",
+    "sensitivity",
     "emission",
     "columns",
     "PROGRAM",
@@ -381,6 +384,65 @@ def sweep(scenario: ScenarioSource, threads: Optional[int] = None,
         if bar is not None:
             bar.close()
     return Sweep(Path(done["dir"]), done["manifest"], done, keep)
+
+
+class SearchResult:
+    """A finished ``[search]``: ``evaluations`` (one row per evaluated value: its seeds,
+    successes, probability, Wilson interval and verdict), the ``answer`` (``"bracket"``,
+    ``"whole_range"`` or ``"nowhere"``), ``holds`` and ``fails`` (the bracket's two values),
+    ``confident``, ``digest``, and ``result`` (all of ``search.json``)."""
+
+    def __init__(self, dir: Path, result: Dict[str, Any], keep: Any = None) -> None:
+        self.dir = dir
+        self.result = result
+        self.answer: str = result["answer"]
+        self.holds: Optional[str] = result["holds"]
+        self.fails: Optional[str] = result["fails"]
+        self.confident: bool = result["confident"]
+        self.digest: str = result["digest"]
+        self._keep = keep  # a TemporaryDirectory that lives as long as this object
+
+    @property
+    def evaluations(self) -> pl.DataFrame:
+        return pl.DataFrame(self.result["evaluations"])
+
+    def __repr__(self) -> str:
+        return (f"SearchResult(answer={self.answer!r}, holds={self.holds!r}, "
+                f"fails={self.fails!r}, dir={str(self.dir)!r})")
+
+
+def search(scenario: ScenarioSource, threads: Optional[int] = None,
+           out: Union[str, os.PathLike, None] = None,
+           shard: Optional[Tuple[int, int]] = None, resume: bool = True) -> SearchResult:
+    """Runs the scenario's ``[search]`` as ``dcfs-sim search``: bisects its key for the
+    largest (or smallest) value at which the predicate holds with the required probability.
+    ``threads`` never changes a byte; ``out`` keeps the runs (default: a temporary
+    directory); ``shard=(index, count)`` shares each batch with other processes on ``out``."""
+    sc = load(scenario)
+    if threads is None:
+        threads = os.cpu_count() or 1
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads={threads!r}: a positive integer")
+    keep = None
+    if out is None:
+        keep = tempfile.TemporaryDirectory(prefix="dcfs-search-")
+        out = Path(keep.name) / "search"
+    result = json.loads(sc._native.search(os.fspath(out), threads, shard, resume, None))
+    return SearchResult(Path(out), result, keep)
+
+
+def sensitivity(sweep: Union["Sweep", str, os.PathLike],
+                metrics: Union[str, List[str]]) -> pl.DataFrame:
+    """Sensitivity indices of summary columns over a finished sampled sweep
+    (``[sweep.sample]``), as ``dcfs-sim sensitivity``: one row per metric, key and index
+    (``first_order``/``total`` for Sobol', ``mu_star``/``mu``/``sigma`` for Morris,
+    ``spearman`` for a Latin hypercube) with its estimate and 95% bootstrap interval. The
+    indices are also added to the sweep's report."""
+    dir = sweep.dir if isinstance(sweep, Sweep) else Path(sweep)
+    wanted = [metrics] if isinstance(metrics, str) else list(metrics)
+    _native.add_sensitivity(os.fspath(dir), wanted)
+    table = pl.read_parquet(dir / "sensitivity.parquet")
+    return table.filter(pl.col("metric").is_in(wanted))
 
 
 def emission(days: int, supply: Optional[Mapping[str, Any]] = None) -> pl.DataFrame:

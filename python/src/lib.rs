@@ -349,6 +349,67 @@ impl PyScenario {
             "manifest": merged,
         }))
     }
+
+    /// Runs the `[search]` into directory `out`, as `dcfs-sim search`; returns `search.json`'s
+    /// content.
+    #[pyo3(signature = (out, threads=1, shard=None, resume=true, progress=None))]
+    fn search(
+        &self,
+        py: Python<'_>,
+        out: PathBuf,
+        threads: u64,
+        shard: Option<(u64, u64)>,
+        resume: bool,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        if threads == 0 || threads > MAX_THREADS {
+            return Err(PyValueError::new_err(format!(
+                "threads={threads}: from 1 to {MAX_THREADS}"
+            )));
+        }
+        let shard = match shard {
+            None => None,
+            Some((index, count)) if count >= 1 && index < count => Some(Shard { index, count }),
+            Some((index, count)) => {
+                return Err(PyValueError::new_err(format!(
+                    "shard=({index}, {count}): a shard is (index, count) with 0 <= index < count"
+                )));
+            }
+        };
+        let opts = reports::search::SearchOptions {
+            threads: usize::try_from(threads).unwrap_or(1),
+            shard,
+            resume,
+        };
+        let p = &self.prepared;
+        let horizon_days = p.base.spec.horizon_days();
+        let result = watched(py, progress.as_ref(), (0, horizon_days), |w| {
+            reports::search::search(p, &out, &opts, w)
+        })?;
+        to_json(&result)
+    }
+}
+
+/// Adds the sensitivity indices of `metrics` to the finished sampled sweep in `dir`, as
+/// `dcfs-sim sensitivity` does (the table is then `dir/sensitivity.csv`).
+#[pyfunction]
+fn add_sensitivity(dir: PathBuf, metrics: Vec<String>) -> PyResult<()> {
+    let recorded = match reports::layout::read_manifest(&dir) {
+        Ok(Some(reports::layout::Manifest::Sweep(m))) => m,
+        Ok(_) => {
+            return Err(PyValueError::new_err(format!(
+                "{}: not a finished sweep directory (no sweep manifest.json)",
+                dir.display()
+            )));
+        }
+        Err(e) => return Err(PyRuntimeError::new_err(e.to_string())),
+    };
+    reports::merge::check_metrics(&dir, &metrics).map_err(PyValueError::new_err)?;
+    reports::merge::add_sensitivity(&dir, &recorded, &metrics).map_err(|e| match e {
+        reports::output::OutputError::Merge(m) => PyValueError::new_err(m),
+        e => PyRuntimeError::new_err(e.to_string()),
+    })?;
+    Ok(())
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
@@ -454,5 +515,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load_text, m)?)?;
     m.add_function(wrap_pyfunction!(dictionary_json, m)?)?;
     m.add_function(wrap_pyfunction!(program, m)?)?;
+    m.add_function(wrap_pyfunction!(add_sensitivity, m)?)?;
     Ok(())
 }

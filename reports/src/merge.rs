@@ -152,6 +152,22 @@ pub fn add_sensitivity(
     merge_checked(dir, &[dir.to_path_buf()], Some(recorded), metrics)
 }
 
+/// Checks that every one of `metrics` is a summary column of the runs of sweep `dir` (run 0
+/// speaks for all: a sweep's runs share their columns); the error lists the columns.
+pub fn check_metrics(dir: &Path, metrics: &[String]) -> Result<(), String> {
+    let first = read_run_manifest(&run_dir(dir, 0))
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{}: run 0 has no manifest", dir.display()))?;
+    let columns: Vec<&str> = first.summary.iter().map(|(k, _)| k.as_str()).collect();
+    match metrics.iter().find(|m| !columns.contains(&m.as_str())) {
+        Some(m) => Err(format!(
+            "metric `{m}`: the summary has no such column; its columns are {}",
+            columns.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The metrics whose indices a sweep's report shows: the design's own, those an earlier
 /// `dcfs-sim sensitivity` recorded, then `added`, each once, in that order.
 fn sensitivity_metrics(

@@ -108,8 +108,11 @@ pub fn indices(design: &Design, metric: &str, y: &[f64]) -> Result<Vec<Index>, S
 /// An estimate as a function of which units (rows, trajectories, points) it is taken over.
 struct Estimator<'a> {
     units: usize,
-    f: Box<dyn Fn(&[usize]) -> f64 + 'a>,
+    f: Box<OverUnits<'a>>,
 }
+
+/// An estimate computed over a selection of unit indices (repeats allowed: a resample).
+type OverUnits<'a> = dyn Fn(&[usize]) -> f64 + 'a;
 
 /// `y` shifted to mean 0 and scaled to standard deviation 1 (`y` is not constant).
 fn standardised(y: &[f64]) -> Vec<f64> {
@@ -431,6 +434,8 @@ fn index_chart(design: &Design, metric: &str, ix: &[Index]) -> Chart {
 }
 
 #[cfg(test)]
+// Indices name factors in these tests: loops over them read like the formulas.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use std::f64::consts::PI;
 

@@ -7,7 +7,8 @@
 //! document, giving a [`Spec`]) → [`build`] (the only place the seed meets the scenario) →
 //! [`mod@run`] (drive the engines; `coupled` holds the chain↔economy seam) → [`tables`] (the only
 //! place table names and columns are spelled, used by `run` and by every writer). [`sweep`]
-//! expands grids × seeds over `load` and `validate`.
+//! expands grids (or [`sample`] designs) × seeds over `load` and `validate`; [`search`] holds a
+//! `[search]`'s verdicts and bisection, over [`predicate`]s of the run summary.
 
 pub mod build;
 pub mod error;

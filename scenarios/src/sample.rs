@@ -375,6 +375,8 @@ fn sampled_range(key: &str, bounds: &[toml::Value]) -> Result<SampledRange, Issu
 }
 
 #[cfg(test)]
+// Indices name factors in these tests: loops over them read like the formulas.
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
 

@@ -560,7 +560,8 @@ mod tests {
 
     #[test]
     fn bad_searches_name_the_key() {
-        let cases: [(fn(&mut RawSearch), &str); 7] = [
+        type Edit = fn(&mut RawSearch);
+        let cases: [(Edit, &str); 7] = [
             (
                 |r| r.predicate = "halted_days = 0".into(),
                 "search.predicate",
