@@ -14,7 +14,6 @@ use sim_core::{Domain, Streams};
 use scenarios::{ColumnData, Float, Table};
 
 use crate::chart::{Band, Chart, ChartKind, NumberFormat};
-use crate::quantile::nearest_rank;
 
 /// Bootstrap resamples behind every interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 1_000;
@@ -92,17 +91,29 @@ pub fn indices(design: &Design, metric: &str, y: &[f64]) -> Result<Vec<Index>, S
             let mut boot: Vec<f64> = resamples.iter().map(|r| (e.f)(r)).collect();
             boot.retain(|v| v.is_finite());
             boot.sort_unstable_by(f64::total_cmp);
-            let tail = (100 - INTERVAL_PERCENT) / 2;
+            // Tails of 2.5% each: per mille, as percent would round them to 2%.
+            let tail_per_mille = (1_000 - 10 * INTERVAL_PERCENT) / 2;
             Index {
                 metric: metric.to_owned(),
                 key: keys[factor].clone(),
                 index,
                 estimate: (e.f)(&all),
-                low: nearest_rank(&boot, tail).unwrap_or(f64::NAN),
-                high: nearest_rank(&boot, 100 - tail).unwrap_or(f64::NAN),
+                low: rank_per_mille(&boot, tail_per_mille),
+                high: rank_per_mille(&boot, 1_000 - tail_per_mille),
             }
         })
         .collect())
+}
+
+/// The nearest-rank quantile at `per_mille` of sorted `v` (the k-th smallest, k = ⌈p·n⌉);
+/// NaN if `v` is empty.
+fn rank_per_mille(v: &[f64], per_mille: u32) -> f64 {
+    let n = v.len() as u64;
+    if n == 0 {
+        return f64::NAN;
+    }
+    let k = (u64::from(per_mille) * n).div_ceil(1_000).clamp(1, n);
+    v[(k - 1) as usize]
 }
 
 /// An estimate as a function of which units (rows, trajectories, points) it is taken over.
