@@ -158,7 +158,7 @@ fn short_sensitivity(dir: &Path) -> PathBuf {
     let text = fs::read_to_string(example("supply-sensitivity.toml")).unwrap();
     let text = text
         .replace("horizon_days = 1825", "horizon_days = 60")
-        .replace("n = 32", "n = 4");
+        .replace("n = 64", "n = 4");
     let file = dir.join("sens.toml");
     fs::write(&file, text).unwrap();
     file
