@@ -15,6 +15,7 @@ pub mod error;
 pub mod format;
 pub mod limits;
 pub mod load;
+pub mod node_csv;
 pub mod predicate;
 pub mod run;
 pub mod sample;

@@ -3,12 +3,15 @@
 //! as typed values, then [`mod@crate::validate`] checks the result. Every error names the file, line,
 //! column and key path, says what is allowed and suggests a fix.
 
+use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{ErrorKind, Issue, ScenarioError, did_you_mean, line_col};
 use crate::format::RawScenario;
 use crate::limits::{MAX_FILE_BYTES, MAX_SEED};
+use crate::node_csv::{NodeTable, read_node_csv};
 use crate::validate::{Spec, validate};
 
 /// Scenario file syntax, chosen by extension (`.json` is JSON, anything else TOML).
@@ -34,7 +37,11 @@ pub struct Document {
     /// Overrides applied to the document as written ([`Document::with_overrides`]), for
     /// error messages: a value they set has no line in `text`.
     overridden: Vec<(String, toml::Value)>,
+    /// Node CSV files read so far, by path: every point of a sweep reads a file once.
+    node_csvs: NodeCsvCache,
 }
+
+type NodeCsvCache = Arc<Mutex<BTreeMap<PathBuf, Arc<NodeTable>>>>;
 
 /// A validated scenario with the resolved document recorded in manifests.
 #[derive(Debug, Clone)]
@@ -104,6 +111,7 @@ pub fn parse_document(path: &Path, text: String) -> Result<Document, ScenarioErr
         format,
         raw: RawScenario::default(),
         overridden: Vec::new(),
+        node_csvs: NodeCsvCache::default(),
     };
     doc.raw = match format {
         Format::Toml => doc.parse_toml()?,
@@ -247,6 +255,7 @@ impl Document {
         mut raw: RawScenario,
         overrides: Option<&[(String, toml::Value)]>,
     ) -> Result<Loaded, ScenarioError> {
+        self.attach_node_csvs(&mut raw)?;
         raw.resolve();
         let spec = validate(&raw).map_err(|issue| {
             let mut e = self.error(issue);
@@ -259,6 +268,68 @@ impl Document {
             resolved: raw,
             spec,
         })
+    }
+
+    /// Reads the CSV of every node group with `from_csv` (relative to this file's folder) and
+    /// attaches its rows, its row count and its SHA-256 (checked against `csv_sha256` if the
+    /// scenario gives one).
+    fn attach_node_csvs(&self, raw: &mut RawScenario) -> Result<(), ScenarioError> {
+        for (g, group) in raw.economy.node_groups.iter_mut().enumerate() {
+            let Some(file) = &group.from_csv else {
+                continue;
+            };
+            let key = |k: &str| format!("economy.node_groups[{g}].{k}");
+            let located = |k: &str, kind, message: String| {
+                self.error(Issue::new(
+                    kind,
+                    &key(k),
+                    message,
+                    "see scenarios/README.md, node groups from data",
+                ))
+            };
+            let path = self.path.parent().unwrap_or(Path::new("")).join(file);
+            let table = self.node_csv(&path)?;
+            if let Some(expected) = &group.csv_sha256
+                && *expected != table.sha256
+            {
+                return Err(located(
+                    "csv_sha256",
+                    ErrorKind::CrossField,
+                    format!(
+                        "{} has SHA-256 {}, not the {expected} this scenario pins",
+                        path.display(),
+                        table.sha256
+                    ),
+                ));
+            }
+            let rows = table.rows.len() as u64;
+            if group.count != 0 && group.count != rows {
+                return Err(located(
+                    "count",
+                    ErrorKind::CrossField,
+                    format!(
+                        "count = {} but {} has {rows} nodes",
+                        group.count,
+                        path.display()
+                    ),
+                ));
+            }
+            group.count = rows;
+            group.csv_sha256 = Some(table.sha256.clone());
+            group.csv_rows = Some(Arc::new(table.rows.clone()));
+        }
+        Ok(())
+    }
+
+    fn node_csv(&self, path: &Path) -> Result<Arc<NodeTable>, ScenarioError> {
+        // A poisoned lock only means another thread panicked while reading: the map is intact.
+        let mut cache = self.node_csvs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = cache.get(path) {
+            return Ok(t.clone());
+        }
+        let table = Arc::new(read_node_csv(path)?);
+        cache.insert(path.to_path_buf(), table.clone());
+        Ok(table)
     }
 
     /// A validation issue of this document as a user-facing error, located at its key.

@@ -19,6 +19,14 @@ def shortened(tmp_path, example, days=None, seeds=None):
         text = re.sub(r"(?m)^horizon_days = \d+", f"horizon_days = {days}", text)
     if seeds is not None:
         text = re.sub(r"(?m)^seeds = \d+", f"seeds = {seeds}", text)
+    text = absolute_data_paths(text)
     path = tmp_path / example
     path.write_text(text)
     return path
+
+
+def absolute_data_paths(text):
+    """Scenario `text` of a bundled example with its `from_csv` paths made absolute, so a copy
+    elsewhere still finds the data."""
+    return re.sub(r'(?m)^from_csv = "([^"]+)"',
+                  lambda m: f'from_csv = "{(EXAMPLES / m.group(1)).as_posix()}"', text)

@@ -19,6 +19,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+from helpers import absolute_data_paths
+
 ROOT = Path(__file__).resolve().parents[2]
 SIM = os.environ.get("DCFS_SIM", str(ROOT / "target" / "debug" / "dcfs-sim"))
 EXAMPLES = sorted((ROOT / "scenarios" / "examples").glob("*.toml"))
@@ -60,6 +62,7 @@ def runs(tmp_path_factory):
     out = []
     for example in EXAMPLES:
         text = re.sub(r"(?m)^horizon_days = \d+", "horizon_days = 1", example.read_text())
+        text = absolute_data_paths(text)
         file = base / example.name
         file.write_text(text)
         run_dir = base / example.stem

@@ -32,25 +32,34 @@ impl Draw {
 
 /// Pushes the nodes (and their operators) of `group`, drawn from `rng` in node order.
 fn push_nodes(cfg: &mut EconomyConfig, group: &NodeGroup, rng: &mut RandomStream, horizon_ms: u64) {
-    for _ in 0..group.count {
+    for i in 0..group.count {
+        // A node from data takes its row's values; the group's keys stand for what it lacks.
+        let row = group.rows.get(i as usize);
         let operator = u32::try_from(cfg.operators.len()).expect("node count validated");
         cfg.operators.push(OperatorSpec {
-            endowment: group.operator_endowment,
+            endowment: row.map_or(group.operator_endowment, |r| r.operator_endowment),
         });
-        // Draw order (exit, attack, power, join day) is part of the output: keep it.
+        // Draw order (exit, attack, power, join day) is part of the output: keep it. A value
+        // a row gives is not drawn.
         let mut at_random_time =
             |bps: u32| rng.chance_bps(bps).then(|| rng.below(horizon_ms.max(1)));
-        let exit_at_ms = at_random_time(group.exit_bps);
-        let attack_at_ms = at_random_time(group.attack_bps);
-        let raw_power = group.raw_power.sample(rng);
-        let join_day = group.join_day.sample(rng);
+        let exit_at_ms = at_random_time(row.map_or(group.exit_bps, |r| r.exit_bps));
+        let attack_at_ms = at_random_time(row.map_or(group.attack_bps, |r| r.attack_bps));
+        let raw_power = match row.and_then(|r| r.raw_power) {
+            Some(p) => p,
+            None => group.raw_power.sample(rng),
+        };
+        let join_day = match row.and_then(|r| r.join_day) {
+            Some(d) => d,
+            None => group.join_day.sample(rng),
+        };
         cfg.nodes.push(NodeSpec {
-            kind: group.kind,
+            kind: row.map_or(group.kind, |r| r.kind),
             raw_power,
             operator,
             join_day,
             outages: Vec::new(),
-            failure: group.failure,
+            failure: row.map_or(group.failure, |r| r.failure),
             exit_at_ms,
             attack_at_ms,
             adoption: group.adoption.clone(),

@@ -346,12 +346,24 @@ pub enum RawKind {
     FixedResources,
 }
 
-/// `[[economy.node_groups]]`: `count` nodes drawn alike; each has its own operator.
+/// `[[economy.node_groups]]`: `count` nodes drawn alike, or one node per row of a CSV file
+/// (`from_csv`, whose columns override the group's keys); each node has its own operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNodeGroup {
-    /// Number of nodes.
+    /// Number of nodes (with `from_csv`: its rows; filled in when the file is read).
+    #[serde(default)]
     pub count: u64,
+    /// A CSV file of nodes, one per row, relative to the scenario file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_csv: Option<String>,
+    /// SHA-256 of that file: recorded when it is read; if the scenario gives it, the file must
+    /// match (pins the data a study used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv_sha256: Option<String>,
+    /// The rows of `from_csv`, attached by `load` (never written: the hash stands for them).
+    #[serde(skip)]
+    pub csv_rows: Option<std::sync::Arc<Vec<crate::node_csv::CsvNode>>>,
     /// `ethash` (default) or `fixed_resources`.
     #[serde(default = "default_kind")]
     pub kind: RawKind,

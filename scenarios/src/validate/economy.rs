@@ -88,6 +88,28 @@ pub struct NodeGroup {
     pub attack_bps: u32,
     /// The group's adoption model (default: the economy's).
     pub adoption: Option<AdoptionModel>,
+    /// With `from_csv`: one entry per node (`count` of them), its row's values where it has
+    /// them and the group's keys elsewhere; empty for a drawn group.
+    pub rows: Vec<NodeRow>,
+}
+
+/// One node of a group read from data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRow {
+    /// Kind of power.
+    pub kind: PowerKind,
+    /// Raw power (`None`: drawn from the group's `raw_power`).
+    pub raw_power: Option<u64>,
+    /// Join day (`None`: drawn from the group's `join_day`).
+    pub join_day: Option<u64>,
+    /// Liquid balance of the node's operator at genesis.
+    pub operator_endowment: Amount,
+    /// Random failures.
+    pub failure: FailureModel,
+    /// Chance of exit, bps.
+    pub exit_bps: u32,
+    /// Chance of an attack, bps.
+    pub attack_bps: u32,
 }
 
 /// `count` voters drawn alike.
@@ -121,7 +143,7 @@ pub(super) fn economy(raw: &RawEconomy, supply: &SupplyParams) -> Result<Economy
     check_totals(raw)?;
     let node_groups = raw.node_groups.iter().enumerate();
     let node_groups = node_groups
-        .map(|(g, n)| node_group(g, n))
+        .map(|(g, n)| node_group(g, n, raw.power_unit))
         .collect::<Result<_, _>>()?;
     let voter_groups = raw.voter_groups.iter().enumerate();
     let voter_groups = voter_groups
@@ -200,8 +222,15 @@ fn adoption(path: &str, raw: &RawAdoption) -> Result<AdoptionModel, Issue> {
     Ok(model)
 }
 
-fn node_group(g: usize, group: &RawNodeGroup) -> Result<NodeGroup, Issue> {
+fn node_group(g: usize, group: &RawNodeGroup, power_unit: u64) -> Result<NodeGroup, Issue> {
     let path = format!("economy.node_groups[{g}]");
+    if group.count == 0 && group.from_csv.is_none() {
+        return Err(Issue::range(
+            &format!("{path}.count"),
+            "a node group needs nodes",
+            "count = N (1 or more), or from_csv = \"nodes.csv\" for one node per row",
+        ));
+    }
     for (name, bps) in [
         ("report_bps", group.report_bps),
         ("exit_bps", group.exit_bps),
@@ -237,6 +266,68 @@ fn node_group(g: usize, group: &RawNodeGroup) -> Result<NodeGroup, Issue> {
         exit_bps: group.exit_bps,
         attack_bps: group.attack_bps,
         adoption,
+        rows: match &group.csv_rows {
+            Some(rows) => rows
+                .iter()
+                .map(|r| node_row(&path, group, r, power_unit))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        },
+    })
+}
+
+fn kind_of(kind: RawKind) -> PowerKind {
+    match kind {
+        RawKind::Ethash => PowerKind::Ethash,
+        RawKind::FixedResources => PowerKind::FixedResources,
+    }
+}
+
+/// A CSV row with the group's keys filled in where the row is silent. Cells were checked as
+/// they were read; here only what involves the group's keys too.
+fn node_row(
+    path: &str,
+    group: &RawNodeGroup,
+    r: &crate::node_csv::CsvNode,
+    power_unit: u64,
+) -> Result<NodeRow, Issue> {
+    let file = group.from_csv.as_deref().unwrap_or_default();
+    let at = |m: String, help: &str| {
+        Issue::range(
+            &format!("{path}.from_csv"),
+            format!("{file} line {}: {m}", r.line),
+            help,
+        )
+    };
+    let raw_power = match (r.power_units, r.raw_power) {
+        (Some(units), _) => Some(units.checked_mul(power_unit).ok_or_else(|| {
+            at(
+                format!("{units} power units overflow raw power"),
+                "power_units × economy.power_unit must fit in 64 bits",
+            )
+        })?),
+        (None, raw) => raw,
+    };
+    let up = r.mean_up_hours.unwrap_or(group.mean_up_hours);
+    let repair = r.mean_repair_hours.unwrap_or(group.mean_repair_hours);
+    if up > 0 && repair == 0 {
+        return Err(at(
+            "a node that fails (mean_up_hours > 0) needs mean_repair_hours ≥ 1".to_owned(),
+            "give mean_repair_hours in the row or the group",
+        ));
+    }
+    Ok(NodeRow {
+        kind: kind_of(r.kind.unwrap_or(group.kind)),
+        raw_power,
+        join_day: r.join_day,
+        operator_endowment: r.operator_endowment.unwrap_or(group.operator_endowment.0),
+        failure: FailureModel {
+            mean_up_ms: up.saturating_mul(MS_PER_HOUR),
+            mean_repair_ms: repair.saturating_mul(MS_PER_HOUR),
+            report_bps: r.report_bps.unwrap_or(group.report_bps),
+        },
+        exit_bps: r.exit_bps.unwrap_or(group.exit_bps),
+        attack_bps: r.attack_bps.unwrap_or(group.attack_bps),
     })
 }
 
@@ -271,7 +362,14 @@ impl EconomySpec {
     pub fn operator_endowments_wei(&self) -> u128 {
         let groups = self.node_groups.iter();
         groups.fold(0, |acc, g| {
-            acc.saturating_add(times(g.operator_endowment, g.count))
+            let each = if g.rows.is_empty() {
+                times(g.operator_endowment, g.count)
+            } else {
+                g.rows
+                    .iter()
+                    .fold(0_u128, |a, r| a.saturating_add(r.operator_endowment.wei()))
+            };
+            acc.saturating_add(each)
         })
     }
 
