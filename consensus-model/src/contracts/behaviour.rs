@@ -76,6 +76,60 @@ impl Default for VoterPolicy {
     }
 }
 
+/// When a validator withdraws its income (SPEC §3.4: at most once per
+/// [`super::INCOME_WITHDRAW_PERIOD_BLOCKS`] blocks, the contract refuses sooner). The driver
+/// only sends a withdrawal the contract will accept: income above zero and the period since the
+/// last one passed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IncomeWithdrawal {
+    /// Never (income accrues; a confiscation takes all of it).
+    #[default]
+    Never,
+    /// At every height that is a multiple of this many blocks (≥ 1), once allowed.
+    EveryBlocks(u64),
+    /// As soon as the income reaches this amount and a withdrawal is allowed.
+    WhenAtLeast(Amount),
+}
+
+/// Income withdrawals of the validators: one rule for all, optionally another per validator.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncomePlan {
+    /// The rule of every validator without its own.
+    pub default: IncomeWithdrawal,
+    /// Per-validator rules.
+    pub by_validator: std::collections::BTreeMap<ValidatorId, IncomeWithdrawal>,
+    /// Account paying the withdrawals' fees (index = validator id if `None`).
+    pub fee_payer: Option<AccountId>,
+}
+
+impl IncomePlan {
+    /// The rule of validator `v`.
+    pub fn rule(&self, v: ValidatorId) -> IncomeWithdrawal {
+        self.by_validator.get(&v).copied().unwrap_or(self.default)
+    }
+
+    /// True if `v`'s rule withdraws at `height` given its state (no draw: deterministic).
+    fn withdraws(
+        &self,
+        v: ValidatorId,
+        state: &super::ValidatorState,
+        height: Height,
+        period: u64,
+    ) -> bool {
+        let allowed = state
+            .last_income_withdraw
+            .is_none_or(|last| height >= last.saturating_add(period));
+        if !allowed || state.income_wei.is_zero() {
+            return false;
+        }
+        match self.rule(v) {
+            IncomeWithdrawal::Never => false,
+            IncomeWithdrawal::EveryBlocks(k) => height.is_multiple_of(k.max(1)),
+            IncomeWithdrawal::WhenAtLeast(x) => state.income_wei >= x,
+        }
+    }
+}
+
 /// Emits the contract transactions of each block from the configured behaviours.
 #[derive(Clone, Debug)]
 pub struct ContractDriver {
@@ -83,6 +137,7 @@ pub struct ContractDriver {
     admin: AdminPlan,
     voters: Option<VoterPolicy>,
     voter_streams: std::collections::BTreeMap<ValidatorId, RandomStream>,
+    income: IncomePlan,
     streams: Streams,
     tx_fee_wei: Amount,
 }
@@ -95,6 +150,7 @@ impl ContractDriver {
             admin: AdminPlan::default(),
             voters: None,
             voter_streams: std::collections::BTreeMap::new(),
+            income: IncomePlan::default(),
             streams,
             tx_fee_wei,
         }
@@ -116,9 +172,14 @@ impl ContractDriver {
         self.voters = Some(policy);
     }
 
+    /// Sets when validators withdraw their income.
+    pub fn set_income(&mut self, plan: IncomePlan) {
+        self.income = plan;
+    }
+
     /// The transactions for block `height` at `time`, given the contracts' state before it.
-    /// Order: admin proposals, votes (by proposal id, then validator id), then stakers in the
-    /// order they were added. Transactions may still be refused when applied. Errors if more
+    /// Order: admin proposals, votes (by proposal id, then validator id), income withdrawals
+    /// (by validator id), then stakers in the order they were added. Transactions may still be refused when applied. Errors if more
     /// than [`MAX_TXS_PER_BLOCK`] would be emitted.
     pub fn txs_for_block<R: ContractRecorder>(
         &mut self,
@@ -161,6 +222,16 @@ impl ContractDriver {
                         },
                     });
                 }
+            }
+        }
+        let period = contracts.config().income_withdraw_period_blocks;
+        for (v, state) in contracts.validators() {
+            if self.income.withdraws(v, state, height, period) {
+                txs.push(Tx {
+                    from: self.income.fee_payer.unwrap_or(AccountId(v.0)),
+                    fee_wei: fee,
+                    call: Call::WithdrawIncome { validator: v },
+                });
             }
         }
         for (account, plan, stream) in &mut self.stakers {

@@ -252,6 +252,66 @@ fn income_withdrawal_at_most_once_per_28800_blocks() {
     );
 }
 
+/// The driver's income withdrawals: each rule withdraws exactly when it says and the
+/// contract allows — never refused, never sooner than 28,800 blocks after the last — and the
+/// withdrawn and unwithdrawn totals add up to what was paid, to the wei.
+#[test]
+fn income_plans_withdraw_when_due_and_allowed() {
+    use super::behaviour::{IncomePlan, IncomeWithdrawal, apply_all};
+    let mut c = world(ContractsConfig::default(), &[1, 2, 3], &[]);
+    let mut driver = ContractDriver::new(Streams::new(1), Amount::ZERO);
+    let mut plan = IncomePlan {
+        default: IncomeWithdrawal::EveryBlocks(1_000),
+        fee_payer: Some(RICH),
+        ..IncomePlan::default()
+    };
+    plan.by_validator
+        .insert(v(2), IncomeWithdrawal::WhenAtLeast(Amount::from_wei(5_000)));
+    plan.by_validator.insert(v(3), IncomeWithdrawal::Never);
+    driver.set_income(plan);
+    let mut withdrawals: Vec<(u32, Height)> = Vec::new();
+    let mut paid = 0_u128;
+    while c.open_height() < 70_000 {
+        let h = c.open_height();
+        let txs = driver.txs_for_block(h, time_of(h), &c).unwrap();
+        for t in &txs {
+            if let Call::WithdrawIncome { validator } = t.call {
+                withdrawals.push((validator.0, h));
+            }
+        }
+        assert_eq!(apply_all(&mut c, h, time_of(h), &txs), 0, "refused at {h}");
+        end(&mut c, 2, false, Amount::from_wei(3));
+        paid += 3;
+    }
+    let at = |id: u32| -> Vec<Height> {
+        withdrawals
+            .iter()
+            .filter(|(v, _)| *v == id)
+            .map(|(_, h)| *h)
+            .collect()
+    };
+    // v1: every 1,000 blocks once allowed: the first multiple of 1,000 with income, then the
+    // first multiple of 1,000 at least 28,800 blocks later.
+    let v1 = at(1);
+    assert_eq!(v1.len(), 3, "{v1:?}");
+    assert!(v1.iter().all(|h| h % 1_000 == 0));
+    assert!(v1.windows(2).all(|w| w[1] - w[0] == 29_000), "{v1:?}");
+    // v2: when its income reaches 5,000 wei (1 wei a block): at 5,000 blocks, then 28,800
+    // blocks after each withdrawal, by which time far more than 5,000 wei have accrued.
+    let v2 = at(2);
+    assert!(
+        v2.len() >= 2 && v2.windows(2).all(|w| w[1] - w[0] == 28_800),
+        "{v2:?}"
+    );
+    assert!(at(3).is_empty());
+    let a = c.accounting().unwrap();
+    assert_eq!(
+        a.withdrawn_income_wei.wei() + a.unwithdrawn_income_wei.wei(),
+        paid
+    );
+    assert!(c.validator(v(3)).unwrap().withdrawn_total_wei.is_zero());
+}
+
 // ---- Punish (SPEC §3.5; HECO Punish.sol tests) ----
 
 /// Runs blocks until `target` has been punished `times` more times (it is in turn every n-th

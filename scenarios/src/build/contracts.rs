@@ -40,6 +40,7 @@ pub fn contracts<R: ContractRecorder>(
     if let Some(v) = spec.voting {
         driver.set_voters(v);
     }
+    driver.set_income(spec.income.clone());
     Ok(DrivenContracts::new(
         contracts,
         driver,

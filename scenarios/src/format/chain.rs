@@ -1,6 +1,8 @@
 //! `[consensus]` and `[contracts]` as a file says them: validators, network and faults (SPEC §2),
 //! the system contracts' rules, behaviours and fee model (SPEC §3).
 
+use std::collections::BTreeMap;
+
 use consensus_model::contracts::{ContractsConfig, VoterPolicy};
 use serde::{Deserialize, Serialize};
 use sim_core::Amount;
@@ -215,8 +217,40 @@ pub struct RawContracts {
     pub admin_proposals: Vec<RawProposal>,
     /// How validators vote on proposals.
     pub voting: RawVoting,
+    /// When validators withdraw their income (SPEC §3.4).
+    pub income_withdrawals: RawIncomeWithdrawals,
     /// Staker populations.
     pub staker_groups: Vec<RawStakerGroup>,
+}
+
+/// `[contracts.income_withdrawals]`: when each validator withdraws its income (the contract
+/// allows it once per `income_withdraw_period_blocks`; a confiscation takes what is left).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawIncomeWithdrawals {
+    /// Every validator's rule (default: never).
+    pub default: RawIncomeRule,
+    /// Rules of single validators, by id (`"3" = { rule = "never" }`).
+    pub validators: BTreeMap<String, RawIncomeRule>,
+}
+
+/// One validator's income-withdrawal rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawIncomeRule {
+    /// Never withdraw.
+    #[default]
+    Never,
+    /// At every height that is a multiple of `blocks`, once allowed.
+    EveryBlocks {
+        /// The period (≥ 1).
+        blocks: u64,
+    },
+    /// As soon as the income reaches `amount` and a withdrawal is allowed.
+    WhenAtLeast {
+        /// The threshold.
+        amount: RawAmount,
+    },
 }
 
 impl Default for RawContracts {
@@ -247,6 +281,7 @@ impl Default for RawContracts {
             },
             admin_proposals: Vec::new(),
             voting: RawVoting::default(),
+            income_withdrawals: RawIncomeWithdrawals::default(),
             staker_groups: Vec::new(),
         }
     }

@@ -9,15 +9,16 @@ use consensus_model::config::{
 };
 use consensus_model::contracts::{
     AccountId, AdminPlan, Confiscation, ContractsConfig, FeeModel, FeeSplit, GenesisValidator,
-    MinStakeRule, ProposerRule, RandomStaker, RankingRule, VoterPolicy,
+    IncomePlan, IncomeWithdrawal, MinStakeRule, ProposerRule, RandomStaker, RankingRule,
+    VoterPolicy,
 };
 use sim_core::{Amount, SimTime};
 
 use crate::error::{ErrorKind, Issue};
 use crate::format::{
-    RawConfiscation, RawConsensus, RawContracts, RawFeeModel, RawFeeSplit, RawLatency,
-    RawMinStakeRule, RawOffline, RawPartition, RawProposer, RawRanking, RawStakerGroup,
-    RawTieBreak, RawTopology,
+    RawConfiscation, RawConsensus, RawContracts, RawFeeModel, RawFeeSplit, RawIncomeRule,
+    RawIncomeWithdrawals, RawLatency, RawMinStakeRule, RawOffline, RawPartition, RawProposer,
+    RawRanking, RawStakerGroup, RawTieBreak, RawTopology,
 };
 use crate::limits::{MAX_FULL_NODES, MAX_GENESIS_VALIDATORS, MAX_STAKERS, MAX_VALIDATOR_NODES};
 
@@ -61,6 +62,8 @@ pub struct ContractsSpec {
     pub admin: AdminPlan,
     /// Validator voting.
     pub voting: Option<VoterPolicy>,
+    /// Validators' income withdrawals.
+    pub income: IncomePlan,
     /// Per-transaction fee.
     pub tx_fee: Amount,
     /// Per-block fee model.
@@ -525,6 +528,41 @@ fn contracts_spec(raw: &RawContracts, consensus: &RawConsensus) -> Result<Contra
         }),
         tx_fee: raw.tx_fee.0,
         fees: fee_model(&raw.fees)?,
+        income: income_plan(&raw.income_withdrawals, n)?,
         genesis_total,
     })
+}
+
+fn income_plan(raw: &RawIncomeWithdrawals, n: u32) -> Result<IncomePlan, Issue> {
+    let rule = |path: &str, r: RawIncomeRule| match r {
+        RawIncomeRule::Never => Ok(IncomeWithdrawal::Never),
+        RawIncomeRule::EveryBlocks { blocks: 0 } => Err(Issue::range(
+            &format!("{path}.blocks"),
+            "a period of 0 blocks",
+            "at least 1 (the contract allows one withdrawal per income_withdraw_period_blocks)",
+        )),
+        RawIncomeRule::EveryBlocks { blocks } => Ok(IncomeWithdrawal::EveryBlocks(blocks)),
+        RawIncomeRule::WhenAtLeast { amount } => Ok(IncomeWithdrawal::WhenAtLeast(amount.0)),
+    };
+    let base = "contracts.income_withdrawals";
+    let mut plan = IncomePlan {
+        default: rule(&format!("{base}.default"), raw.default)?,
+        ..IncomePlan::default()
+    };
+    for (key, r) in &raw.validators {
+        let path = format!("{base}.validators.{key}");
+        let id = key
+            .parse::<u32>()
+            .ok()
+            .filter(|id| (1..=n).contains(id))
+            .ok_or_else(|| {
+                Issue::range(
+                    &path,
+                    format!("`{key}` is not a validator id"),
+                    &format!("validator ids are 1 to {n} (consensus.validators)"),
+                )
+            })?;
+        plan.by_validator.insert(ValidatorId(id), rule(&path, *r)?);
+    }
+    Ok(plan)
 }
