@@ -193,6 +193,9 @@ pub struct Faults {
     pub offline: Vec<Offline>,
     /// Random crash/recover of validators.
     pub crash: Option<CrashRepair>,
+    /// Random crash/recover of full nodes (their own rates; a crashed full node neither
+    /// receives nor relays blocks, and catches up when it is repaired).
+    pub full_node_crash: Option<CrashRepair>,
     /// Slow validators.
     pub slow: Vec<Slow>,
     /// Partitions (must not overlap in time).
@@ -391,6 +394,13 @@ impl ConsensusConfig {
             if self.node_index(o.node).is_none() || o.start >= o.end {
                 return Err(ConfigError::Fault(format!("offline {:?}", o)));
             }
+        }
+        if let Some(c) = f.full_node_crash
+            && (c.mtbf_ms == 0 || c.mttr_ms == 0)
+        {
+            return Err(ConfigError::Fault(
+                "full-node crash rates must be positive".into(),
+            ));
         }
         if let Some(c) = f.crash
             && (c.mtbf_ms == 0 || c.mttr_ms == 0)

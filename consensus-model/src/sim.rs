@@ -1209,6 +1209,15 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         });
     }
 
+    /// The crash rates of `node`: validators' or full nodes' (nodes are validators first).
+    fn crash_rates(&self, node: usize) -> Option<crate::CrashRepair> {
+        if node < self.cfg.validators.len() {
+            self.cfg.faults.crash
+        } else {
+            self.cfg.faults.full_node_crash
+        }
+    }
+
     fn crash_draw(&mut self, node: usize, mean_ms: u64) -> u64 {
         sample_exponential_ms(&mut self.nodes[node].fault_rng, mean_ms)
     }
@@ -1244,13 +1253,13 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             Event::Online { node } => self.go_up(node as usize, q),
             Event::Crash { node } => {
                 self.go_down(node as usize, q.now());
-                let mttr = self.cfg.faults.crash.map_or(1, |c| c.mttr_ms);
+                let mttr = self.crash_rates(node as usize).map_or(1, |c| c.mttr_ms);
                 let dt = self.crash_draw(node as usize, mttr);
                 q.schedule_in(dt, Event::Repair { node })?;
                 Ok(())
             }
             Event::Repair { node } => {
-                let mtbf = self.cfg.faults.crash.map_or(1, |c| c.mtbf_ms);
+                let mtbf = self.crash_rates(node as usize).map_or(1, |c| c.mtbf_ms);
                 let dt = self.crash_draw(node as usize, mtbf);
                 q.schedule_in(dt, Event::Crash { node })?;
                 self.go_up(node as usize, q)
@@ -1445,6 +1454,12 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
         }
         if let Some(c) = cfg.faults.crash {
             for node in 0..cfg.validators.len() {
+                let dt = self.world.crash_draw(node, c.mtbf_ms);
+                sim.schedule_at(SimTime::from_ms(dt), Event::Crash { node: node as u32 })?;
+            }
+        }
+        if let Some(c) = cfg.faults.full_node_crash {
+            for node in cfg.validators.len()..self.world.nodes.len() {
                 let dt = self.world.crash_draw(node, c.mtbf_ms);
                 sim.schedule_at(SimTime::from_ms(dt), Event::Crash { node: node as u32 })?;
             }

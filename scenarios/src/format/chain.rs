@@ -36,6 +36,9 @@ pub struct RawConsensus {
     /// Random crash/recover of every validator (absent: none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crash: Option<RawCrash>,
+    /// Random crash/recover of every full node (absent: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_node_crash: Option<RawCrash>,
     /// Offline intervals.
     pub offline: Vec<RawOffline>,
     /// Slow validators.
@@ -61,6 +64,7 @@ impl Default for RawConsensus {
             },
             topology: RawTopology::FullMesh,
             crash: None,
+            full_node_crash: None,
             offline: Vec::new(),
             slow: Vec::new(),
             partitions: Vec::new(),
@@ -140,6 +144,9 @@ pub struct RawOffline {
     /// Full node number, 0-based.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_node: Option<u32>,
+    /// Full nodes `[first, last]` (0-based, inclusive), all offline alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_nodes: Option<[u32; 2]>,
     /// Start, seconds since genesis.
     pub start_s: u64,
     /// End, seconds since genesis (absent: offline for good).
@@ -163,6 +170,10 @@ pub struct RawSlow {
 pub struct RawPartition {
     /// Groups of validator ids; nodes in no group form one more group.
     pub groups: Vec<Vec<u32>>,
+    /// Full nodes of each group, as inclusive ranges `[first, last]`: entry `i` joins
+    /// `groups[i]` (entries past `groups` are groups of full nodes only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub full_node_groups: Vec<Vec<[u32; 2]>>,
     /// Start, seconds.
     pub start_s: u64,
     /// Heal time, seconds.

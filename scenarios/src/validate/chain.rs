@@ -179,12 +179,21 @@ fn consensus_config(raw: &RawConsensus) -> Result<ConsensusConfig, Issue> {
             validator_mesh,
         },
     };
-    cfg.faults.crash = raw.crash.map(|c| CrashRepair {
+    let rates = |c: crate::format::RawCrash| CrashRepair {
         mtbf_ms: c.mtbf_s.saturating_mul(1_000),
         mttr_ms: c.mttr_s.saturating_mul(1_000),
-    });
+    };
+    cfg.faults.crash = raw.crash.map(rates);
+    cfg.faults.full_node_crash = raw.full_node_crash.map(rates);
+    if raw.full_node_crash.is_some() && raw.full_nodes == 0 {
+        return Err(Issue::cross(
+            "consensus.full_node_crash",
+            "full nodes crash, but there are none",
+            "set consensus.full_nodes, or remove full_node_crash",
+        ));
+    }
     for (i, o) in raw.offline.iter().enumerate() {
-        cfg.faults.offline.push(offline(raw, i, o)?);
+        cfg.faults.offline.extend(offline(raw, i, o)?);
     }
     for (i, s) in raw.slow.iter().enumerate() {
         cfg.faults.slow.push(Slow {
@@ -240,24 +249,52 @@ fn latency(raw: &RawLatency) -> Latency {
     }
 }
 
-fn offline(raw: &RawConsensus, i: usize, o: &RawOffline) -> Result<Offline, Issue> {
+/// An inclusive range of full nodes, checked against `consensus.full_nodes`.
+fn full_node_range(
+    raw: &RawConsensus,
+    path: &str,
+    [first, last]: [u32; 2],
+) -> Result<std::ops::RangeInclusive<u32>, Issue> {
+    if first > last || last >= raw.full_nodes {
+        return Err(Issue::cross(
+            path,
+            format!(
+                "full nodes [{first}, {last}] are not a range of the {} full nodes",
+                raw.full_nodes
+            ),
+            "[first, last] with first <= last < consensus.full_nodes",
+        ));
+    }
+    Ok(first..=last)
+}
+
+fn offline(raw: &RawConsensus, i: usize, o: &RawOffline) -> Result<Vec<Offline>, Issue> {
     let path = format!("consensus.offline[{i}]");
-    let node = match (o.validator, o.full_node) {
-        (Some(v), None) => NodeRef::Validator(validator(raw, &format!("{path}.validator"), v)?),
-        (None, Some(f)) if f < raw.full_nodes => NodeRef::Full(f),
-        (None, Some(f)) => {
+    let nodes: Vec<NodeRef> = match (o.validator, o.full_node, o.full_nodes) {
+        (Some(v), None, None) => {
+            vec![NodeRef::Validator(validator(
+                raw,
+                &format!("{path}.validator"),
+                v,
+            )?)]
+        }
+        (None, Some(f), None) if f < raw.full_nodes => vec![NodeRef::Full(f)],
+        (None, Some(f), None) => {
             return Err(Issue::cross(
                 &format!("{path}.full_node"),
                 format!("full node {f} does not exist"),
                 "full nodes are 0 to consensus.full_nodes - 1",
             ));
         }
+        (None, None, Some(r)) => full_node_range(raw, &format!("{path}.full_nodes"), r)?
+            .map(NodeRef::Full)
+            .collect(),
         _ => {
             return Err(Issue::new(
                 ErrorKind::MissingKey,
                 &path,
-                "give exactly one of `validator` or `full_node`",
-                "e.g. { validator = 3, start_s = 0 }",
+                "give exactly one of `validator`, `full_node` or `full_nodes`",
+                "e.g. { validator = 3, start_s = 0 } or { full_nodes = [0, 99], start_s = 0 }",
             ));
         }
     };
@@ -270,7 +307,10 @@ fn offline(raw: &RawConsensus, i: usize, o: &RawOffline) -> Result<Offline, Issu
             "end_s > start_s",
         ));
     }
-    Ok(Offline { node, start, end })
+    Ok(nodes
+        .into_iter()
+        .map(|node| Offline { node, start, end })
+        .collect())
 }
 
 fn partition(raw: &RawConsensus, i: usize, part: &RawPartition) -> Result<Partition, Issue> {
@@ -291,6 +331,25 @@ fn partition(raw: &RawConsensus, i: usize, part: &RawPartition) -> Result<Partit
             nodes.push(NodeRef::Validator(id));
         }
         groups.push(nodes);
+    }
+    let mut full_seen = std::collections::BTreeSet::new();
+    for (g, ranges) in part.full_node_groups.iter().enumerate() {
+        if g >= groups.len() {
+            groups.push(Vec::new());
+        }
+        for &r in ranges {
+            let fpath = format!("{path}.full_node_groups");
+            for f in full_node_range(raw, &fpath, r)? {
+                if !full_seen.insert(f) {
+                    return Err(Issue::cross(
+                        &fpath,
+                        format!("full node {f} is in two groups"),
+                        "each full node is in at most one group of a partition",
+                    ));
+                }
+                groups[g].push(NodeRef::Full(f));
+            }
+        }
     }
     Ok(Partition {
         groups,
