@@ -185,6 +185,12 @@ fn compare_sweeps(a: &Path, b: &Path, what: &str) -> anyhow::Result<SweepManifes
 fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf> {
     let doc = scenarios::read_document(file).map_err(bad)?;
     let horizon = doc.load().map_err(bad)?.spec.horizon_days().min(max_days);
+    // The copy lives elsewhere: data files it names relative to the original must still resolve.
+    let folder = file.parent().unwrap_or(Path::new("."));
+    let absolute = |rel: &str| -> String {
+        let p = folder.join(rel);
+        std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
+    };
     let text = match doc.format {
         Format::Toml => {
             let mut t: toml::Table = toml::from_str(&doc.text).context("re-reading the TOML")?;
@@ -194,6 +200,15 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
             if let toml::Value::Table(run) = run {
                 let days = i64::try_from(horizon).unwrap_or(i64::MAX);
                 run.insert("horizon_days".to_owned(), toml::Value::Integer(days));
+            }
+            let groups = t
+                .get_mut("economy")
+                .and_then(|e| e.get_mut("node_groups"))
+                .and_then(toml::Value::as_array_mut);
+            for g in groups.into_iter().flatten() {
+                if let Some(toml::Value::String(csv)) = g.get_mut("from_csv") {
+                    *csv = absolute(csv);
+                }
             }
             toml::to_string(&t).context("writing the shortened TOML")?
         }
@@ -206,6 +221,15 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
                     .or_insert_with(|| serde_json::Value::Object(Default::default()));
                 if let Some(run) = run.as_object_mut() {
                     run.insert("horizon_days".to_owned(), horizon.into());
+                }
+            }
+            let groups = v
+                .get_mut("economy")
+                .and_then(|e| e.get_mut("node_groups"))
+                .and_then(serde_json::Value::as_array_mut);
+            for g in groups.into_iter().flatten() {
+                if let Some(serde_json::Value::String(csv)) = g.get_mut("from_csv") {
+                    *csv = absolute(csv);
                 }
             }
             serde_json::to_string_pretty(&v).context("writing the shortened JSON")?

@@ -70,7 +70,7 @@ pub struct NodeTable {
 /// Reads and parses the node CSV at `path` (at most [`MAX_FILE_BYTES`] bytes read).
 pub fn read_node_csv(path: &Path) -> Result<NodeTable, ScenarioError> {
     let io_err = |m: String| ScenarioError::new(ErrorKind::Io, path, "", m);
-    let file = std::fs::File::open(path).map_err(|e| io_err(format!("cannot read: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| io_err(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

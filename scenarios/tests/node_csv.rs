@@ -113,7 +113,7 @@ fn bad_files_name_the_csv_row_column_and_key() {
     fs::remove_file(d.join("nodes.csv")).unwrap();
     let e = scenarios::load(&file).unwrap_err();
     assert!(
-        e.file.ends_with("nodes.csv") && e.message.contains("cannot read"),
+        e.file.ends_with("nodes.csv") && e.to_string().contains("cannot read"),
         "{e}"
     );
     // Neither count nor from_csv.
