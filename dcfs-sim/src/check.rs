@@ -210,6 +210,17 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
                     *csv = absolute(csv);
                 }
             }
+            // Timeline events after the capped horizon would be refused: they go too.
+            if let Some(toml::Value::Array(events)) = t.get_mut("events") {
+                events.retain(|e| {
+                    let at = |k: &str, scale: u64| {
+                        e.get(k)
+                            .and_then(toml::Value::as_integer)
+                            .map(|v| v as u64 * scale)
+                    };
+                    at("day", 86_400).or(at("at_s", 1)).unwrap_or(0) < horizon * 86_400
+                });
+            }
             toml::to_string(&t).context("writing the shortened TOML")?
         }
         Format::Json => {
@@ -231,6 +242,16 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
                 if let Some(serde_json::Value::String(csv)) = g.get_mut("from_csv") {
                     *csv = absolute(csv);
                 }
+            }
+            if let Some(serde_json::Value::Array(events)) = v.get_mut("events") {
+                events.retain(|e| {
+                    let at = |k: &str, scale: u64| {
+                        e.get(k)
+                            .and_then(serde_json::Value::as_u64)
+                            .map(|v| v * scale)
+                    };
+                    at("day", 86_400).or(at("at_s", 1)).unwrap_or(0) < horizon * 86_400
+                });
             }
             serde_json::to_string_pretty(&v).context("writing the shortened JSON")?
         }

@@ -20,6 +20,18 @@ fn examples() -> Vec<PathBuf> {
     files
 }
 
+/// When a timeline event starts, in seconds since genesis.
+fn event_start_s(e: &scenarios::format::RawEvent) -> u64 {
+    use scenarios::format::RawEvent as E;
+    match e {
+        E::NodeOutage { day, .. }
+        | E::NodeExit { day, .. }
+        | E::NodeAttack { day, .. }
+        | E::Adoption { day, .. } => day * 86_400,
+        E::ValidatorOffline { at_s, .. } | E::Partition { at_s, .. } => *at_s,
+    }
+}
+
 #[test]
 fn every_example_validates_and_runs_shortened() {
     let files = examples();
@@ -39,8 +51,19 @@ fn every_example_validates_and_runs_shortened() {
             30
         };
         let short = toml::Value::Integer(base.spec.horizon_days().min(days) as i64);
+        // Timeline events after the shortened horizon would be refused: they go too.
+        let events: Vec<toml::Value> = base
+            .resolved
+            .events
+            .iter()
+            .filter(|e| event_start_s(e) < short.as_integer().unwrap_or(0) as u64 * 86_400)
+            .map(|e| toml::Value::try_from(e).unwrap())
+            .collect();
         let loaded = doc
-            .load_point(&[("run.horizon_days".to_owned(), short)])
+            .load_point(&[
+                ("run.horizon_days".to_owned(), short),
+                ("events".to_owned(), toml::Value::Array(events)),
+            ])
             .unwrap_or_else(|e| panic!("{e}"));
         let out =
             scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{}: {e}", file.display()));

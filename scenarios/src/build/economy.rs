@@ -1,11 +1,11 @@
 //! The economy of one run: the validated parameters plus nodes, operators and voters drawn from
 //! the seed. The only funding check that depends on the draws (voters' drawn endowments) is here.
 
-use economics::economy::{EconomyConfig, NodeSpec, OperatorSpec, VoterSpec};
+use economics::economy::{AdoptionModel, EconomyConfig, NodeSpec, OperatorSpec, VoterSpec};
 use sim_core::{Amount, Domain, RandomStream, Streams};
 
 use crate::error::Issue;
-use crate::validate::{ContractsSpec, Draw, EconomySpec, NodeGroup};
+use crate::validate::{ContractsSpec, Draw, EconomySpec, NodeGroup, NodeShock, ShockKind};
 
 impl Draw {
     /// One value, with exact integer arithmetic.
@@ -80,9 +80,15 @@ pub fn economy(
     cfg.seed = seed;
     let streams = Streams::new(seed);
     let horizon_ms = horizon_days.saturating_mul(sim_core::time::MS_PER_DAY);
+    let mut ranges = Vec::with_capacity(spec.node_groups.len());
     for (g, group) in spec.node_groups.iter().enumerate() {
         let mut rng = streams.stream(Domain("scenario.node_groups"), g as u64);
+        let first = cfg.nodes.len();
         push_nodes(&mut cfg, group, &mut rng, horizon_ms);
+        ranges.push(first..cfg.nodes.len());
+    }
+    for shock in &spec.shocks {
+        apply_shock(&mut cfg, shock, &ranges, streams);
     }
     for (g, group) in spec.voter_groups.iter().enumerate() {
         let mut rng = streams.stream(Domain("scenario.voter_groups"), g as u64);
@@ -129,4 +135,91 @@ fn check_drawn_funding(
         ));
     }
     Ok(())
+}
+
+/// Applies a timeline event to the nodes it targets: `fraction_bps` of each target group
+/// (rounded down), chosen by selection sampling from the event's own stream
+/// `(seed, scenario.events, event index)`, so each event's draws are its own.
+fn apply_shock(
+    cfg: &mut EconomyConfig,
+    shock: &NodeShock,
+    ranges: &[std::ops::Range<usize>],
+    streams: Streams,
+) {
+    let mut rng = streams.stream(Domain("scenario.events"), shock.event);
+    let groups: Vec<usize> = match shock.group {
+        Some(g) => vec![g],
+        None => (0..ranges.len()).collect(),
+    };
+    for g in groups {
+        let range = ranges[g].clone();
+        let n = range.len() as u64;
+        let mut want = n * u64::from(shock.fraction_bps) / 10_000;
+        let mut left = n;
+        for i in range {
+            // Knuth's selection sampling: node i is taken with probability want / left.
+            let take = rng.below(left) < want;
+            left -= 1;
+            if !take {
+                continue;
+            }
+            want -= 1;
+            let default_adoption = cfg.adoption.clone();
+            let node = &mut cfg.nodes[i];
+            match shock.kind {
+                ShockKind::Outage {
+                    start_ms,
+                    duration_ms,
+                    reported,
+                } => {
+                    node.outages.push(economics::economy::ScheduledOutage {
+                        start_ms,
+                        duration_ms,
+                        reported,
+                    });
+                    node.outages.sort_by_key(|o| o.start_ms);
+                }
+                ShockKind::Exit { at_ms } => {
+                    node.exit_at_ms = Some(node.exit_at_ms.map_or(at_ms, |t| t.min(at_ms)));
+                }
+                ShockKind::Attack { at_ms } => {
+                    node.attack_at_ms = Some(node.attack_at_ms.map_or(at_ms, |t| t.min(at_ms)));
+                }
+                ShockKind::Adoption {
+                    from_day,
+                    until_day,
+                    bps,
+                } => {
+                    let base = node.adoption.clone().unwrap_or(default_adoption);
+                    node.adoption = Some(spliced(&base, from_day, until_day, bps));
+                }
+            }
+        }
+    }
+}
+
+/// `base` (constant or series: validation refused daily draws) with `bps` over days
+/// `[from, until)`; a series' last value repeats, so the result ends with the base's own.
+fn spliced(base: &AdoptionModel, from: u64, until: Option<u64>, bps: u32) -> AdoptionModel {
+    let at = |d: u64| match base {
+        AdoptionModel::Constant(c) => *c,
+        AdoptionModel::Series(s) => s[(d as usize).min(s.len() - 1)],
+        AdoptionModel::UniformDaily { .. } => unreachable!("validation refuses daily draws"),
+    };
+    let base_len = match base {
+        AdoptionModel::Series(s) => s.len() as u64,
+        _ => 1,
+    };
+    let len = match until {
+        Some(u) => (u + 1).max(base_len),
+        None => from + 1,
+    };
+    AdoptionModel::Series(
+        (0..len)
+            .map(|d| {
+                let shocked = d >= from && until.is_none_or(|u| d < u);
+                if shocked { bps } else { at(d) }
+            })
+            .collect(),
+    )
 }

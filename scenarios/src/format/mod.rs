@@ -10,11 +10,13 @@
 mod amount;
 mod chain;
 mod economy;
+mod events;
 mod sweep;
 
 pub use amount::RawAmount;
 pub use chain::*;
 pub use economy::*;
+pub use events::*;
 pub use sweep::*;
 
 use std::collections::BTreeMap;
@@ -61,6 +63,9 @@ pub struct RawScenario {
     /// What to write.
     #[serde(default)]
     pub outputs: RawOutputs,
+    /// The timeline: shocks at given times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<RawEvent>,
     /// Parameter sweep and Monte Carlo seeds (only `dcfs-sim sweep` reads it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<RawSweep>,

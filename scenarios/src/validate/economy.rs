@@ -135,6 +135,8 @@ pub struct EconomySpec {
     pub node_groups: Vec<NodeGroup>,
     /// Voter populations.
     pub voter_groups: Vec<VoterGroup>,
+    /// The timeline's events on compute nodes, in file order.
+    pub shocks: Vec<super::events::NodeShock>,
 }
 
 pub(super) fn economy(raw: &RawEconomy, supply: &SupplyParams) -> Result<EconomySpec, Issue> {
@@ -153,6 +155,7 @@ pub(super) fn economy(raw: &RawEconomy, supply: &SupplyParams) -> Result<Economy
         params,
         node_groups,
         voter_groups,
+        shocks: Vec::new(),
     })
 }
 

@@ -6,11 +6,13 @@
 
 mod chain;
 mod economy;
+mod events;
 mod supply;
 mod sweep;
 
 pub use chain::{ChainSpec, ContractsSpec, StakerGroup};
-pub use economy::{Draw, EconomySpec, NodeGroup, VoterGroup};
+pub use economy::{Draw, EconomySpec, NodeGroup, NodeRow, VoterGroup};
+pub use events::{NodeShock, ShockKind};
 
 use economics::SupplyParams;
 
@@ -128,21 +130,33 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
         crate::search::Search::new(s, raw.run.mode, raw.run.seed)?;
     }
     let days = raw.run.horizon_days;
+    events::check_modes(raw)?;
+    let economy_with_shocks = || -> Result<EconomySpec, Issue> {
+        let mut e = economy::economy(&raw.economy, &supply)?;
+        let adoption = |g: usize| {
+            e.node_groups[g]
+                .adoption
+                .clone()
+                .unwrap_or_else(|| e.params.adoption.clone())
+        };
+        e.shocks = events::node_shocks(raw, &adoption)?;
+        Ok(e)
+    };
     let engines = match raw.run.mode {
         Mode::Schedule => Engines::Schedule,
         Mode::Economy => {
-            let economy = economy::economy(&raw.economy, &supply)?;
+            let economy = economy_with_shocks()?;
             economy.check_funding(None)?;
             Engines::Economy(economy)
         }
         Mode::Consensus => {
-            let chain = chain::chain(&raw.consensus, &raw.contracts)?;
+            let chain = chain::chain(&events::with_chain_events(raw)?, &raw.contracts)?;
             chain.contracts.check_within_supply()?;
             Engines::Consensus(chain)
         }
         Mode::Coupled => {
-            let chain = chain::chain(&raw.consensus, &raw.contracts)?;
-            let economy = economy::economy(&raw.economy, &supply)?;
+            let chain = chain::chain(&events::with_chain_events(raw)?, &raw.contracts)?;
+            let economy = economy_with_shocks()?;
             economy.check_funding(Some(&chain.contracts))?;
             Engines::Coupled { chain, economy }
         }
