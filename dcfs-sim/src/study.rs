@@ -109,36 +109,17 @@ pub(super) fn sensitivity(dir: &Path, metrics: &[String]) -> anyhow::Result<()> 
 
 /// The rows of `metrics` as aligned text.
 fn indices_text(t: &scenarios::Table, metrics: &[String]) -> String {
-    let col = |name: &str| t.columns.iter().find(|c| c.name == name).map(|c| &c.data);
     let mut text = format!(
         "{:<28} {:<40} {:<12} {:>12} {:>25}\n",
         "metric", "key", "index", "estimate", "95% interval"
     );
-    let (Some(m), Some(k), Some(i), Some(e), Some(lo), Some(hi)) = (
-        col("metric"),
-        col("key"),
-        col("index"),
-        col("estimate"),
-        col("ci_low"),
-        col("ci_high"),
-    ) else {
-        return text;
-    };
-    for r in 0..t.rows() {
-        if !metrics.contains(&m.cell(r)) {
-            continue;
+    for (m, k, i, e, lo, hi) in reports::sensitivity::rows_of(t) {
+        if metrics.contains(&m) {
+            let _ = writeln!(
+                text,
+                "{m:<28} {k:<40} {i:<12} {e:>12.4} {lo:>12.4} {hi:>12.4}"
+            );
         }
-        let num = |d: &scenarios::ColumnData| d.cell(r).parse::<f64>().unwrap_or(f64::NAN);
-        let _ = writeln!(
-            text,
-            "{:<28} {:<40} {:<12} {:>12.4} {:>12.4} {:>12.4}",
-            m.cell(r),
-            k.cell(r),
-            i.cell(r),
-            num(e),
-            num(lo),
-            num(hi)
-        );
     }
     text
 }

@@ -355,6 +355,15 @@ class Sweep:
         return f"Sweep(runs={self.runs}, digest={self.digest[:16]}…, dir={str(self.dir)!r})"
 
 
+def _threads(threads: Optional[int]) -> int:
+    """`threads` checked (default: the machine's cores)."""
+    if threads is None:
+        threads = os.cpu_count() or 1
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads={threads!r}: a positive integer")
+    return threads
+
+
 def sweep(scenario: ScenarioSource, threads: Optional[int] = None,
           out: Union[str, os.PathLike, None] = None,
           shard: Optional[Tuple[int, int]] = None, resume: bool = True,
@@ -368,10 +377,7 @@ def sweep(scenario: ScenarioSource, threads: Optional[int] = None,
     when done. ``shard=(index, count)`` runs one share of the runs (merge them later).
     """
     sc = load(scenario)
-    if threads is None:
-        threads = os.cpu_count() or 1
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads={threads!r}: a positive integer")
+    threads = _threads(threads)
     keep = None
     if out is None:
         keep = tempfile.TemporaryDirectory(prefix="dcfs-sweep-")
@@ -419,10 +425,7 @@ def search(scenario: ScenarioSource, threads: Optional[int] = None,
     ``threads`` never changes a byte; ``out`` keeps the runs (default: a temporary
     directory); ``shard=(index, count)`` shares each batch with other processes on ``out``."""
     sc = load(scenario)
-    if threads is None:
-        threads = os.cpu_count() or 1
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads={threads!r}: a positive integer")
+    threads = _threads(threads)
     keep = None
     if out is None:
         keep = tempfile.TemporaryDirectory(prefix="dcfs-search-")

@@ -175,6 +175,25 @@ fn watched<T: Send>(
     }
 }
 
+/// `threads` and `shard = (index, count)` as a sweep or search takes them, or why not.
+fn threads_and_shard(threads: u64, shard: Option<(u64, u64)>) -> PyResult<(usize, Option<Shard>)> {
+    if threads == 0 || threads > MAX_THREADS {
+        return Err(PyValueError::new_err(format!(
+            "threads={threads}: from 1 to {MAX_THREADS}"
+        )));
+    }
+    let shard = match shard {
+        None => None,
+        Some((index, count)) if count >= 1 && index < count => Some(Shard { index, count }),
+        Some((index, count)) => {
+            return Err(PyValueError::new_err(format!(
+                "shard=({index}, {count}): a shard is (index, count) with 0 <= index < count"
+            )));
+        }
+    };
+    Ok((usize::try_from(threads).unwrap_or(1), shard))
+}
+
 fn check_seed(seed: Option<u64>) -> PyResult<()> {
     match seed {
         Some(s) if s > MAX_SEED => Err(PyValueError::new_err(format!(
@@ -302,27 +321,14 @@ impl PyScenario {
         replace: bool,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        if threads == 0 || threads > MAX_THREADS {
-            return Err(PyValueError::new_err(format!(
-                "threads={threads}: from 1 to {MAX_THREADS}"
-            )));
-        }
-        let shard = match shard {
-            None => None,
-            Some((index, count)) if count >= 1 && index < count => Some(Shard { index, count }),
-            Some((index, count)) => {
-                return Err(PyValueError::new_err(format!(
-                    "shard=({index}, {count}): a shard is (index, count) with 0 <= index < count"
-                )));
-            }
-        };
+        let (threads, shard) = threads_and_shard(threads, shard)?;
         if shard.is_some_and(|s| s.count > 1) && replace {
             return Err(PyValueError::new_err(
                 "replace=True cannot be combined with a shard: give each shard its own directory",
             ));
         }
         let opts = SweepOptions {
-            threads: usize::try_from(threads).unwrap_or(1),
+            threads,
             shard,
             resume,
             replace,
@@ -362,22 +368,9 @@ impl PyScenario {
         resume: bool,
         progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        if threads == 0 || threads > MAX_THREADS {
-            return Err(PyValueError::new_err(format!(
-                "threads={threads}: from 1 to {MAX_THREADS}"
-            )));
-        }
-        let shard = match shard {
-            None => None,
-            Some((index, count)) if count >= 1 && index < count => Some(Shard { index, count }),
-            Some((index, count)) => {
-                return Err(PyValueError::new_err(format!(
-                    "shard=({index}, {count}): a shard is (index, count) with 0 <= index < count"
-                )));
-            }
-        };
+        let (threads, shard) = threads_and_shard(threads, shard)?;
         let opts = reports::search::SearchOptions {
-            threads: usize::try_from(threads).unwrap_or(1),
+            threads,
             shard,
             resume,
         };

@@ -376,6 +376,35 @@ pub fn sweep_sensitivity(
     (t, charts, notes)
 }
 
+/// The rows of a sensitivity table (as [`sweep_sensitivity`] makes it, or read back from
+/// `sensitivity.parquet`): metric, key, index name, estimate, interval.
+pub fn rows_of(t: &Table) -> Vec<(String, String, String, f64, f64, f64)> {
+    let col = |name: &str| t.columns.iter().find(|c| c.name == name).map(|c| &c.data);
+    let (Some(m), Some(k), Some(i), Some(e), Some(lo), Some(hi)) = (
+        col("metric"),
+        col("key"),
+        col("index"),
+        col("estimate"),
+        col("ci_low"),
+        col("ci_high"),
+    ) else {
+        return Vec::new();
+    };
+    let num = |d: &ColumnData, r: usize| d.cell(r).parse::<f64>().unwrap_or(f64::NAN);
+    (0..t.rows())
+        .map(|r| {
+            (
+                m.cell(r),
+                k.cell(r),
+                i.cell(r),
+                num(e, r),
+                num(lo, r),
+                num(hi, r),
+            )
+        })
+        .collect()
+}
+
 /// The table's file stem (`sensitivity.csv`, `sensitivity.parquet`).
 pub const SENSITIVITY: &str = "sensitivity";
 

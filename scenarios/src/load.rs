@@ -68,6 +68,20 @@ impl Loaded {
 /// Reads and parses `path` (at most [`MAX_FILE_BYTES`] bytes, counted as they are read, so a
 /// pipe or a device cannot make it read without bound).
 pub fn read_document(path: &Path) -> Result<Document, ScenarioError> {
+    let bytes = read_bounded(path)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let (line, col) = line_col(
+            &String::from_utf8_lossy(e.as_bytes()),
+            e.utf8_error().valid_up_to(),
+        );
+        ScenarioError::new(ErrorKind::Syntax, path, "", "the file is not valid UTF-8")
+            .at(Some((line, col)))
+    })?;
+    parse_document(path, text)
+}
+
+/// The bytes of `path`, at most [`MAX_FILE_BYTES`] of them, counted as they are read.
+pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, ScenarioError> {
     let io_err = |m: String| ScenarioError::new(ErrorKind::Io, path, "", m);
     let file = std::fs::File::open(path).map_err(|e| io_err(e.to_string()))?;
     let mut bytes = Vec::new();
@@ -79,15 +93,7 @@ pub fn read_document(path: &Path) -> Result<Document, ScenarioError> {
             "the file is too large: more than {MAX_FILE_BYTES} bytes (the limit)"
         )));
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, col) = line_col(
-            &String::from_utf8_lossy(e.as_bytes()),
-            e.utf8_error().valid_up_to(),
-        );
-        ScenarioError::new(ErrorKind::Syntax, path, "", "the file is not valid UTF-8")
-            .at(Some((line, col)))
-    })?;
-    parse_document(path, text)
+    Ok(bytes)
 }
 
 /// Parses scenario text already in memory (`path` names it in errors and picks the format).

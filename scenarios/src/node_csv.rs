@@ -6,14 +6,13 @@
 //! reported as `nodes.csv:12:7: … at \`mean_repair_hours\``; cross-field rules that involve
 //! the group's own keys are checked in `validate` and name the row.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use sim_core::{Amount, Digest};
 
 use crate::error::{ErrorKind, ScenarioError};
 use crate::format::RawKind;
-use crate::limits::{MAX_FILE_BYTES, MAX_NODES};
+use crate::limits::MAX_NODES;
 
 /// The columns a node CSV may have (any subset, in any order, plus a power column).
 pub const NODE_CSV_COLUMNS: [&str; 11] = [
@@ -67,19 +66,9 @@ pub struct NodeTable {
     pub rows: Vec<CsvNode>,
 }
 
-/// Reads and parses the node CSV at `path` (at most [`MAX_FILE_BYTES`] bytes read).
+/// Reads and parses the node CSV at `path` (at most `limits::MAX_FILE_BYTES` bytes read).
 pub fn read_node_csv(path: &Path) -> Result<NodeTable, ScenarioError> {
-    let io_err = |m: String| ScenarioError::new(ErrorKind::Io, path, "", m);
-    let file = std::fs::File::open(path).map_err(|e| io_err(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_err(e.to_string()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(io_err(format!(
-            "the file is too large: more than {MAX_FILE_BYTES} bytes (the limit)"
-        )));
-    }
+    let bytes = crate::load::read_bounded(path)?;
     let sha256 = Digest::of_bytes(&bytes).to_string();
     let text = String::from_utf8(bytes).map_err(|_| {
         ScenarioError::new(ErrorKind::Syntax, path, "", "the file is not valid UTF-8")

@@ -269,35 +269,16 @@ fn sensitivity_html(
         out.push_str(
             "<table><tr><th>metric</th><th>key</th><th>index</th><th>estimate</th><th>interval</th></tr>\n",
         );
-        let col = |name: &str| t.columns.iter().find(|c| c.name == name).map(|c| &c.data);
-        let (
-            Some(metric),
-            Some(key),
-            Some(index),
-            Some(ColumnData::F64(est)),
-            Some(ColumnData::F64(lo)),
-            Some(ColumnData::F64(hi)),
-        ) = (
-            col("metric"),
-            col("key"),
-            col("index"),
-            col("estimate"),
-            col("ci_low"),
-            col("ci_high"),
-        )
-        else {
-            return out;
-        };
-        for r in 0..t.rows() {
+        for (metric, key, index, est, lo, hi) in crate::sensitivity::rows_of(t) {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} to {}</td></tr>",
-                html_escape(&metric.cell(r)),
-                html_escape(&key.cell(r)),
-                html_escape(&index.cell(r)),
-                short_float(est[r].0),
-                short_float(lo[r].0),
-                short_float(hi[r].0)
+                html_escape(&metric),
+                html_escape(&key),
+                html_escape(&index),
+                short_float(est),
+                short_float(lo),
+                short_float(hi)
             );
         }
         out.push_str("</table>\n");
