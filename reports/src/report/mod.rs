@@ -151,15 +151,21 @@ pub fn render_sweep_products(
         indices = Some(table);
     }
     let mut skipped: Vec<(String, u64)> = Vec::new();
-    for stem in daily_stems(&manifests) {
+    // A sampled design's points are each a single parameter combination, often with one seed:
+    // per-point daily quantiles would be hundreds of points × every day (gigabytes for the
+    // 448-point, 5-year example) and say nothing the runs' own daily tables do not.
+    let stems = if design.is_some() {
+        Vec::new()
+    } else {
+        daily_stems(&manifests)
+    };
+    for stem in stems {
         let (quantiles, skip) = sweep_quantiles(dir, &manifests, &stem)?;
         skipped.extend(skip.into_iter().map(|p| (stem.clone(), p)));
         if let Some(mut q) = quantiles {
             q.name = format!("{stem}_quantiles");
             write_quantiles(into, &with_parameters(q.clone(), &manifests))?;
-            if design.is_none() {
-                charts.extend(stem_fan_charts(&q, &stem, &manifests));
-            }
+            charts.extend(stem_fan_charts(&q, &stem, &manifests));
         }
     }
     let rendered = write_charts(into, charts)?;
@@ -242,7 +248,8 @@ fn sensitivity_html(
     notes: &[String],
 ) -> String {
     let mut out = format!(
-        "<h2>Sensitivity</h2>\n<p>Sampled design: {:?}, {} points over {} keys ({}). ",
+        "<h2>Sensitivity</h2>\n<p>Sampled design: {:?}, {} points over {} keys ({}); no \
+         per-point daily quantiles (read <code>runs/*/daily.parquet</code> as one dataset). ",
         design.method(),
         design.points().unwrap_or(0),
         design.factors(),
