@@ -14,6 +14,9 @@ count = 200
 raw_power = { dist = "uniform", low = 1000000, high = 5000000 }
 [[economy.node_groups]]
 count = 50
+[[economy.node_groups]]
+count = 40
+join_day = 100
 [economy.campaign]
 open_threshold_nodes = 10
 "#;
@@ -50,6 +53,7 @@ fn each_node_event_changes_the_run_from_its_day_on() {
         "action = \"node_outage\"\nday = 5\nduration_hours = 72\ngroup = 0\nfraction_bps = 3000",
         "action = \"node_outage\"\nday = 5\nduration_hours = 3\ngroup = 0\nfraction_bps = 3000\nreported = true",
         "action = \"node_exit\"\nday = 5\ngroup = 1\nfraction_bps = 5000",
+        "action = \"node_join\"\nday = 5\ngroup = 2\nfraction_bps = 10000",
         "action = \"node_attack\"\nday = 5\ngroup = 0\nfraction_bps = 100",
     ] {
         let shocked = run(&format!("{ECONOMY}\n[[events]]\n{event}\n"));

@@ -25,6 +25,7 @@ fn event_start_s(e: &scenarios::format::RawEvent) -> u64 {
     use scenarios::format::RawEvent as E;
     match e {
         E::NodeOutage { day, .. }
+        | E::NodeJoin { day, .. }
         | E::NodeExit { day, .. }
         | E::NodeAttack { day, .. }
         | E::Adoption { day, .. } => day * 86_400,

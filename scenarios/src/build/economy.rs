@@ -179,6 +179,7 @@ fn apply_shock(
                     });
                     node.outages.sort_by_key(|o| o.start_ms);
                 }
+                ShockKind::Join { day } => node.join_day = day,
                 ShockKind::Exit { at_ms } => {
                     node.exit_at_ms = Some(node.exit_at_ms.map_or(at_ms, |t| t.min(at_ms)));
                 }

@@ -23,6 +23,16 @@ pub enum RawEvent {
         #[serde(default)]
         reported: bool,
     },
+    /// A join wave: a share of a node group joins (and first tries to pledge) on `day`, in
+    /// place of its own join day.
+    NodeJoin {
+        /// Day.
+        day: u64,
+        /// Node group index.
+        group: u64,
+        /// Share of the group, bps.
+        fraction_bps: u32,
+    },
     /// A share of a node group exits for good at the start of `day`.
     NodeExit {
         /// Day.

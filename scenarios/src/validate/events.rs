@@ -34,6 +34,11 @@ pub enum ShockKind {
         /// Reported by the operator.
         reported: bool,
     },
+    /// Join on this day instead of the node's own join day.
+    Join {
+        /// The day.
+        day: u64,
+    },
     /// Exit for good.
     Exit {
         /// When.
@@ -172,6 +177,11 @@ pub(super) fn node_shocks(
                     },
                 )
             }
+            RawEvent::NodeJoin {
+                day,
+                group: g,
+                fraction_bps,
+            } => (g, fraction_bps, ShockKind::Join { day }),
             RawEvent::NodeExit {
                 day,
                 group: g,
@@ -211,6 +221,7 @@ pub(super) fn node_shocks(
         needs(i, raw, false)?;
         let at = match &kind {
             ShockKind::Outage { start_ms, .. } => *start_ms,
+            ShockKind::Join { day } => day.saturating_mul(MS_PER_DAY),
             ShockKind::Exit { at_ms } | ShockKind::Attack { at_ms } => *at_ms,
             ShockKind::Adoption { .. } => unreachable!("handled above"),
         };
