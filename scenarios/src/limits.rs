@@ -31,6 +31,10 @@ pub const MAX_NODES: u64 = EconomyLimits::DEFAULT.max_nodes as u64;
 /// Voters of all voter groups together: the economy's limit.
 pub const MAX_VOTERS: u64 = EconomyLimits::DEFAULT.max_voters as u64;
 
+/// Transactions the timeline's contract events send, all events together (a `stake` from a
+/// whole staker group counts one per staker): bounds what the run holds in memory.
+pub const MAX_TIMELINE_TXS: u64 = 1_000_000;
+
 /// Monte Carlo seeds per sweep point.
 pub const MAX_SEEDS: u64 = 100_000;
 /// Runs one sweep may expand to (points × seeds).

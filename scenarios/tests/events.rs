@@ -165,3 +165,249 @@ fn bad_events_name_their_key() {
     let doc = scenarios::parse_document(std::path::Path::new("events.toml"), overlapping).unwrap();
     assert_eq!(doc.load().unwrap_err().key_path, "events[1].day");
 }
+
+/// A chain with contracts: 7 validator nodes, 5 active at genesis, one staker group that never
+/// acts on its own (so every stake below is the timeline's), votes only from the timeline.
+const CHAIN: &str = r#"
+[run]
+mode = "consensus"
+horizon_days = 1
+seed = 3
+[consensus]
+validators = 7
+genesis_validators = 5
+[contracts]
+genesis_stake = "50 DCC"
+fees = { kind = "constant", amount = "0.01 DCC" }
+voting = { enabled = false }
+[[contracts.staker_groups]]
+count = 10
+endowment = "1000 DCC"
+stake_ppm = 0
+unstake_ppm = 0
+[outputs]
+contracts = true
+fee_events = true
+"#;
+
+/// The first contract event in which `a` and `b` differ, as (time_ms, kind in `b`).
+fn first_event_difference(a: &RunOutput, b: &RunOutput) -> Option<(u64, String)> {
+    let ta = a.tables.iter().find(|t| t.name == "events").unwrap();
+    let tb = b.tables.iter().find(|t| t.name == "events").unwrap();
+    let col = |t: &scenarios::Table, n: &str, r: usize| {
+        t.columns.iter().find(|c| c.name == n).unwrap().data.cell(r)
+    };
+    (0..ta.rows().max(tb.rows()))
+        .find(|&r| {
+            r >= ta.rows()
+                || r >= tb.rows()
+                || ta
+                    .columns
+                    .iter()
+                    .zip(&tb.columns)
+                    .any(|(x, y)| x.data.cell(r) != y.data.cell(r))
+        })
+        .map(|r| {
+            let r = r.min(tb.rows() - 1);
+            (col(tb, "time_ms", r).parse().unwrap(), col(tb, "kind", r))
+        })
+}
+
+/// The kinds of the events of `run`, in order.
+fn kinds(run: &RunOutput) -> Vec<String> {
+    let t = run.tables.iter().find(|t| t.name == "events").unwrap();
+    let c = t.columns.iter().find(|c| c.name == "kind").unwrap();
+    (0..t.rows()).map(|r| c.data.cell(r)).collect()
+}
+
+#[test]
+fn each_contract_event_acts_at_its_time() {
+    let calm = run(CHAIN);
+    // Blocks come every 3 s: each action lands in the first block at or after its time.
+    let at_ms = 20_000_000;
+    for (event, kind) in [
+        (
+            "action = \"stake\"\nat_s = 20000\nfrom = { staker_group = 0, staker = 3 }\nvalidator = 2\namount = \"100 DCC\"",
+            "Staked",
+        ),
+        (
+            "action = \"stake\"\nat_s = 20000\nfrom = { staker_group = 0, fraction_bps = 5000 }\nvalidator = 3\namount = \"100 DCC\"",
+            "Staked",
+        ),
+        (
+            "action = \"unstake\"\nat_s = 20000\nfrom = { owner = 1 }\nvalidator = 1",
+            "Unstaked",
+        ),
+        (
+            "action = \"withdraw_stake\"\nat_s = 20000\nfrom = { owner = 1 }\nvalidator = 1",
+            "TxRefused",
+        ),
+        (
+            "action = \"withdraw_income\"\nat_s = 20000\nvalidators = [2]",
+            "IncomeWithdrawn",
+        ),
+        (
+            "action = \"proposal\"\nat_s = 20000\nvalidator = 6",
+            "ProposalCreated",
+        ),
+        (
+            "action = \"fee_model\"\nat_s = 20000\nfees = { kind = \"constant\", amount = \"0.02 DCC\" }",
+            "FeesDistributed",
+        ),
+    ] {
+        let shocked = run(&format!("{CHAIN}\n[[events]]\n{event}\n"));
+        let (time_ms, first) = first_event_difference(&calm, &shocked).expect(event);
+        assert!(
+            (at_ms..at_ms + 6_000).contains(&time_ms),
+            "{event}: first difference at {time_ms} ms"
+        );
+        assert_eq!(first, kind, "{event}");
+    }
+}
+
+#[test]
+fn a_timeline_proposal_passes_on_timeline_votes_only() {
+    let proposal = "[[events]]\naction = \"proposal\"\nat_s = 20000\nvalidator = 6\n";
+    let votes = "[[events]]\naction = \"validator_vote\"\nat_s = 20100\nvalidators = [1, 2, 3]\ncandidate = 6\n";
+    let unvoted = kinds(&run(&format!("{CHAIN}\n{proposal}")));
+    let voted = run(&format!("{CHAIN}\n{proposal}{votes}"));
+    assert!(!unvoted.iter().any(|k| k == "ProposalPassed"));
+    let voted_kinds = kinds(&voted);
+    assert_eq!(voted_kinds.iter().filter(|k| *k == "Voted").count(), 3);
+    assert!(voted_kinds.iter().any(|k| k == "ProposalPassed"));
+    // A vote on a candidate nobody proposed sends nothing.
+    let stray =
+        "[[events]]\naction = \"validator_vote\"\nat_s = 20100\nvalidators = [1]\ncandidate = 7\n";
+    assert_eq!(
+        kinds(&run(&format!("{CHAIN}\n{stray}"))),
+        kinds(&run(CHAIN))
+    );
+}
+
+#[test]
+fn a_share_of_stakers_is_drawn_from_the_events_own_stream() {
+    let wave = |at: u64| {
+        format!(
+            "[[events]]\naction = \"stake\"\nat_s = {at}\nfrom = {{ staker_group = 0, fraction_bps = 3000 }}\nvalidator = 2\namount = \"100 DCC\"\n"
+        )
+    };
+    let stakers = |run: &RunOutput| {
+        let t = run.tables.iter().find(|t| t.name == "events").unwrap();
+        let col = |n: &str| t.columns.iter().find(|c| c.name == n).unwrap();
+        (0..t.rows())
+            .filter(|&r| col("kind").data.cell(r) == "Staked")
+            .map(|r| col("account").data.cell(r))
+            .collect::<Vec<_>>()
+    };
+    let one = run(&format!("{CHAIN}\n{}", wave(20000)));
+    assert_eq!(stakers(&one).len(), 3);
+    // Another event before it takes nothing from its draws: the same three stakers.
+    let two = run(&format!(
+        "{CHAIN}\n[[events]]\naction = \"withdraw_income\"\nat_s = 10000\nvalidators = [1]\n{}",
+        wave(20000)
+    ));
+    assert_eq!(stakers(&one), stakers(&two));
+}
+
+const VOTERS: &str = r#"
+[[economy.voter_groups]]
+count = 20
+endowment_dcc = 100000
+"#;
+
+#[test]
+fn campaign_events_change_the_economy_from_their_day_on() {
+    let base = format!("{ECONOMY}\n{VOTERS}");
+    let calm = run(&base);
+    // Voting opens on day 0 (250 nodes pledge, over the threshold of 10) for a week; node 27
+    // is among the strongest (a candidate: candidates are the most powerful nodes).
+    let whale = "action = \"campaign_vote\"\nday = 3\nvoter = 0\nnode = 27\namount = \"10000 DCC\"";
+    let fee = "action = \"vote_fee\"\nday = 3\namount = \"5 DCC\"";
+    for event in [whale, fee] {
+        let shocked = run(&format!("{base}\n[[events]]\n{event}\n"));
+        assert_eq!(
+            first_difference(&calm, &shocked, "daily"),
+            Some(3),
+            "{event}"
+        );
+    }
+    // A vote for a node that is not a candidate (group 2 joins on day 100) is not cast.
+    let stray =
+        "action = \"campaign_vote\"\nday = 3\nvoter = 0\nnode = 289\namount = \"10000 DCC\"";
+    let shocked = run(&format!("{base}\n[[events]]\n{stray}\n"));
+    assert_eq!(first_difference(&calm, &shocked, "daily"), None);
+}
+
+#[test]
+fn bad_contract_events_name_their_key() {
+    for (event, key) in [
+        (
+            "action = \"stake\"\nat_s = 1\nfrom = { staker_group = 4 }\nvalidator = 2\namount = \"1 DCC\"",
+            "events[0].from.staker_group",
+        ),
+        (
+            "action = \"stake\"\nat_s = 1\nfrom = { staker_group = 0, staker = 10 }\nvalidator = 2\namount = \"1 DCC\"",
+            "events[0].from.staker",
+        ),
+        (
+            "action = \"stake\"\nat_s = 1\nfrom = {}\nvalidator = 2\namount = \"1 DCC\"",
+            "events[0].from",
+        ),
+        (
+            "action = \"stake\"\nat_s = 1\nfrom = { owner = 1 }\nvalidator = 9\namount = \"1 DCC\"",
+            "events[0].validator",
+        ),
+        (
+            "action = \"stake\"\nat_s = 1\nfrom = { owner = 1 }\nvalidator = 2\namount = \"0 DCC\"",
+            "events[0].amount",
+        ),
+        (
+            "action = \"withdraw_income\"\nat_s = 90000\nvalidators = [1]",
+            "events[0].at_s",
+        ),
+        (
+            "action = \"validator_vote\"\nat_s = 1\nvalidators = []\ncandidate = 6",
+            "events[0].validators",
+        ),
+        (
+            "action = \"fee_model\"\nat_s = 1\nfees = { kind = \"uniform\", min = \"2 DCC\", max = \"1 DCC\" }",
+            "events[0].fees.min",
+        ),
+        (
+            "action = \"campaign_vote\"\nday = 0\nvoter = 0\nnode = 0\namount = \"1 DCC\"",
+            "events[0].action",
+        ),
+    ] {
+        let doc = scenarios::parse_document(
+            std::path::Path::new("events.toml"),
+            format!("{CHAIN}\n[[events]]\n{event}\n"),
+        )
+        .unwrap_or_else(|e| panic!("{event}: parse {e}"));
+        match doc.load() {
+            Err(e) => assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path),
+            Ok(_) => panic!("{event}: accepted"),
+        }
+    }
+    let base = format!("{ECONOMY}\n{VOTERS}");
+    for (event, key) in [
+        (
+            "action = \"campaign_vote\"\nday = 1\nvoter = 20\nnode = 0\namount = \"100 DCC\"",
+            "events[0].voter",
+        ),
+        (
+            "action = \"campaign_vote\"\nday = 1\nvoter = 0\nnode = 290\namount = \"100 DCC\"",
+            "events[0].node",
+        ),
+        (
+            "action = \"campaign_vote\"\nday = 1\nvoter = 0\nnode = 0\namount = \"0.5 DCC\"",
+            "events[0].amount",
+        ),
+    ] {
+        let doc = scenarios::parse_document(
+            std::path::Path::new("events.toml"),
+            format!("{base}\n[[events]]\n{event}\n"),
+        )
+        .unwrap();
+        assert!(doc.load().unwrap_err().key_path.starts_with(key), "{event}");
+    }
+}

@@ -28,8 +28,18 @@ fn event_start_s(e: &scenarios::format::RawEvent) -> u64 {
         | E::NodeJoin { day, .. }
         | E::NodeExit { day, .. }
         | E::NodeAttack { day, .. }
-        | E::Adoption { day, .. } => day * 86_400,
-        E::ValidatorOffline { at_s, .. } | E::Partition { at_s, .. } => *at_s,
+        | E::Adoption { day, .. }
+        | E::CampaignVote { day, .. }
+        | E::VoteFee { day, .. } => day * 86_400,
+        E::ValidatorOffline { at_s, .. }
+        | E::Partition { at_s, .. }
+        | E::Stake { at_s, .. }
+        | E::Unstake { at_s, .. }
+        | E::WithdrawStake { at_s, .. }
+        | E::WithdrawIncome { at_s, .. }
+        | E::Proposal { at_s, .. }
+        | E::ValidatorVote { at_s, .. }
+        | E::FeeModel { at_s, .. } => *at_s,
     }
 }
 

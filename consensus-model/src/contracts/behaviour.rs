@@ -130,6 +130,34 @@ impl IncomePlan {
     }
 }
 
+/// What a timeline transaction calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimedCall {
+    /// This call, as is.
+    Call(Call),
+    /// `voter` votes on the newest open proposal of `candidate` (nothing is sent if there is
+    /// none: proposal ids are only known once the proposal exists).
+    VoteFor {
+        /// The voting validator.
+        voter: ValidatorId,
+        /// The proposed validator.
+        candidate: ValidatorId,
+        /// Agree or reject.
+        agree: bool,
+    },
+}
+
+/// A transaction a scenario timeline sends in the first block at or after `at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimedTx {
+    /// When.
+    pub at: SimTime,
+    /// The sending account (it pays the fee).
+    pub from: AccountId,
+    /// What it calls.
+    pub call: TimedCall,
+}
+
 /// Emits the contract transactions of each block from the configured behaviours.
 #[derive(Clone, Debug)]
 pub struct ContractDriver {
@@ -138,6 +166,9 @@ pub struct ContractDriver {
     voters: Option<VoterPolicy>,
     voter_streams: std::collections::BTreeMap<ValidatorId, RandomStream>,
     income: IncomePlan,
+    /// Timeline transactions by time, and how many have been sent.
+    timed: Vec<TimedTx>,
+    timed_sent: usize,
     streams: Streams,
     tx_fee_wei: Amount,
 }
@@ -151,6 +182,8 @@ impl ContractDriver {
             voters: None,
             voter_streams: std::collections::BTreeMap::new(),
             income: IncomePlan::default(),
+            timed: Vec::new(),
+            timed_sent: 0,
             streams,
             tx_fee_wei,
         }
@@ -177,10 +210,18 @@ impl ContractDriver {
         self.income = plan;
     }
 
+    /// Sets the timeline's transactions (sent in time order; of equal times, in list order).
+    pub fn set_timed(&mut self, mut timed: Vec<TimedTx>) {
+        timed.sort_by_key(|t| t.at);
+        self.timed = timed;
+        self.timed_sent = 0;
+    }
+
     /// The transactions for block `height` at `time`, given the contracts' state before it.
     /// Order: admin proposals, votes (by proposal id, then validator id), income withdrawals
-    /// (by validator id), then stakers in the order they were added. Transactions may still be refused when applied. Errors if more
-    /// than [`MAX_TXS_PER_BLOCK`] would be emitted.
+    /// (by validator id), stakers in the order they were added, then the timeline's
+    /// transactions due at `time` (as many as the limit leaves room for). Transactions may still be refused when applied. Errors if
+    /// more than [`MAX_TXS_PER_BLOCK`] would be emitted.
     pub fn txs_for_block<R: ContractRecorder>(
         &mut self,
         height: Height,
@@ -251,6 +292,40 @@ impl ContractDriver {
                     random_staker_txs(*account, r, stream, height, contracts, fee, &mut txs);
                 }
             }
+        }
+        // A large wave (a whole staker group at once) spills into the next blocks rather than
+        // exceed the per-block limit, as a real mempool would.
+        while let Some(t) = self
+            .timed
+            .get(self.timed_sent)
+            .filter(|t| t.at <= time && txs.len() < MAX_TXS_PER_BLOCK)
+        {
+            self.timed_sent += 1;
+            let call = match t.call {
+                TimedCall::Call(ref c) => c.clone(),
+                TimedCall::VoteFor {
+                    voter,
+                    candidate,
+                    agree,
+                } => {
+                    let newest = contracts
+                        .open_proposals(time)
+                        .filter(|p| p.candidate == candidate)
+                        .map(|p| p.id)
+                        .max();
+                    let Some(proposal) = newest else { continue };
+                    Call::Vote {
+                        voter,
+                        proposal,
+                        agree,
+                    }
+                }
+            };
+            txs.push(Tx {
+                from: t.from,
+                fee_wei: fee,
+                call,
+            });
         }
         if txs.len() > MAX_TXS_PER_BLOCK {
             return Err(ContractsError::LimitExceeded(
@@ -373,7 +448,7 @@ impl<R: ContractRecorder> crate::system::EndBlockExecutor for DrivenContracts<R>
         let model_fees = self
             .fees
             .as_mut()
-            .map_or(Amount::ZERO, super::FeeSource::next_block_fees);
+            .map_or(Amount::ZERO, |f| f.next_block_fees_at(block.time));
         let ctx = crate::system::BlockContext {
             fees: block.fees.checked_add(model_fees)?,
             ..*block

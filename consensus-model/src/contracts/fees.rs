@@ -3,7 +3,9 @@
 //! models a scenario uses to produce each block's fees.
 
 use serde::{Deserialize, Serialize};
-use sim_core::{Amount, AmountError, RandomStream, split_pro_rata, split_remainder_to_last};
+use sim_core::{
+    Amount, AmountError, RandomStream, SimTime, split_pro_rata, split_remainder_to_last,
+};
 
 use super::records::{ContractEvent, ContractRecorder};
 use super::{AccountId, ContractsError, FeeSplit, SystemContracts};
@@ -45,6 +47,9 @@ impl Default for FeeModel {
 pub struct FeeSource {
     model: FeeModel,
     stream: RandomStream,
+    /// Model changes still to come, by time (a scenario timeline's `fee_model` events); the
+    /// stream carries on across a change, so a change moves no other draw.
+    changes: Vec<(SimTime, FeeModel)>,
 }
 
 /// The stream domain of [`FeeSource`].
@@ -56,7 +61,27 @@ impl FeeSource {
         FeeSource {
             model,
             stream: streams.stream(FEES_DOMAIN, index),
+            changes: Vec::new(),
         }
+    }
+
+    /// Switches to each model from its time on (the first block at or after it).
+    pub fn schedule(&mut self, mut changes: Vec<(SimTime, FeeModel)>) {
+        // Stable: of two changes at one time, the later in the list wins.
+        changes.sort_by_key(|&(at, _)| at);
+        changes.reverse();
+        self.changes = changes;
+    }
+
+    /// The fees of the next block, at `time` (call once per block, in height order): the
+    /// model in force at `time` draws them.
+    pub fn next_block_fees_at(&mut self, time: SimTime) -> Amount {
+        while self.changes.last().is_some_and(|&(at, _)| at <= time) {
+            if let Some((_, m)) = self.changes.pop() {
+                self.model = m;
+            }
+        }
+        self.next_block_fees()
     }
 
     /// The fees of the next block (call once per block, in height order).

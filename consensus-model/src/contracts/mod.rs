@@ -54,7 +54,7 @@ use crate::types::{Height, MAX_ACTIVE_VALIDATORS, ValidatorId, is_epoch_block};
 pub use crate::types::ProposalId;
 pub use behaviour::{
     AdminPlan, ContractDriver, DrivenContracts, IncomePlan, IncomeWithdrawal, RandomStaker,
-    StakerPlan, VoterPolicy,
+    StakerPlan, TimedCall, TimedTx, VoterPolicy,
 };
 pub use fees::{FeeModel, FeeSource};
 pub use proposal::{Proposal, ProposalOutcome};

@@ -471,6 +471,32 @@ pub struct EconomyConfig {
     pub limits: EconomyLimits,
     /// Check the SPEC §7 invariant every this many days (1 = every day, the SPEC rule).
     pub invariant_check_interval_days: u64,
+    /// Scheduled campaign actions (a scenario timeline's votes and vote-fee changes).
+    pub timeline: CampaignTimeline,
+}
+
+/// A campaign vote a scenario schedules: on `day`, `voter` locks `amount` for `node` if voting
+/// is open and the node is a candidate, after the day's own votes (nothing otherwise, and
+/// nothing if the voter cannot pay the amount and the fee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduledVote {
+    /// Day.
+    pub day: u64,
+    /// Voter index.
+    pub voter: u32,
+    /// Node index.
+    pub node: u32,
+    /// Amount (a multiple of the vote unit, at least the minimum vote).
+    pub amount: Amount,
+}
+
+/// Campaign actions on a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CampaignTimeline {
+    /// Votes, in any order (each fires on its day; of one day, in list order).
+    pub votes: Vec<ScheduledVote>,
+    /// `(day, fee)`: from that day on a vote costs `fee` (of one day, the last wins).
+    pub vote_fees: Vec<(u64, Amount)>,
 }
 
 impl Default for EconomyConfig {
@@ -498,6 +524,7 @@ impl Default for EconomyConfig {
             voters: Vec::new(),
             limits: EconomyLimits::default(),
             invariant_check_interval_days: 1,
+            timeline: CampaignTimeline::default(),
         }
     }
 }
@@ -656,6 +683,19 @@ impl EconomyConfig {
         for v in &self.voters {
             if v.vote_bps > 10_000 {
                 return Err(invalid("voters.vote_bps", "above 10,000"));
+            }
+        }
+        let unit = self.campaign.vote_unit.wei().max(1);
+        for v in &self.timeline.votes {
+            if v.voter as usize >= self.voters.len() || v.node as usize >= self.nodes.len() {
+                return Err(invalid("timeline.votes", "no such voter or node"));
+            }
+            if v.amount.wei() % unit != 0 || v.amount < self.campaign.min_vote || v.amount.is_zero()
+            {
+                return Err(invalid(
+                    "timeline.votes.amount",
+                    "a positive multiple of the vote unit, at least the minimum vote",
+                ));
             }
         }
         Ok(())

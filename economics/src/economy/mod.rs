@@ -96,10 +96,11 @@ mod chain_tests;
 mod tests;
 
 pub use config::{
-    AdoptionModel, CampaignConfig, CandidateRanking, ClearingRule, ConfigError, EconomyConfig,
-    EconomyLimits, ExtraRule, FailureModel, ForfeitSink, MAX_PLEDGE_LOCK_DAYS, MS_PER_HOUR,
-    NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind, PowerWeight,
-    PreElectionRule, RepledgePolicy, ScheduledOutage, SplitBps, VoterSpec, VoterStrategy,
+    AdoptionModel, CampaignConfig, CampaignTimeline, CandidateRanking, ClearingRule, ConfigError,
+    EconomyConfig, EconomyLimits, ExtraRule, FailureModel, ForfeitSink, MAX_PLEDGE_LOCK_DAYS,
+    MS_PER_HOUR, NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind,
+    PowerWeight, PreElectionRule, RepledgePolicy, ScheduledOutage, ScheduledVote, SplitBps,
+    VoterSpec, VoterStrategy,
 };
 pub use record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder,

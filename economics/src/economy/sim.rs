@@ -179,8 +179,11 @@ pub struct Economy {
     expiry_buckets: Vec<Vec<u32>>,
     voter_streams: Vec<RandomStream>,
     voter_rewards: Vec<Amount>,
-    /// Per voter: votes cast and DCC voted since genesis (outputs only; no rule reads them).
-    voter_casts: Vec<(u32, Amount)>,
+    /// Per voter: votes cast, DCC voted and vote fees paid since genesis (outputs only; no
+    /// rule reads them).
+    voter_casts: Vec<(u32, Amount, Amount)>,
+    /// The vote fee in force (the campaign's, until a timeline change).
+    vote_fee_now: Amount,
     fees_total: Amount,
     fees_untaken: Amount,
     pending: Pending,
@@ -459,7 +462,8 @@ impl Economy {
             expiry_buckets: vec![Vec::new(); lock],
             voter_streams,
             voter_rewards: vec![Amount::ZERO; n_voters],
-            voter_casts: vec![(0, Amount::ZERO); n_voters],
+            voter_casts: vec![(0, Amount::ZERO, Amount::ZERO); n_voters],
+            vote_fee_now: cfg.campaign.vote_fee,
             fees_total: Amount::ZERO,
             fees_untaken: Amount::ZERO,
             pending: Pending::default(),
@@ -557,17 +561,16 @@ impl Economy {
                 *l = Amount::from_wei(l.wei() + amount.wei());
             }
         }
-        let fee = self.cfg.campaign.vote_fee.wei();
         (0..self.voter_count())
             .map(|v| {
-                let (votes, cast) = self.voter_casts[v];
+                let (votes, cast, fees) = self.voter_casts[v];
                 VoterTotals {
                     endowment: self.cfg.voters[v].endowment,
                     balance: self.liquid[self.voter_base + v],
                     votes,
                     cast,
                     locked: locked[v],
-                    fees: Amount::from_wei(fee * u128::from(votes)),
+                    fees,
                     rewards: self.voter_rewards[v],
                 }
             })
@@ -1265,6 +1268,11 @@ impl Economy {
         {
             self.campaign.term = None;
         }
+        for &(from, fee) in &self.cfg.timeline.vote_fees {
+            if from == day {
+                self.vote_fee_now = fee;
+            }
+        }
         let c = self.cfg.campaign.clone();
         if self
             .campaign
@@ -1306,7 +1314,8 @@ impl Economy {
         let today = std::mem::take(&mut voting.voters_by_day[offset]);
         let result = today
             .iter()
-            .try_for_each(|&v| self.cast_vote(v, &mut voting));
+            .try_for_each(|&v| self.cast_vote(v, &mut voting))
+            .and_then(|()| self.scheduled_votes(day, &mut voting));
         self.campaign.voting = Some(voting);
         result
     }
@@ -1385,9 +1394,8 @@ impl Economy {
                 }
             }
         } as usize;
-        let acct = self.voter_base + v as usize;
-        let balance = self.liquid[acct];
-        let Ok(available) = balance.checked_sub(c.vote_fee) else {
+        let balance = self.liquid[self.voter_base + v as usize];
+        let Ok(available) = balance.checked_sub(self.vote_fee_now) else {
             return Ok(());
         };
         let raw = available.mul_bps(spec.vote_bps);
@@ -1395,19 +1403,57 @@ impl Economy {
         if amount < c.min_vote || amount.is_zero() {
             return Ok(());
         }
-        self.liquid[acct] = balance.checked_sub(c.vote_fee)?.checked_sub(amount)?;
+        self.lock_vote(v, pick, amount, voting)
+    }
+
+    /// Voter `v` locks `amount` for candidate `pick` and pays the vote fee (the caller checked
+    /// the balance covers both).
+    fn lock_vote(
+        &mut self,
+        v: u32,
+        pick: usize,
+        amount: Amount,
+        voting: &mut Voting,
+    ) -> Result<(), EconomyError> {
+        let fee = self.vote_fee_now;
+        let acct = self.voter_base + v as usize;
+        self.liquid[acct] = self.liquid[acct].checked_sub(fee)?.checked_sub(amount)?;
         self.ledger
-            .transfer(Bucket::Liquid, Bucket::UnwithdrawnIncome, c.vote_fee)?;
+            .transfer(Bucket::Liquid, Bucket::UnwithdrawnIncome, fee)?;
         self.ledger
             .transfer(Bucket::Liquid, Bucket::LockedVotes, amount)?;
-        self.fees_total = self.fees_total.checked_add(c.vote_fee)?;
-        self.fees_untaken = self.fees_untaken.checked_add(c.vote_fee)?;
-        self.pending.vote_fees = self.pending.vote_fees.checked_add(c.vote_fee)?;
+        self.fees_total = self.fees_total.checked_add(fee)?;
+        self.fees_untaken = self.fees_untaken.checked_add(fee)?;
+        self.pending.vote_fees = self.pending.vote_fees.checked_add(fee)?;
         self.pending.votes_cast = self.pending.votes_cast.checked_add(amount)?;
         voting.votes[pick] = voting.votes[pick].checked_add(amount)?;
         voting.log.push((v, pick as u32, amount));
         let cast = &mut self.voter_casts[v as usize];
-        *cast = (cast.0 + 1, cast.1.checked_add(amount)?);
+        *cast = (
+            cast.0 + 1,
+            cast.1.checked_add(amount)?,
+            cast.2.checked_add(fee)?,
+        );
+        Ok(())
+    }
+
+    /// The timeline's votes of `day` (after the voters' own): each only if voting is open, the
+    /// node is a candidate and the voter can pay.
+    fn scheduled_votes(&mut self, day: u64, voting: &mut Voting) -> Result<(), EconomyError> {
+        let votes = &self.cfg.timeline.votes;
+        let today: Vec<_> = votes.iter().filter(|v| v.day == day).copied().collect();
+        for sv in today {
+            let Some(pick) = voting.candidates.iter().position(|&c| c == sv.node) else {
+                continue;
+            };
+            let balance = self.liquid[self.voter_base + sv.voter as usize];
+            if balance
+                .checked_sub(self.vote_fee_now)
+                .is_ok_and(|a| a >= sv.amount)
+            {
+                self.lock_vote(sv.voter, pick, sv.amount, voting)?;
+            }
+        }
         Ok(())
     }
 

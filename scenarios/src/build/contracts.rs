@@ -3,11 +3,11 @@
 
 use consensus_model::contracts::{
     AccountId, ContractDriver, ContractRecorder, ContractsError, DrivenContracts, FeeSource,
-    StakerPlan, SystemContracts,
+    StakerPlan, SystemContracts, TimedTx,
 };
-use sim_core::Streams;
+use sim_core::{Domain, Streams};
 
-use crate::validate::ContractsSpec;
+use crate::validate::{ContractAction, ContractsSpec, Pick, Senders};
 
 /// Stakers are accounts `FIRST_STAKER_ACCOUNT..`; validators' own accounts are their ids.
 pub const FIRST_STAKER_ACCOUNT: u32 = 1_000_000;
@@ -41,9 +41,42 @@ pub fn contracts<R: ContractRecorder>(
         driver.set_voters(v);
     }
     driver.set_income(spec.income.clone());
-    Ok(DrivenContracts::new(
-        contracts,
-        driver,
-        Some(FeeSource::new(spec.fees, streams, 0)),
-    ))
+    driver.set_timed(
+        spec.timeline
+            .iter()
+            .flat_map(|a| timed_txs(a, streams))
+            .collect(),
+    );
+    let mut fees = FeeSource::new(spec.fees, streams, 0);
+    fees.schedule(spec.fee_changes.clone());
+    Ok(DrivenContracts::new(contracts, driver, Some(fees)))
+}
+
+/// One transaction per sender of `action`; a share of stakers is drawn by selection sampling
+/// from the event's own stream `(seed, scenario.events, event)`.
+fn timed_txs(action: &ContractAction, streams: Streams) -> Vec<TimedTx> {
+    let accounts: Vec<AccountId> = match &action.from {
+        Senders::Accounts(a) => a.clone(),
+        Senders::Stakers { first, count, pick } => {
+            let staker = |k: u64| AccountId(FIRST_STAKER_ACCOUNT + (first + k) as u32);
+            match *pick {
+                Pick::All => (0..*count).map(staker).collect(),
+                Pick::One(k) => vec![staker(k)],
+                Pick::Share(bps) => {
+                    let mut rng = streams.stream(Domain("scenario.events"), action.stream);
+                    crate::build::select(&mut rng, *count, *count * u64::from(bps) / 10_000)
+                        .map(staker)
+                        .collect()
+                }
+            }
+        }
+    };
+    accounts
+        .into_iter()
+        .map(|from| TimedTx {
+            at: action.at,
+            from,
+            call: action.call.clone(),
+        })
+        .collect()
 }

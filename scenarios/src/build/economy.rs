@@ -139,14 +139,14 @@ fn check_drawn_funding(
 
 /// Applies a timeline event to the nodes it targets: `fraction_bps` of each target group
 /// (rounded down), chosen by selection sampling from the event's own stream
-/// `(seed, scenario.events, event index)`, so each event's draws are its own.
+/// `(seed, scenario.events, the event's stream key)`, so each event's draws are its own.
 fn apply_shock(
     cfg: &mut EconomyConfig,
     shock: &NodeShock,
     ranges: &[std::ops::Range<usize>],
     streams: Streams,
 ) {
-    let mut rng = streams.stream(Domain("scenario.events"), shock.event);
+    let mut rng = streams.stream(Domain("scenario.events"), shock.stream);
     let groups: Vec<usize> = match shock.group {
         Some(g) => vec![g],
         None => (0..ranges.len()).collect(),
@@ -154,16 +154,10 @@ fn apply_shock(
     for g in groups {
         let range = ranges[g].clone();
         let n = range.len() as u64;
-        let mut want = n * u64::from(shock.fraction_bps) / 10_000;
-        let mut left = n;
-        for i in range {
-            // Knuth's selection sampling: node i is taken with probability want / left.
-            let take = rng.below(left) < want;
-            left -= 1;
-            if !take {
-                continue;
-            }
-            want -= 1;
+        let picked: Vec<u64> =
+            super::select(&mut rng, n, n * u64::from(shock.fraction_bps) / 10_000).collect();
+        for k in picked {
+            let i = range.start + k as usize;
             let default_adoption = cfg.adoption.clone();
             let node = &mut cfg.nodes[i];
             match shock.kind {

@@ -9,3 +9,20 @@ mod economy;
 
 pub use contracts::{FIRST_STAKER_ACCOUNT, contracts};
 pub use economy::economy;
+
+/// Knuth's selection sampling: `want` of the indices `0..n`, ascending, each taken with
+/// probability (still wanted) / (still left). One draw per index, taken or not, so the number
+/// of draws depends only on `n`.
+pub(crate) fn select(
+    rng: &mut sim_core::RandomStream,
+    n: u64,
+    want: u64,
+) -> impl Iterator<Item = u64> + '_ {
+    let (mut want, mut left) = (want.min(n), n);
+    (0..n).filter(move |_| {
+        let take = rng.below(left) < want;
+        left -= 1;
+        want -= u64::from(take);
+        take
+    })
+}

@@ -1,8 +1,30 @@
 //! `[[events]]`: the scenario timeline — shocks at given times (a share of a node group going
 //! dark, leaving or caught attacking, an adoption level change, validators offline, a
-//! partition), each entry one action with its own time and target.
+//! partition, stakes moved, income withdrawn, proposals and votes, fee changes), each entry one
+//! action with its own time and target.
 
 use serde::{Deserialize, Serialize};
+
+use super::{RawAmount, RawFeeModel};
+
+/// Who sends a staking transaction: stakers of a `[[contracts.staker_groups]]` group (all,
+/// one by index, or a share drawn from the event's stream) or a validator's own account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSender {
+    /// Staker group index (0-based, file order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staker_group: Option<u64>,
+    /// One staker of the group, by its index in the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staker: Option<u64>,
+    /// A share of the group's stakers, bps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fraction_bps: Option<u32>,
+    /// The own account of this validator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<u32>,
+}
 
 /// One timeline entry, told apart by `action`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,4 +111,89 @@ pub enum RawEvent {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         full_node_groups: Vec<Vec<[u32; 2]>>,
     },
+    /// Stake `amount` on `validator` (each sender stakes the amount).
+    Stake {
+        /// Time, seconds since genesis (the first block at or after it).
+        at_s: u64,
+        /// Who stakes.
+        from: RawSender,
+        /// Target validator id.
+        validator: u32,
+        /// Amount per sender.
+        amount: RawAmount,
+    },
+    /// Unstake everything the senders hold on `validator` (unbonding starts).
+    Unstake {
+        /// Time, seconds.
+        at_s: u64,
+        /// Who unstakes.
+        from: RawSender,
+        /// Validator id.
+        validator: u32,
+    },
+    /// Withdraw the senders' unbonded stake on `validator` (refused before the unbonding ends).
+    WithdrawStake {
+        /// Time, seconds.
+        at_s: u64,
+        /// Who withdraws.
+        from: RawSender,
+        /// Validator id.
+        validator: u32,
+    },
+    /// These validators withdraw their fee income (refused within the withdrawal period).
+    WithdrawIncome {
+        /// Time, seconds.
+        at_s: u64,
+        /// Validator ids.
+        validators: Vec<u32>,
+    },
+    /// The admin proposes `validator` (SPEC §3.1).
+    Proposal {
+        /// Time, seconds.
+        at_s: u64,
+        /// Candidate validator id.
+        validator: u32,
+    },
+    /// These validators vote on the newest open proposal of `candidate` (nothing if none).
+    ValidatorVote {
+        /// Time, seconds.
+        at_s: u64,
+        /// Voting validator ids.
+        validators: Vec<u32>,
+        /// Candidate validator id.
+        candidate: u32,
+        /// Agree (default) or reject.
+        #[serde(default = "yes")]
+        agree: bool,
+    },
+    /// From `at_s` on, each block's fees follow this model (`[contracts.fees]`'s form).
+    FeeModel {
+        /// Time, seconds.
+        at_s: u64,
+        /// The model.
+        fees: RawFeeModel,
+    },
+    /// A super-node campaign vote of `amount` by `voter` for `node`, cast on `day` if voting is
+    /// open and the node is a candidate (nothing otherwise), on top of the voter's own votes.
+    CampaignVote {
+        /// Day.
+        day: u64,
+        /// Voter index (voters of `[[economy.voter_groups]]` in file order, 0-based).
+        voter: u64,
+        /// Node index (nodes of `[[economy.node_groups]]` in file order, 0-based).
+        node: u64,
+        /// Amount locked (a multiple of the vote unit; the vote fee on top).
+        amount: RawAmount,
+    },
+    /// From `day` on, a campaign vote costs `amount` in fees.
+    VoteFee {
+        /// Day.
+        day: u64,
+        /// The fee per vote.
+        amount: RawAmount,
+    },
+}
+
+const fn yes() -> bool {
+    true
 }

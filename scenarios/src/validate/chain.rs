@@ -68,6 +68,10 @@ pub struct ContractsSpec {
     pub tx_fee: Amount,
     /// Per-block fee model.
     pub fees: FeeModel,
+    /// The timeline's contract transactions, in file order.
+    pub timeline: Vec<super::events::ContractAction>,
+    /// The timeline's fee-model changes.
+    pub fee_changes: Vec<(SimTime, FeeModel)>,
     /// Everything the contracts hold at genesis (balances of every account and genesis stakes).
     pub genesis_total: Amount,
 }
@@ -417,11 +421,12 @@ fn check_ppm(path: &str, ppm: u32) -> Result<(), Issue> {
     Ok(())
 }
 
-fn fee_model(raw: &RawFeeModel) -> Result<FeeModel, Issue> {
+/// The fee model at `path` (`contracts.fees`, or an event's `fees`).
+pub(super) fn fee_model(path: &str, raw: &RawFeeModel) -> Result<FeeModel, Issue> {
     let range = |min: Amount, max: Amount| {
         if min > max {
             return Err(Issue::cross(
-                "contracts.fees.min",
+                &format!("{path}.min"),
                 format!("min {} wei is above max {} wei", min.wei(), max.wei()),
                 "min ≤ max",
             ));
@@ -438,7 +443,7 @@ fn fee_model(raw: &RawFeeModel) -> Result<FeeModel, Issue> {
             }
         }
         RawFeeModel::Sparse { busy_ppm, min, max } => {
-            check_ppm("contracts.fees.busy_ppm", busy_ppm)?;
+            check_ppm(&format!("{path}.busy_ppm"), busy_ppm)?;
             range(min.0, max.0)?;
             FeeModel::Sparse {
                 busy_ppm,
@@ -586,7 +591,9 @@ fn contracts_spec(raw: &RawContracts, consensus: &RawConsensus) -> Result<Contra
             fee_payer: None,
         }),
         tx_fee: raw.tx_fee.0,
-        fees: fee_model(&raw.fees)?,
+        fees: fee_model("contracts.fees", &raw.fees)?,
+        timeline: Vec::new(),
+        fee_changes: Vec::new(),
         income: income_plan(&raw.income_withdrawals, n)?,
         genesis_total,
     })

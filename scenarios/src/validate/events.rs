@@ -3,17 +3,84 @@
 //! an event never shifts another's draws); validator and partition events become consensus
 //! faults, as if written under `[consensus]`.
 
-use economics::economy::{AdoptionModel, MS_PER_HOUR};
+use consensus_model::ValidatorId;
+use consensus_model::contracts::{Call, TimedCall};
+use economics::economy::{AdoptionModel, CampaignTimeline, MS_PER_HOUR, ScheduledVote};
+use sim_core::SimTime;
 use sim_core::time::MS_PER_DAY;
 
+use super::chain::ContractsSpec;
+use super::economy::EconomySpec;
 use crate::error::Issue;
-use crate::format::{Mode, RawConsensus, RawEvent, RawOffline, RawPartition, RawScenario};
+use crate::format::{
+    Mode, RawConsensus, RawEvent, RawOffline, RawPartition, RawScenario, RawSender,
+};
+use crate::limits::MAX_TIMELINE_TXS;
+
+/// A timeline transaction to the system contracts, before `build` picks its senders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractAction {
+    /// Its stream index (a share of stakers is drawn from stream `(seed, scenario.events, it)`;
+    /// a hash of the event, so other events never move its draws).
+    pub stream: u64,
+    /// When (the first block at or after it).
+    pub at: SimTime,
+    /// Who sends it.
+    pub from: Senders,
+    /// What each sender calls.
+    pub call: TimedCall,
+}
+
+/// The senders of a [`ContractAction`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Senders {
+    /// Stakers `first .. first + count` (0-based over every staker group, in file order),
+    /// all of them, one, or a share drawn from the event's stream.
+    Stakers {
+        /// First staker of the group.
+        first: u64,
+        /// Stakers in the group.
+        count: u64,
+        /// Which.
+        pick: Pick,
+    },
+    /// These accounts (validators' own, or the admin).
+    Accounts(Vec<consensus_model::contracts::AccountId>),
+}
+
+impl Senders {
+    /// The most senders this can pick.
+    fn most(&self) -> u64 {
+        match self {
+            Senders::Stakers { count, pick, .. } => match pick {
+                Pick::All => *count,
+                Pick::One(_) => 1,
+                Pick::Share(bps) => count * u64::from(*bps) / 10_000,
+            },
+            Senders::Accounts(a) => a.len() as u64,
+        }
+    }
+}
+
+/// Which stakers of a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Every one.
+    All,
+    /// The one at this index in the group.
+    One(u64),
+    /// `floor(count · bps / 10,000)` of them.
+    Share(u32),
+}
 
 /// A timeline event on compute nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeShock {
-    /// Its position in `[[events]]` (its draws come from stream `(seed, scenario.events, it)`).
-    pub event: u64,
+    /// Its position in `[[events]]` (for messages).
+    pub position: usize,
+    /// Its stream index (its draws come from stream `(seed, scenario.events, it)`): a hash of
+    /// the event, so other events never move its draws.
+    pub stream: u64,
     /// The node group (`None`: every group; adoption only).
     pub group: Option<usize>,
     /// Share of the group's nodes hit, bps (adoption: all of them).
@@ -58,6 +125,29 @@ pub enum ShockKind {
         /// Rate.
         bps: u32,
     },
+}
+
+/// The stream index of each event: a hash of the event's own content (FNV-1a over its JSON
+/// form) and of how many identical events come before it. Not its position: inserting,
+/// removing or reordering other events then never moves its draws.
+fn stream_keys(raw: &RawScenario) -> Vec<u64> {
+    let mut seen = std::collections::BTreeMap::<Vec<u8>, u64>::new();
+    raw.events
+        .iter()
+        .map(|e| {
+            let own = serde_json::to_vec(e).expect("events serialise to JSON");
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for &b in &own {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            let twins = seen.entry(own).or_default();
+            *twins += 1;
+            for b in (*twins - 1).to_le_bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            h
+        })
+        .collect()
 }
 
 fn key(i: usize, field: &str) -> String {
@@ -137,14 +227,24 @@ fn hours(i: usize, h: u64) -> Result<u64, Issue> {
     Ok(h.saturating_mul(MS_PER_HOUR))
 }
 
+/// True for events on the chain (consensus or contracts), false for the economy's.
+fn on_chain(e: &RawEvent) -> bool {
+    !matches!(
+        e,
+        RawEvent::NodeOutage { .. }
+            | RawEvent::NodeJoin { .. }
+            | RawEvent::NodeExit { .. }
+            | RawEvent::NodeAttack { .. }
+            | RawEvent::Adoption { .. }
+            | RawEvent::CampaignVote { .. }
+            | RawEvent::VoteFee { .. }
+    )
+}
+
 /// Every event's action suits the run mode.
 pub(super) fn check_modes(raw: &RawScenario) -> Result<(), Issue> {
     for (i, e) in raw.events.iter().enumerate() {
-        let chain = matches!(
-            e,
-            RawEvent::ValidatorOffline { .. } | RawEvent::Partition { .. }
-        );
-        needs(i, raw, chain)?;
+        needs(i, raw, on_chain(e))?;
     }
     Ok(())
 }
@@ -156,6 +256,7 @@ pub(super) fn node_shocks(
     raw: &RawScenario,
     group_adoption: &dyn Fn(usize) -> AdoptionModel,
 ) -> Result<Vec<NodeShock>, Issue> {
+    let keys = stream_keys(raw);
     let mut out = Vec::new();
     for (i, e) in raw.events.iter().enumerate() {
         let shock = match *e {
@@ -212,10 +313,19 @@ pub(super) fn node_shocks(
             } => {
                 needs(i, raw, false)?;
                 in_horizon(i, "day", day.saturating_mul(MS_PER_DAY), raw)?;
-                adoption_event(i, raw, day, until_day, g, bps, group_adoption, &mut out)?;
+                adoption_event(
+                    (i, keys[i]),
+                    raw,
+                    day,
+                    until_day,
+                    g,
+                    bps,
+                    group_adoption,
+                    &mut out,
+                )?;
                 continue;
             }
-            RawEvent::ValidatorOffline { .. } | RawEvent::Partition { .. } => continue,
+            _ => continue,
         };
         let (g, bps, kind) = shock;
         needs(i, raw, false)?;
@@ -227,7 +337,8 @@ pub(super) fn node_shocks(
         };
         in_horizon(i, "day", at, raw)?;
         out.push(NodeShock {
-            event: i as u64,
+            position: i,
+            stream: keys[i],
             group: Some(group(i, g, raw)?),
             fraction_bps: fraction(i, bps)?,
             kind,
@@ -239,7 +350,7 @@ pub(super) fn node_shocks(
 
 #[allow(clippy::too_many_arguments)]
 fn adoption_event(
-    i: usize,
+    (i, stream): (usize, u64),
     raw: &RawScenario,
     day: u64,
     until_day: Option<u64>,
@@ -277,7 +388,8 @@ fn adoption_event(
         }
     }
     out.push(NodeShock {
-        event: i as u64,
+        position: i,
+        stream,
         group,
         fraction_bps: 10_000,
         kind: ShockKind::Adoption {
@@ -306,11 +418,11 @@ fn check_outage_overlaps(shocks: &[NodeShock]) -> Result<(), Issue> {
                 && s2 < e1
             {
                 return Err(Issue::cross(
-                    &key(sb.event as usize, "day"),
+                    &key(sb.position, "day"),
                     format!(
                         "this outage of node group {:?} overlaps event {}'s",
                         sb.group.unwrap_or(0),
-                        sa.event
+                        sa.position
                     ),
                     "outages of one group must not overlap in time (make them one event, or use two groups)",
                 ));
@@ -380,4 +492,301 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
         }
     }
     Ok(c)
+}
+
+fn sender(
+    i: usize,
+    from: &RawSender,
+    contracts: &ContractsSpec,
+    validators: u32,
+) -> Result<Senders, Issue> {
+    let path = |f: &str| key(i, &format!("from.{f}"));
+    match (from.staker_group, from.owner) {
+        (None, Some(v)) => {
+            if from.staker.is_some() || from.fraction_bps.is_some() {
+                return Err(Issue::cross(
+                    &path("owner"),
+                    "`owner` names one account: `staker` and `fraction_bps` do not apply",
+                    "drop staker / fraction_bps, or send from a staker_group",
+                ));
+            }
+            Ok(Senders::Accounts(vec![
+                validator_account(&path("owner"), v, validators)?.1,
+            ]))
+        }
+        (Some(g), None) => {
+            let groups = &contracts.staker_groups;
+            let Some(group) = usize::try_from(g).ok().and_then(|g| groups.get(g)) else {
+                return Err(Issue::range(
+                    &path("staker_group"),
+                    format!("there is no staker group {g}"),
+                    &format!(
+                        "staker groups are 0 to {} ([[contracts.staker_groups]] in file order)",
+                        groups.len().saturating_sub(1)
+                    ),
+                ));
+            };
+            let first = groups[..g as usize].iter().map(|s| s.count).sum();
+            let pick = match (from.staker, from.fraction_bps) {
+                (Some(_), Some(_)) => {
+                    return Err(Issue::cross(
+                        &path("fraction_bps"),
+                        "both one staker and a share of the group",
+                        "give staker or fraction_bps, not both",
+                    ));
+                }
+                (Some(k), None) if k >= group.count => {
+                    return Err(Issue::range(
+                        &path("staker"),
+                        format!("staker group {g} has {} stakers", group.count),
+                        &format!("0 to {}", group.count.saturating_sub(1)),
+                    ));
+                }
+                (Some(k), None) => Pick::One(k),
+                (None, Some(bps)) if bps > 10_000 => {
+                    return Err(Issue::range(
+                        &path("fraction_bps"),
+                        format!("{bps} bps"),
+                        "0 to 10000 bps",
+                    ));
+                }
+                (None, Some(bps)) => Pick::Share(bps),
+                (None, None) => Pick::All,
+            };
+            Ok(Senders::Stakers {
+                first,
+                count: group.count,
+                pick,
+            })
+        }
+        _ => Err(Issue::cross(
+            &key(i, "from"),
+            "the senders are not named",
+            "from = { staker_group = G } (optionally staker = K or fraction_bps = B), or from = { owner = V }",
+        )),
+    }
+}
+
+fn validator_account(
+    path: &str,
+    v: u32,
+    validators: u32,
+) -> Result<(ValidatorId, consensus_model::contracts::AccountId), Issue> {
+    if !(1..=validators).contains(&v) {
+        return Err(Issue::range(
+            path,
+            format!("there is no validator {v}"),
+            &format!("validator ids are 1 to {validators}"),
+        ));
+    }
+    // A validator's own account has its id (SPEC §3: the genesis owner).
+    Ok((ValidatorId(v), consensus_model::contracts::AccountId(v)))
+}
+
+fn validator_list(i: usize, ids: &[u32], validators: u32) -> Result<Vec<ValidatorId>, Issue> {
+    if ids.is_empty() {
+        return Err(Issue::range(
+            &key(i, "validators"),
+            "no validators",
+            "validator ids, e.g. [1, 2, 3]",
+        ));
+    }
+    ids.iter()
+        .map(|&v| validator_account(&key(i, "validators"), v, validators).map(|(id, _)| id))
+        .collect()
+}
+
+/// The timeline's contract transactions and fee-model changes, checked and stored in
+/// `contracts` (senders are picked by `build`, from each event's stream).
+pub(super) fn contract_timeline(
+    raw: &RawScenario,
+    contracts: &mut ContractsSpec,
+) -> Result<(), Issue> {
+    let n = raw.consensus.validators;
+    let keys = stream_keys(raw);
+    let mut out = Vec::new();
+    for (i, e) in raw.events.iter().enumerate() {
+        let at_s = match e {
+            RawEvent::Stake { at_s, .. }
+            | RawEvent::Unstake { at_s, .. }
+            | RawEvent::WithdrawStake { at_s, .. }
+            | RawEvent::WithdrawIncome { at_s, .. }
+            | RawEvent::Proposal { at_s, .. }
+            | RawEvent::ValidatorVote { at_s, .. }
+            | RawEvent::FeeModel { at_s, .. } => *at_s,
+            _ => continue,
+        };
+        in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
+        let at = SimTime::from_ms(at_s.saturating_mul(1_000));
+        let v = |id: u32| validator_account(&key(i, "validator"), id, n).map(|(v, _)| v);
+        let mut push_timed = |from: Senders, call: TimedCall| {
+            out.push(ContractAction {
+                stream: keys[i],
+                at,
+                from,
+                call,
+            });
+        };
+        match e {
+            RawEvent::Stake {
+                from,
+                validator,
+                amount,
+                ..
+            } => {
+                if amount.0.is_zero() {
+                    return Err(Issue::range(
+                        &key(i, "amount"),
+                        "a stake of 0",
+                        "a positive amount, e.g. \"1000 DCC\"",
+                    ));
+                }
+                let from = sender(i, from, contracts, n)?;
+                let call = Call::Stake {
+                    validator: v(*validator)?,
+                    amount: amount.0,
+                };
+                push_timed(from, TimedCall::Call(call));
+            }
+            RawEvent::Unstake {
+                from, validator, ..
+            } => {
+                let from = sender(i, from, contracts, n)?;
+                push_timed(
+                    from,
+                    TimedCall::Call(Call::Unstake {
+                        validator: v(*validator)?,
+                    }),
+                );
+            }
+            RawEvent::WithdrawStake {
+                from, validator, ..
+            } => {
+                let from = sender(i, from, contracts, n)?;
+                push_timed(
+                    from,
+                    TimedCall::Call(Call::WithdrawStake {
+                        validator: v(*validator)?,
+                    }),
+                );
+            }
+            RawEvent::WithdrawIncome { validators, .. } => {
+                for id in validator_list(i, validators, n)? {
+                    let own = consensus_model::contracts::AccountId(id.0);
+                    push_timed(
+                        Senders::Accounts(vec![own]),
+                        TimedCall::Call(Call::WithdrawIncome { validator: id }),
+                    );
+                }
+            }
+            RawEvent::Proposal { validator, .. } => {
+                let admin = super::chain::ADMIN_ACCOUNT;
+                push_timed(
+                    Senders::Accounts(vec![admin]),
+                    TimedCall::Call(Call::Propose {
+                        candidate: v(*validator)?,
+                    }),
+                );
+            }
+            RawEvent::ValidatorVote {
+                validators,
+                candidate,
+                agree,
+                ..
+            } => {
+                let candidate = validator_account(&key(i, "candidate"), *candidate, n)?.0;
+                for voter in validator_list(i, validators, n)? {
+                    let own = consensus_model::contracts::AccountId(voter.0);
+                    push_timed(
+                        Senders::Accounts(vec![own]),
+                        TimedCall::VoteFor {
+                            voter,
+                            candidate,
+                            agree: *agree,
+                        },
+                    );
+                }
+            }
+            RawEvent::FeeModel { fees, .. } => {
+                let model = super::chain::fee_model(&key(i, "fees"), fees)?;
+                contracts.fee_changes.push((at, model));
+            }
+            _ => unreachable!("only contract events pass the first match"),
+        }
+    }
+    let txs: u64 = out.iter().map(|a| a.from.most()).sum();
+    if txs > MAX_TIMELINE_TXS {
+        return Err(Issue::range(
+            "events",
+            format!("the timeline sends up to {txs} contract transactions"),
+            &format!("at most {MAX_TIMELINE_TXS} (split the waves, or use fraction_bps)"),
+        ));
+    }
+    contracts.timeline = out;
+    Ok(())
+}
+
+/// The timeline's campaign votes and vote-fee changes, checked and stored in `economy`.
+pub(super) fn campaign_timeline(raw: &RawScenario, economy: &mut EconomySpec) -> Result<(), Issue> {
+    let voters: u64 = economy.voter_groups.iter().map(|g| g.count).sum();
+    let nodes: u64 = economy.node_groups.iter().map(|g| g.count).sum();
+    let c = &economy.params.campaign;
+    let mut timeline = CampaignTimeline::default();
+    for (i, e) in raw.events.iter().enumerate() {
+        match *e {
+            RawEvent::CampaignVote {
+                day,
+                voter,
+                node,
+                amount,
+            } => {
+                in_horizon(i, "day", day.saturating_mul(MS_PER_DAY), raw)?;
+                if voter >= voters {
+                    return Err(Issue::range(
+                        &key(i, "voter"),
+                        format!("there is no voter {voter}"),
+                        &format!(
+                            "voters are 0 to {} (every [[economy.voter_groups]] in file order)",
+                            voters.saturating_sub(1)
+                        ),
+                    ));
+                }
+                if node >= nodes {
+                    return Err(Issue::range(
+                        &key(i, "node"),
+                        format!("there is no node {node}"),
+                        &format!(
+                            "nodes are 0 to {} (every [[economy.node_groups]] in file order)",
+                            nodes.saturating_sub(1)
+                        ),
+                    ));
+                }
+                let unit = c.vote_unit.wei().max(1);
+                if amount.0.wei() % unit != 0 || amount.0 < c.min_vote || amount.0.is_zero() {
+                    return Err(Issue::range(
+                        &key(i, "amount"),
+                        format!("{} wei", amount.0.wei()),
+                        &format!(
+                            "a positive multiple of the vote unit ({unit} wei), at least the \
+                             minimum vote ({} wei)",
+                            c.min_vote.wei()
+                        ),
+                    ));
+                }
+                timeline.votes.push(ScheduledVote {
+                    day,
+                    voter: voter as u32,
+                    node: node as u32,
+                    amount: amount.0,
+                });
+            }
+            RawEvent::VoteFee { day, amount } => {
+                in_horizon(i, "day", day.saturating_mul(MS_PER_DAY), raw)?;
+                timeline.vote_fees.push((day, amount.0));
+            }
+            _ => {}
+        }
+    }
+    economy.params.timeline = timeline;
+    Ok(())
 }

@@ -12,7 +12,7 @@ mod sweep;
 
 pub use chain::{ChainSpec, ContractsSpec, StakerGroup};
 pub use economy::{Draw, EconomySpec, NodeGroup, NodeRow, VoterGroup};
-pub use events::{NodeShock, ShockKind};
+pub use events::{ContractAction, NodeShock, Pick, Senders, ShockKind};
 
 use economics::SupplyParams;
 
@@ -140,7 +140,13 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
                 .unwrap_or_else(|| e.params.adoption.clone())
         };
         e.shocks = events::node_shocks(raw, &adoption)?;
+        events::campaign_timeline(raw, &mut e)?;
         Ok(e)
+    };
+    let chain_with_events = || -> Result<ChainSpec, Issue> {
+        let mut chain = chain::chain(&events::with_chain_events(raw)?, &raw.contracts)?;
+        events::contract_timeline(raw, &mut chain.contracts)?;
+        Ok(chain)
     };
     let engines = match raw.run.mode {
         Mode::Schedule => Engines::Schedule,
@@ -150,12 +156,12 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
             Engines::Economy(economy)
         }
         Mode::Consensus => {
-            let chain = chain::chain(&events::with_chain_events(raw)?, &raw.contracts)?;
+            let chain = chain_with_events()?;
             chain.contracts.check_within_supply()?;
             Engines::Consensus(chain)
         }
         Mode::Coupled => {
-            let chain = chain::chain(&events::with_chain_events(raw)?, &raw.contracts)?;
+            let chain = chain_with_events()?;
             let economy = economy_with_shocks()?;
             economy.check_funding(Some(&chain.contracts))?;
             Engines::Coupled { chain, economy }
