@@ -570,3 +570,46 @@ fn validator_daily_counts_offline_time() {
         assert_eq!(*ms, expected, "validator {v}");
     }
 }
+
+/// whale-exit.toml, shortened to two days (its stake and unstake; the withdrawal is later):
+/// validator 22 is in the active set only between the whale's stake and its exit.
+#[test]
+fn the_whale_moves_the_active_set_and_back() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/whale-exit.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let events: Vec<toml::Value> = doc
+        .load()
+        .unwrap()
+        .resolved
+        .events
+        .iter()
+        .filter(|e| event_start_s(e) < 2 * 86_400)
+        .map(|e| toml::Value::try_from(e).unwrap())
+        .collect();
+    let loaded = doc
+        .load_point(&[
+            ("run.horizon_days".to_owned(), toml::Value::Integer(2)),
+            ("events".to_owned(), toml::Value::Array(events)),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{e}"));
+    let t = out.tables.iter().find(|t| t.name == "validators").unwrap();
+    let col = |n: &str| &t.columns.iter().find(|c| c.name == n).unwrap().data;
+    // The active set after the epoch block at `height`.
+    let active_after = |height: u64| -> Vec<u64> {
+        (0..t.rows())
+            .filter(|&r| {
+                col("height").cell(r) == height.to_string() && col("active_next").cell(r) == "true"
+            })
+            .map(|r| col("validator").cell(r).parse().unwrap())
+            .collect()
+    };
+    let genesis: Vec<u64> = (1..=21).collect();
+    // Blocks every 6 s: the stake lands at height 15,000 (90,000 s), the exit at 24,999.
+    assert_eq!(active_after(14_800), genesis);
+    let with_whale = active_after(15_200);
+    assert!(with_whale.contains(&22), "{with_whale:?}");
+    assert_eq!(with_whale.len(), 21);
+    assert_eq!(active_after(24_800), with_whale);
+    assert_eq!(active_after(25_000), genesis);
+}
