@@ -46,6 +46,19 @@ fn first_difference(a: &RunOutput, b: &RunOutput, name: &str) -> Option<u64> {
         .map(|r| day(ta, r))
 }
 
+/// Why `base` with the one event `event` is refused (it must parse, and must not load).
+fn refusal(base: &str, event: &str) -> scenarios::ScenarioError {
+    let doc = scenarios::parse_document(
+        std::path::Path::new("events.toml"),
+        format!("{base}\n[[events]]\n{event}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{event}: parse {e}"));
+    match doc.load() {
+        Err(e) => e,
+        Ok(_) => panic!("{event}: accepted"),
+    }
+}
+
 #[test]
 fn each_node_event_changes_the_run_from_its_day_on() {
     let calm = run(ECONOMY);
@@ -142,18 +155,9 @@ fn bad_events_name_their_key() {
             "events[0].action",
         ),
     ] {
-        let doc = scenarios::parse_document(
-            std::path::Path::new("events.toml"),
-            format!("{ECONOMY}\n[[events]]\n{event}\n"),
-        )
-        .unwrap_or_else(|e| panic!("{event}: parse {e}"));
-        match doc.load() {
-            Err(e) => {
-                assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path);
-                assert!(e.to_string().starts_with("events.toml:"), "{e}");
-            }
-            Ok(_) => panic!("{event}: accepted"),
-        }
+        let e = refusal(ECONOMY, event);
+        assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path);
+        assert!(e.to_string().starts_with("events.toml:"), "{e}");
     }
     let meteor = format!("{ECONOMY}\n[[events]]\naction = \"meteor\"\nday = 1\n");
     let e = scenarios::parse_document(std::path::Path::new("events.toml"), meteor).unwrap_err();
@@ -378,15 +382,8 @@ fn bad_contract_events_name_their_key() {
             "events[0].action",
         ),
     ] {
-        let doc = scenarios::parse_document(
-            std::path::Path::new("events.toml"),
-            format!("{CHAIN}\n[[events]]\n{event}\n"),
-        )
-        .unwrap_or_else(|e| panic!("{event}: parse {e}"));
-        match doc.load() {
-            Err(e) => assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path),
-            Ok(_) => panic!("{event}: accepted"),
-        }
+        let e = refusal(CHAIN, event);
+        assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path);
     }
     let base = format!("{ECONOMY}\n{VOTERS}");
     for (event, key) in [
@@ -403,11 +400,6 @@ fn bad_contract_events_name_their_key() {
             "events[0].amount",
         ),
     ] {
-        let doc = scenarios::parse_document(
-            std::path::Path::new("events.toml"),
-            format!("{base}\n[[events]]\n{event}\n"),
-        )
-        .unwrap();
-        assert!(doc.load().unwrap_err().key_path.starts_with(key), "{event}");
+        assert!(refusal(&base, event).key_path.starts_with(key), "{event}");
     }
 }

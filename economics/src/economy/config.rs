@@ -243,6 +243,15 @@ pub struct CampaignConfig {
     pub first_campaign_day: Option<u64>,
 }
 
+impl CampaignConfig {
+    /// Whether `amount` can be one vote: positive, a whole number of vote units, at least the
+    /// minimum vote (what a voter's own votes are rounded to).
+    pub fn is_vote_amount(&self, amount: Amount) -> bool {
+        let unit = self.vote_unit.wei().max(1);
+        !amount.is_zero() && amount.wei().is_multiple_of(unit) && amount >= self.min_vote
+    }
+}
+
 impl Default for CampaignConfig {
     fn default() -> Self {
         CampaignConfig {
@@ -685,13 +694,11 @@ impl EconomyConfig {
                 return Err(invalid("voters.vote_bps", "above 10,000"));
             }
         }
-        let unit = self.campaign.vote_unit.wei().max(1);
         for v in &self.timeline.votes {
             if v.voter as usize >= self.voters.len() || v.node as usize >= self.nodes.len() {
                 return Err(invalid("timeline.votes", "no such voter or node"));
             }
-            if v.amount.wei() % unit != 0 || v.amount < self.campaign.min_vote || v.amount.is_zero()
-            {
+            if !self.campaign.is_vote_amount(v.amount) {
                 return Err(invalid(
                     "timeline.votes.amount",
                     "a positive multiple of the vote unit, at least the minimum vote",

@@ -12,6 +12,12 @@ use crate::validate::{ContractAction, ContractsSpec, Pick, Senders};
 /// Stakers are accounts `FIRST_STAKER_ACCOUNT..`; validators' own accounts are their ids.
 pub const FIRST_STAKER_ACCOUNT: u32 = 1_000_000;
 
+/// The account of staker `k` (0-based over every staker group, in file order); validation
+/// bounds the stakers by `MAX_STAKERS`, so it fits.
+fn staker_account(k: u64) -> AccountId {
+    AccountId(FIRST_STAKER_ACCOUNT + k as u32)
+}
+
 /// The contracts with their behaviours for a run with `seed`, recording into `log`.
 /// An error here is a validation gap: every rule was checked by `validate`.
 pub fn contracts<R: ContractRecorder>(
@@ -21,10 +27,10 @@ pub fn contracts<R: ContractRecorder>(
 ) -> Result<DrivenContracts<R>, ContractsError> {
     let mut balances = spec.balances.clone();
     let mut stakers = Vec::new();
-    let mut next = FIRST_STAKER_ACCOUNT;
+    let mut next = 0;
     for group in &spec.staker_groups {
         for _ in 0..group.count {
-            let account = AccountId(next);
+            let account = staker_account(next);
             next += 1;
             balances.push((account, group.endowment));
             stakers.push((account, StakerPlan::Random(group.plan.clone())));
@@ -58,7 +64,7 @@ fn timed_txs(action: &ContractAction, streams: Streams) -> Vec<TimedTx> {
     let accounts: Vec<AccountId> = match &action.from {
         Senders::Accounts(a) => a.clone(),
         Senders::Stakers { first, count, pick } => {
-            let staker = |k: u64| AccountId(FIRST_STAKER_ACCOUNT + (first + k) as u32);
+            let staker = |k: u64| staker_account(first + k);
             match *pick {
                 Pick::All => (0..*count).map(staker).collect(),
                 Pick::One(k) => vec![staker(k)],

@@ -4,7 +4,7 @@
 //! faults, as if written under `[consensus]`.
 
 use consensus_model::ValidatorId;
-use consensus_model::contracts::{Call, TimedCall};
+use consensus_model::contracts::{AccountId, Call, TimedCall};
 use economics::economy::{AdoptionModel, CampaignTimeline, MS_PER_HOUR, ScheduledVote};
 use sim_core::SimTime;
 use sim_core::time::MS_PER_DAY;
@@ -45,7 +45,7 @@ pub enum Senders {
         pick: Pick,
     },
     /// These accounts (validators' own, or the admin).
-    Accounts(Vec<consensus_model::contracts::AccountId>),
+    Accounts(Vec<AccountId>),
 }
 
 impl Senders {
@@ -448,21 +448,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 let end_s = duration_hours
                     .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
                     .transpose()?;
-                if validators.is_empty() {
-                    return Err(Issue::range(
-                        &key(i, "validators"),
-                        "no validators",
-                        "validator ids, e.g. [1, 2, 3]",
-                    ));
-                }
-                for &v in validators {
-                    if !(1..=c.validators).contains(&v) {
-                        return Err(Issue::range(
-                            &key(i, "validators"),
-                            format!("there is no validator {v}"),
-                            &format!("validator ids are 1 to {}", c.validators),
-                        ));
-                    }
+                for ValidatorId(v) in validator_list(i, validators, c.validators)? {
                     c.offline.push(RawOffline {
                         validator: Some(v),
                         full_node: None,
@@ -510,9 +496,11 @@ fn sender(
                     "drop staker / fraction_bps, or send from a staker_group",
                 ));
             }
-            Ok(Senders::Accounts(vec![
-                validator_account(&path("owner"), v, validators)?.1,
-            ]))
+            Ok(Senders::Accounts(vec![own_account(validator_id(
+                &path("owner"),
+                v,
+                validators,
+            )?)]))
         }
         (Some(g), None) => {
             let groups = &contracts.staker_groups;
@@ -567,11 +555,7 @@ fn sender(
     }
 }
 
-fn validator_account(
-    path: &str,
-    v: u32,
-    validators: u32,
-) -> Result<(ValidatorId, consensus_model::contracts::AccountId), Issue> {
+fn validator_id(path: &str, v: u32, validators: u32) -> Result<ValidatorId, Issue> {
     if !(1..=validators).contains(&v) {
         return Err(Issue::range(
             path,
@@ -579,8 +563,12 @@ fn validator_account(
             &format!("validator ids are 1 to {validators}"),
         ));
     }
-    // A validator's own account has its id (SPEC §3: the genesis owner).
-    Ok((ValidatorId(v), consensus_model::contracts::AccountId(v)))
+    Ok(ValidatorId(v))
+}
+
+/// A validator's own account: the one with its id (SPEC §3: the genesis owner).
+fn own_account(v: ValidatorId) -> AccountId {
+    AccountId(v.0)
 }
 
 fn validator_list(i: usize, ids: &[u32], validators: u32) -> Result<Vec<ValidatorId>, Issue> {
@@ -592,7 +580,7 @@ fn validator_list(i: usize, ids: &[u32], validators: u32) -> Result<Vec<Validato
         ));
     }
     ids.iter()
-        .map(|&v| validator_account(&key(i, "validators"), v, validators).map(|(id, _)| id))
+        .map(|&v| validator_id(&key(i, "validators"), v, validators))
         .collect()
 }
 
@@ -618,7 +606,7 @@ pub(super) fn contract_timeline(
         };
         in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
         let at = SimTime::from_ms(at_s.saturating_mul(1_000));
-        let v = |id: u32| validator_account(&key(i, "validator"), id, n).map(|(v, _)| v);
+        let v = |id: u32| validator_id(&key(i, "validator"), id, n);
         let mut push_timed = |from: Senders, call: TimedCall| {
             out.push(ContractAction {
                 stream: keys[i],
@@ -650,31 +638,23 @@ pub(super) fn contract_timeline(
             }
             RawEvent::Unstake {
                 from, validator, ..
-            } => {
-                let from = sender(i, from, contracts, n)?;
-                push_timed(
-                    from,
-                    TimedCall::Call(Call::Unstake {
-                        validator: v(*validator)?,
-                    }),
-                );
             }
-            RawEvent::WithdrawStake {
+            | RawEvent::WithdrawStake {
                 from, validator, ..
             } => {
                 let from = sender(i, from, contracts, n)?;
-                push_timed(
-                    from,
-                    TimedCall::Call(Call::WithdrawStake {
-                        validator: v(*validator)?,
-                    }),
-                );
+                let validator = v(*validator)?;
+                let call = if matches!(e, RawEvent::Unstake { .. }) {
+                    Call::Unstake { validator }
+                } else {
+                    Call::WithdrawStake { validator }
+                };
+                push_timed(from, TimedCall::Call(call));
             }
             RawEvent::WithdrawIncome { validators, .. } => {
                 for id in validator_list(i, validators, n)? {
-                    let own = consensus_model::contracts::AccountId(id.0);
                     push_timed(
-                        Senders::Accounts(vec![own]),
+                        Senders::Accounts(vec![own_account(id)]),
                         TimedCall::Call(Call::WithdrawIncome { validator: id }),
                     );
                 }
@@ -694,11 +674,10 @@ pub(super) fn contract_timeline(
                 agree,
                 ..
             } => {
-                let candidate = validator_account(&key(i, "candidate"), *candidate, n)?.0;
+                let candidate = validator_id(&key(i, "candidate"), *candidate, n)?;
                 for voter in validator_list(i, validators, n)? {
-                    let own = consensus_model::contracts::AccountId(voter.0);
                     push_timed(
-                        Senders::Accounts(vec![own]),
+                        Senders::Accounts(vec![own_account(voter)]),
                         TimedCall::VoteFor {
                             voter,
                             candidate,
@@ -761,14 +740,14 @@ pub(super) fn campaign_timeline(raw: &RawScenario, economy: &mut EconomySpec) ->
                         ),
                     ));
                 }
-                let unit = c.vote_unit.wei().max(1);
-                if amount.0.wei() % unit != 0 || amount.0 < c.min_vote || amount.0.is_zero() {
+                if !c.is_vote_amount(amount.0) {
                     return Err(Issue::range(
                         &key(i, "amount"),
                         format!("{} wei", amount.0.wei()),
                         &format!(
-                            "a positive multiple of the vote unit ({unit} wei), at least the \
+                            "a positive multiple of the vote unit ({} wei), at least the \
                              minimum vote ({} wei)",
+                            c.vote_unit.wei().max(1),
                             c.min_vote.wei()
                         ),
                     ));
