@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use economics::economy::{
     AdoptionModel, CampaignConfig, CandidateRanking, ClearingRule, DayRow, Economy, EconomyConfig,
     ExtraRule, FailureModel, ForfeitSink, MS_PER_HOUR, NodeSpec, NodeStatus, OperatorSpec,
-    PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind, PowerWeight, PreElectionRule,
-    RepledgePolicy, ScheduledOutage, SplitBps, TermResult, VecRecorder, VoterSpec, VoterStrategy,
+    PaperReadings, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind, PowerWeight,
+    PreElectionRule, RepledgePolicy, ScheduledOutage, SplitBps, TermResult, VecRecorder, VoterSpec,
+    VoterStrategy,
 };
 use economics::{
     AllocationId, Bucket, DEFAULT_E0, EmissionSchedule, HALVING_PERIOD_DAYS, SupplyParams,
@@ -151,6 +152,27 @@ fn arb_penalties() -> impl Strategy<Value = PenaltyConfig> {
                 }
             },
         )
+}
+
+/// SPEC §4.5's paper readings: mostly off (SPEC), else any combination.
+fn arb_readings() -> impl Strategy<Value = PaperReadings> {
+    prop_oneof![
+        2 => Just(PaperReadings::default()),
+        1 => (
+            prop_oneof![Just(0u32), 1u32..=300],
+            any::<bool>(),
+            prop_oneof![Just(0u32), 1u32..=5_000],
+            prop_oneof![Just(0u64), 1u64..=10],
+            any::<bool>(),
+        )
+            .prop_map(|(hourly, replaces, error, lump, occupancy)| PaperReadings {
+                offline_deduction_bps_per_hour: hourly,
+                offline_deduction_replaces_forfeits: replaces && hourly > 0,
+                error_penalty_bps: error,
+                stability_lump_days: lump,
+                basic_by_occupancy: occupancy,
+            }),
+    ]
 }
 
 fn arb_adoption() -> impl Strategy<Value = AdoptionModel> {
@@ -330,6 +352,7 @@ prop_compose! {
         ], any::<bool>()),
         active_only in any::<bool>(),
         adoption in arb_adoption(),
+        readings in arb_readings(),
     ) -> EconomyConfig {
         let (lock, raw_basis, whole_units, never) = pledge;
         EconomyConfig {
@@ -351,6 +374,7 @@ prop_compose! {
             pre_election_ends_at_voting_open: pre.1,
             super_node_extra: if active_only { ExtraRule::ActiveOnly } else { ExtraRule::EveryElected },
             adoption,
+            readings,
             ..EconomyConfig::default()
         }
     }
@@ -441,6 +465,7 @@ struct Checker {
     genesis_pool: Amount,
     prev_pool: Amount,
     prev_burned: Amount,
+    prev_accrual_held: Amount,
     outflow_cumulative: Amount,
     forfeits_to_pool_cumulative: Amount,
     // Election.
@@ -470,6 +495,7 @@ impl Checker {
             genesis_pool: cfg.supply.mining_pool(),
             prev_pool: cfg.supply.mining_pool(),
             prev_burned: Amount::ZERO,
+            prev_accrual_held: Amount::ZERO,
             outflow_cumulative: Amount::ZERO,
             forfeits_to_pool_cumulative: Amount::ZERO,
             first_voting_open: None,
@@ -542,7 +568,12 @@ impl Checker {
             "total supply on day {}",
             r.day
         );
-        let burned_today = sum([r.burned_pre_election, r.burned_unadopted, r.burned_forfeits])?;
+        let burned_today = sum([
+            r.burned_pre_election,
+            r.burned_unadopted,
+            r.burned_forfeits,
+            r.burned_stability_accrual,
+        ])?;
         prop_assert_eq!(
             self.prev_burned.checked_add(burned_today).ok(),
             Some(r.burned_total),
@@ -589,16 +620,46 @@ impl Checker {
         } else {
             s.e0().wei() >> halvings
         };
+        // Stability accrued under the lump-sum reading is owed: the pool can emit the rest.
+        let emittable = pool_before
+            .checked_sub(self.prev_accrual_held)
+            .map_err(|_| fail(format!("accruals above the pool before day {}", r.day)))?;
         prop_assert_eq!(
             r.emission.wei(),
-            scheduled.min(pool_before.wei()),
+            scheduled.min(emittable.wei()),
             "emission of day {}",
             r.day
         );
-        let out = r
-            .emission
-            .checked_sub(r.emission_left_in_pool)
-            .map_err(|_| fail(format!("left in pool > emission on day {}", r.day)))?;
+        // Out of the pool: the emission less what stayed (dust) or is owed (accrued), plus the
+        // day's lump (paid or burned).
+        let out = sum([
+            r.emission
+                .checked_sub(r.emission_left_in_pool)
+                .and_then(|x| x.checked_sub(r.stability_accrued))
+                .map_err(|_| fail(format!("left + accrued > emission on day {}", r.day)))?,
+            r.stability_lump_paid,
+            r.burned_stability_accrual,
+        ])?;
+        prop_assert_eq!(
+            self.prev_accrual_held
+                .checked_add(r.stability_accrued)
+                .and_then(|x| x.checked_sub(r.stability_lump_paid))
+                .and_then(|x| x.checked_sub(r.burned_stability_accrual))
+                .ok(),
+            Some(r.stability_accrual_held),
+            "accrual held after day {}",
+            r.day
+        );
+        if self.cfg.readings.stability_lump_days == 0 {
+            prop_assert_eq!(r.stability_accrual_held, Amount::ZERO);
+        } else {
+            prop_assert_eq!(
+                r.stability_paid,
+                Amount::ZERO,
+                "daily stability under the lump"
+            );
+        }
+        self.prev_accrual_held = r.stability_accrual_held;
         prop_assert_eq!(
             pool_before.checked_sub(out).ok(),
             Some(r.pool_remaining),
@@ -714,6 +775,7 @@ impl Checker {
             r.election_voters_paid,
             r.burned_pre_election,
             r.burned_unadopted,
+            r.stability_accrued,
             r.emission_left_in_pool,
         ])?;
         prop_assert_eq!(total, em, "split of day {} does not sum to emission", r.day);
@@ -722,10 +784,7 @@ impl Checker {
             .saturating_sub(b.wei() + s.wei() + x.wei() + v.wei());
         prop_assert!(r.emission_left_in_pool.wei() >= unsplit);
         prop_assert!(r.basic_paid <= b, "basic above its share on day {}", r.day);
-        let stab = r
-            .stability_paid
-            .checked_add(r.burned_unadopted)
-            .map_err(|err| fail(err.to_string()))?;
+        let stab = sum([r.stability_paid, r.stability_accrued, r.burned_unadopted])?;
         prop_assert!(stab <= s, "stability above its share on day {}", r.day);
         prop_assert!(r.extra_paid <= x, "extra above its share on day {}", r.day);
         prop_assert!(r.election_super_nodes_paid <= v_sn);
@@ -762,8 +821,10 @@ impl Checker {
         let pays_nodes = !pre || self.cfg.pre_election == PreElectionRule::PayNormally;
         if pays_nodes && n > 0 {
             // Floor per recipient: less than one wei lost per active node.
+            // Weighted by occupancy, a day nobody adopted anything leaves basic in the pool.
+            let none_adopted = self.cfg.readings.basic_by_occupancy && r.basic_paid.is_zero();
             prop_assert!(
-                b.wei() - r.basic_paid.wei() < n,
+                none_adopted || b.wei() - r.basic_paid.wei() < n,
                 "basic dust on day {}",
                 r.day
             );

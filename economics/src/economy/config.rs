@@ -482,6 +482,33 @@ pub struct EconomyConfig {
     pub invariant_check_interval_days: u64,
     /// Scheduled campaign actions (a scenario timeline's votes and vote-fee changes).
     pub timeline: CampaignTimeline,
+    /// SPEC §4.5's selectable paper readings (all off by default).
+    pub readings: PaperReadings,
+}
+
+/// SPEC §4.5's selectable readings of passages where the paper contradicts itself or is vague.
+/// Each is off by default (zero / false), and each only adds to SPEC's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PaperReadings {
+    /// Paper 3.7.5 ("deducting … according to the time they are offline"): every whole hour of
+    /// a pledged node's accumulated offline time deducts this many bps of its required pledge,
+    /// charged when the day settles (after the day's shares). 0: off.
+    pub offline_deduction_bps_per_hour: u32,
+    /// With the hourly deduction on: it replaces the 3-day forfeits (true) instead of adding
+    /// to them (false).
+    pub offline_deduction_replaces_forfeits: bool,
+    /// Paper 5.3.1 ("deduct part of the pledged DCCs" on an error): a reported outage of a
+    /// pledged node deducts this many bps of its current pledge when it starts. 0: off.
+    pub error_penalty_bps: u32,
+    /// Paper 5.3.1 item 3 ("issued periodically in a lump sum to the pledged account"): the
+    /// stability reward accrues daily (staying in the mining pool) and is paid every this many
+    /// days, at the settlement of days `d` with `(d + 1) % P == 0`, to nodes still pledged;
+    /// the accrual of any other node is burned then. 0: paid daily (SPEC).
+    pub stability_lump_days: u64,
+    /// Paper 5.3.1 item 2 ("by contributing computing power as well as computing power
+    /// occupancy"): the basic reward is shared by effective power × adoption instead of
+    /// effective power alone.
+    pub basic_by_occupancy: bool,
 }
 
 /// A campaign vote a scenario schedules: on `day`, `voter` locks `amount` for `node` if voting
@@ -534,6 +561,7 @@ impl Default for EconomyConfig {
             limits: EconomyLimits::default(),
             invariant_check_interval_days: 1,
             timeline: CampaignTimeline::default(),
+            readings: PaperReadings::default(),
         }
     }
 }
@@ -652,6 +680,16 @@ impl EconomyConfig {
         }
         if c.vote_unit.is_zero() {
             return Err(invalid("campaign.vote_unit", "must be > 0"));
+        }
+        let r = &self.readings;
+        if r.offline_deduction_bps_per_hour > 10_000 || r.error_penalty_bps > 10_000 {
+            return Err(invalid("readings", "a deduction above 10,000 bps"));
+        }
+        if r.offline_deduction_replaces_forfeits && r.offline_deduction_bps_per_hour == 0 {
+            return Err(invalid(
+                "readings.offline_deduction_replaces_forfeits",
+                "needs offline_deduction_bps_per_hour > 0",
+            ));
         }
         if self.invariant_check_interval_days == 0 {
             return Err(invalid("invariant_check_interval_days", "must be > 0"));

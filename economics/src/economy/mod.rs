@@ -53,6 +53,11 @@
 //!   immediate re-pledge a node is always within one); the node is gone for good.
 //!   `any_outage_forfeits_whole_pledge` selects the paper's literal "any disconnection" rule.
 //! - Forfeits are burned ([`ForfeitSink::MiningPool`] selectable).
+//! - Paper readings ([`PaperReadings`], each off by default): a deduction per whole offline
+//!   hour (on top of or instead of the forfeits), an error penalty on each reported outage,
+//!   stability accrued daily and paid in a lump every P days (a node not pledged then has its
+//!   accrual burned; the accrual stays in the mining pool meanwhile and is never emitted
+//!   again), and the basic reward weighted by effective power × adoption.
 //! - Campaign: the first opens at the start of the first day with ≥ 500 pledged nodes; later
 //!   campaigns re-rank candidates (top 100 pledged nodes online at the boundary, power desc,
 //!   id asc) and do not re-check the 500 threshold. Voting days `[open, open+7)`, term
@@ -93,14 +98,16 @@ pub mod sim;
 #[cfg(test)]
 mod chain_tests;
 #[cfg(test)]
+mod readings_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{
     AdoptionModel, CampaignConfig, CampaignTimeline, CandidateRanking, ClearingRule, ConfigError,
     EconomyConfig, EconomyLimits, ExtraRule, FailureModel, ForfeitSink, MAX_PLEDGE_LOCK_DAYS,
-    MS_PER_HOUR, NodeSpec, OperatorSpec, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind,
-    PowerWeight, PreElectionRule, RepledgePolicy, ScheduledOutage, ScheduledVote, SplitBps,
-    VoterSpec, VoterStrategy,
+    MS_PER_HOUR, NodeSpec, OperatorSpec, PaperReadings, PenaltyConfig, PledgeBasis, PledgeRounding,
+    PowerKind, PowerWeight, PreElectionRule, RepledgePolicy, ScheduledOutage, ScheduledVote,
+    SplitBps, VoterSpec, VoterStrategy,
 };
 pub use record::{
     CandidateResult, ChainHoldings, DayRow, EconomyRecorder, NodeStatus, NodeTotals, NullRecorder,

@@ -34,6 +34,14 @@ pub struct DayRow {
     pub forfeits_to_pool: Amount,
     /// Emission that stayed in the pool (dust, empty categories, unsplit bps).
     pub emission_left_in_pool: Amount,
+    /// Lump-sum reading: stability accrued today (owed, still in the mining pool).
+    pub stability_accrued: Amount,
+    /// Lump-sum reading: accrued stability paid today to nodes still pledged.
+    pub stability_lump_paid: Amount,
+    /// Lump-sum reading: accrued stability of nodes no longer pledged, burned today.
+    pub burned_stability_accrual: Amount,
+    /// Lump-sum reading: accrued stability owed after the day (in `pool_remaining`).
+    pub stability_accrual_held: Amount,
     /// What the mining pool holds after the day.
     pub pool_remaining: Amount,
     /// Released by vesting this day.

@@ -203,6 +203,16 @@ pub struct Economy {
     operator_base: usize,
     voter_base: usize,
     pub(super) chain: Option<ChainLink>,
+    /// Lump-sum reading ([`PaperReadings::stability_lump_days`]): each node's stability
+    /// accrued since the last lump (empty when off); their sum, still in the mining pool.
+    accrual: Vec<Amount>,
+    accrual_held: Amount,
+    /// Occupancy-weighted basic reading: each earning node's adoption of the day being settled
+    /// (empty when off).
+    adoption_today: Vec<u32>,
+    /// Hourly-deduction reading: offline ms of each node not yet charged as a whole hour
+    /// (empty when off).
+    offline_carry_ms: Vec<u32>,
 }
 
 /// `floor((q·D + r)·x / D) = q·x + floor(r·x / D)`; `None` on overflow (the caller falls back
@@ -260,7 +270,13 @@ struct DayShares {
     s: u128,
     sum_eff: u128,
     den_a: u128,
+    /// Σ of the basic reward's weights: Σeff (SPEC), or Σ eff·a with
+    /// [`PaperReadings::basic_by_occupancy`] (0: nobody adopted anything, basic stays in
+    /// the pool).
+    basic_den: u128,
+    basic_by_ea: bool,
     fast: Option<DivU64>,
+    fast_basic: Option<DivU64>,
     by_bps: Option<DivU64>,
     qb: u128,
     rb: u128,
@@ -269,25 +285,41 @@ struct DayShares {
 }
 
 impl DayShares {
-    fn new(b: u128, s: u128, sum_eff: u128) -> Result<Self, EconomyError> {
+    /// `sum_ea`: `Some(Σ eff·a)` when the basic reward is weighted by occupancy.
+    fn new(b: u128, s: u128, sum_eff: u128, sum_ea: Option<u128>) -> Result<Self, EconomyError> {
         let den_a = sum_eff
             .checked_mul(10_000)
             .ok_or(AmountError::Overflow(sum_eff, "*", 10_000))?;
         if sum_eff == 0 {
             return Err(AmountError::DivisionByZero.into());
         }
+        let fast = u64::try_from(sum_eff).ok().and_then(DivU64::new);
+        let basic_den = sum_ea.unwrap_or(sum_eff);
+        // With nothing to share by (Σ eff·a = 0), q = r = 0 makes every share 0 whatever the
+        // divisor, so the basic reward stays in the pool.
+        let (qb, rb) = (
+            b.checked_div(basic_den).unwrap_or(0),
+            b.checked_rem(basic_den).unwrap_or(0),
+        );
         Ok(DayShares {
             b,
             s,
             sum_eff,
             den_a,
+            basic_den,
+            basic_by_ea: sum_ea.is_some(),
             // Fast exact path (Σeff fits u64): C·x/D = q·x + (r·x)/D with C = q·D + r, the
             // division by D through a reciprocal, and floor(S·e·a/(D·10⁴)) computed as
             // floor(floor(S·e·a/D)/10⁴) (nested floors of positive integers compose).
-            fast: u64::try_from(sum_eff).ok().and_then(DivU64::new),
+            fast,
+            fast_basic: match sum_ea {
+                None => fast,
+                Some(0) => fast,
+                Some(d) => u64::try_from(d).ok().and_then(DivU64::new),
+            },
             by_bps: DivU64::new(10_000),
-            qb: b / sum_eff,
-            rb: b % sum_eff,
+            qb,
+            rb,
             qs: s / sum_eff,
             rs: s % sum_eff,
         })
@@ -297,8 +329,9 @@ impl DayShares {
     /// `ea = e·a` and adoption `a` bps.
     #[inline(never)]
     fn compute(&self, e: u128, ea: u128, a: u32) -> Result<(u128, u128, u128), EconomyError> {
-        let quick = match (self.fast, self.by_bps) {
-            (Some(dv), Some(dbps)) => share(self.qb, self.rb, e, &dv).and_then(|bi| {
+        let wb = if self.basic_by_ea { ea } else { e };
+        let quick = match (self.fast, self.fast_basic, self.by_bps) {
+            (Some(dv), Some(dvb), Some(dbps)) => share(self.qb, self.rb, wb, &dvb).and_then(|bi| {
                 let full = share(self.qs, self.rs, e, &dv)?;
                 let si = if a >= 10_000 {
                     full
@@ -318,7 +351,12 @@ impl DayShares {
                 } else {
                     mul_div_floor(self.s, ea, self.den_a)?
                 };
-                (mul_div_floor(self.b, e, self.sum_eff)?, full, si)
+                let bi = if self.basic_den == 0 {
+                    0
+                } else {
+                    mul_div_floor(self.b, wb, self.basic_den)?
+                };
+                (bi, full, si)
             }
         })
     }
@@ -475,6 +513,18 @@ impl Economy {
             operator_base: 1,
             voter_base: 1 + n_ops,
             chain: None,
+            accrual: if cfg.readings.stability_lump_days > 0 {
+                vec![Amount::ZERO; n]
+            } else {
+                Vec::new()
+            },
+            accrual_held: Amount::ZERO,
+            adoption_today: Vec::new(),
+            offline_carry_ms: if cfg.readings.offline_deduction_bps_per_hour > 0 {
+                vec![0; n]
+            } else {
+                Vec::new()
+            },
             cfg,
         };
         for (i, spec) in econ.cfg.nodes.iter().enumerate() {
@@ -1032,11 +1082,19 @@ impl Economy {
         self.down_set.insert(node);
         self.events
             .schedule_at(SimTime::from_ms(end_ms), NodeEvent::Repair { node, outage })?;
-        let check = now.saturating_add(self.cfg.penalties.first_forfeit_ms);
-        self.events.schedule_at(
-            SimTime::from_ms(check),
-            NodeEvent::PenaltyCheck { node, outage },
-        )?;
+        let r = self.cfg.readings;
+        if reported && r.error_penalty_bps > 0 && self.nodes.status[i] == NodeStatus::Pledged {
+            // Error-penalty reading: the report itself costs a share of the pledge.
+            let amount = self.nodes.pledge[i].mul_bps(r.error_penalty_bps);
+            self.deduct(i, amount)?;
+        }
+        if !r.offline_deduction_replaces_forfeits {
+            let check = now.saturating_add(self.cfg.penalties.first_forfeit_ms);
+            self.events.schedule_at(
+                SimTime::from_ms(check),
+                NodeEvent::PenaltyCheck { node, outage },
+            )?;
+        }
         Ok(())
     }
 
@@ -1051,6 +1109,7 @@ impl Economy {
         if duration <= p.grace_ms
             && !self.nodes.reported[i]
             && p.unreported_short_outage_forfeits
+            && !self.cfg.readings.offline_deduction_replaces_forfeits
             && self.nodes.status[i] == NodeStatus::Pledged
         {
             self.forfeit_reference(i, now / MS_PER_DAY)?;
@@ -1079,9 +1138,17 @@ impl Economy {
                 .wei()
                 .saturating_mul(u128::from(self.cfg.penalties.forfeit_days)),
         );
+        self.nodes.forfeit_count[i] += 1;
+        self.deduct(i, amount)
+    }
+
+    /// Takes `amount` (capped by the pledge) from pledged node `i`'s pledge into the forfeit
+    /// sink, then applies the clearing rule (SPEC §4.5) if the pledge fell below the
+    /// requirement.
+    fn deduct(&mut self, i: usize, amount: Amount) -> Result<(), EconomyError> {
+        debug_assert_eq!(self.nodes.status[i], NodeStatus::Pledged);
         let taken = amount.min(self.nodes.pledge[i]);
         self.take_from_pledge(i, taken)?;
-        self.nodes.forfeit_count[i] += 1;
         let required = self.nodes.pledge_required[i];
         let pledge = self.nodes.pledge[i];
         if pledge >= required {
@@ -1567,7 +1634,12 @@ impl Economy {
         sum_eff: u128,
         burn_instead: bool,
     ) -> Result<(u128, u128, u128), EconomyError> {
-        let ctx = DayShares::new(b, s, sum_eff)?;
+        let sum_ea = if self.cfg.readings.basic_by_occupancy {
+            Some(self.draw_adoptions(day)?)
+        } else {
+            None
+        };
+        let ctx = DayShares::new(b, s, sum_eff, sum_ea)?;
         let n = self.eff_s.len();
         let chunks = chunk_count(n);
         while self.memos.len() < chunks {
@@ -1576,8 +1648,12 @@ impl Economy {
         self.day_total.resize(n, Amount::ZERO);
         let parts = split_nodes(
             &mut self.nodes,
-            &mut self.eff_s,
-            &mut self.day_total,
+            PerNode {
+                eff_s: &mut self.eff_s,
+                paid: &mut self.day_total,
+                accrual: &mut self.accrual,
+                adoption_today: &self.adoption_today,
+            },
             &mut self.memos,
             chunks,
         );
@@ -1587,6 +1663,7 @@ impl Economy {
             day,
             stamp: day + 1,
             burn_instead,
+            accrue_stability: self.cfg.readings.stability_lump_days > 0,
             models,
         };
         // Chunk 0 on this thread, the others on rayon's pool (whose workers stay awake
@@ -1637,6 +1714,35 @@ impl Economy {
         Ok((total.basic, total.full, total.stability))
     }
 
+    /// Occupancy-weighted basic reading: draws today's adoption of every node that earns today
+    /// (the draws `pay_chunk` would make, from the same per-node streams) and returns
+    /// Σ eff·a, the basic reward's denominator.
+    fn draw_adoptions(&mut self, day: u64) -> Result<u128, EconomyError> {
+        let n = self.nodes.len();
+        self.adoption_today.resize(n, 0);
+        let mut sum = 0u128;
+        for i in 0..n {
+            let e = self.node_eff(i);
+            if e == 0 {
+                continue;
+            }
+            let a = match self.nodes.adoption_const[i] {
+                u32::MAX => adoption_from_model(
+                    &self.adoption_models[self.nodes.adoption_model[i] as usize],
+                    self.nodes.adoption_stream[i].as_mut(),
+                    day,
+                ),
+                a => a,
+            };
+            self.adoption_today[i] = a;
+            sum = e
+                .checked_mul(u128::from(a))
+                .and_then(|ea| sum.checked_add(ea))
+                .ok_or_else(|| inv(day, "occupancy-weighted power overflow"))?;
+        }
+        Ok(sum)
+    }
+
     fn settle(&mut self, day: u64) -> Result<DayRow, EconomyError> {
         let day_start = day * MS_PER_DAY;
         let day_end = day_start + MS_PER_DAY;
@@ -1653,7 +1759,16 @@ impl Economy {
                     (u64::from(self.nodes.offline_ms_today[i]) + ms).min(MS_PER_DAY) as u32;
             }
         }
-        let pool = self.ledger.balance(Bucket::MiningPool);
+        // Before the shares, so that the emission sees forfeits returned to the pool, like
+        // those of the day's events; a node cleared by them earns nothing today.
+        if self.cfg.readings.offline_deduction_bps_per_hour > 0 {
+            self.deduct_offline_hours()?;
+        }
+        // Accrued stability (lump-sum reading) is still in the pool but owed: never emitted again.
+        let pool = self
+            .ledger
+            .balance(Bucket::MiningPool)
+            .checked_sub(self.accrual_held)?;
         let emission = self.cfg.supply.emission().capped(day, pool);
         let sp = self.cfg.split;
         let basic = emission.mul_bps(sp.basic);
@@ -1731,6 +1846,11 @@ impl Economy {
             row.burned_unadopted = Amount::from_wei(full_sum - stab_sum);
             if burn_instead {
                 row.burned_pre_election = Amount::from_wei(basic_sum + stab_sum);
+            } else if self.cfg.readings.stability_lump_days > 0 {
+                row.basic_paid = Amount::from_wei(basic_sum);
+                row.stability_accrued = Amount::from_wei(stab_sum);
+                self.accrual_held = self.accrual_held.checked_add(row.stability_accrued)?;
+                paid_to_accounts = row.basic_paid;
             } else {
                 row.basic_paid = Amount::from_wei(basic_sum);
                 row.stability_paid = Amount::from_wei(stab_sum);
@@ -1807,11 +1927,11 @@ impl Economy {
         }
 
         let burned = row.burned_pre_election.checked_add(row.burned_unadopted)?;
-        let out = paid_to_accounts.checked_add(burned)?;
+        let out = Amount::checked_sum([paid_to_accounts, burned, row.stability_accrued])?;
         if out > emission {
             return Err(inv(
                 day,
-                format!("paid + burned {out} exceeds emission {emission}"),
+                format!("paid + burned + accrued {out} exceeds emission {emission}"),
             ));
         }
         row.emission_left_in_pool = emission.checked_sub(out)?;
@@ -1819,6 +1939,11 @@ impl Economy {
             .transfer(Bucket::MiningPool, Bucket::Liquid, paid_to_accounts)?;
         self.ledger
             .transfer(Bucket::MiningPool, Bucket::Burned, burned)?;
+        let lump = self.cfg.readings.stability_lump_days;
+        if lump > 0 && (day + 1).is_multiple_of(lump) {
+            self.pay_stability_lump(&mut row)?;
+        }
+        row.stability_accrual_held = self.accrual_held;
 
         // Vesting releases go to the foundation/market account.
         let mut vested = Amount::ZERO;
@@ -1853,6 +1978,68 @@ impl Economy {
         row.total_supply = self.ledger.total_supply();
         row.chain = self.chain_holdings();
         Ok(row)
+    }
+
+    /// Lump-sum reading: pays every node's accrued stability to its operator if the node is
+    /// still pledged, and burns it otherwise (cleared, lapsed, unpledged or gone meanwhile).
+    fn pay_stability_lump(&mut self, row: &mut DayRow) -> Result<(), EconomyError> {
+        let (mut paid, mut burned) = (Amount::ZERO, Amount::ZERO);
+        for i in 0..self.accrual.len() {
+            let a = std::mem::take(&mut self.accrual[i]);
+            if a.is_zero() {
+                continue;
+            }
+            if self.nodes.status[i] == NodeStatus::Pledged {
+                let acct = self.operator_base + self.nodes.operator[i] as usize;
+                self.liquid[acct] = self.liquid[acct].checked_add(a)?;
+                self.nodes.stability_total[i] = self.nodes.stability_total[i].checked_add(a)?;
+                paid = paid.checked_add(a)?;
+            } else {
+                burned = burned.checked_add(a)?;
+            }
+        }
+        let total = paid.checked_add(burned)?;
+        if total != self.accrual_held {
+            return Err(inv(
+                row.day,
+                format!("accruals sum to {total}, {} recorded", self.accrual_held),
+            ));
+        }
+        self.accrual_held = Amount::ZERO;
+        self.ledger
+            .transfer(Bucket::MiningPool, Bucket::Liquid, paid)?;
+        self.ledger
+            .transfer(Bucket::MiningPool, Bucket::Burned, burned)?;
+        row.stability_lump_paid = paid;
+        row.burned_stability_accrual = burned;
+        Ok(())
+    }
+
+    /// Hourly-deduction reading, at the start of a day's settlement: each pledged node offline
+    /// that day adds its offline time to its carry, and every whole hour of the carry deducts
+    /// `bps_per_hour` of its required pledge (in the order nodes first went offline that day,
+    /// which the event order fixes).
+    fn deduct_offline_hours(&mut self) -> Result<(), EconomyError> {
+        const MS_PER_HOUR_U32: u32 = 3_600_000;
+        let bps = self.cfg.readings.offline_deduction_bps_per_hour;
+        let touched = std::mem::take(&mut self.touched);
+        for &node in &touched {
+            let i = node as usize;
+            if self.nodes.status[i] != NodeStatus::Pledged {
+                continue;
+            }
+            // carry < 1 h and today's offline time ≤ 24 h: the sum fits u32.
+            let ms = self.offline_carry_ms[i] + self.nodes.offline_ms_today[i];
+            let hours = ms / MS_PER_HOUR_U32;
+            self.offline_carry_ms[i] = ms % MS_PER_HOUR_U32;
+            if hours > 0 {
+                let per_hour = self.nodes.pledge_required[i].mul_bps(bps);
+                let amount = Amount::from_wei(per_hour.wei().saturating_mul(u128::from(hours)));
+                self.deduct(i, amount)?;
+            }
+        }
+        self.touched = touched;
+        Ok(())
     }
 
     /// SPEC §7: the buckets sum to 500M, and every agent-level balance matches its bucket.
@@ -1907,6 +2094,19 @@ impl Economy {
                     ),
                 ));
             }
+        }
+        let accrued = Amount::checked_sum(self.accrual.iter().copied())?;
+        let pool = self.ledger.balance(Bucket::MiningPool);
+        if accrued != self.accrual_held || accrued > pool {
+            return Err(inv(
+                day,
+                format!(
+                    "accrued stability: nodes hold {} wei, {} wei recorded, the pool holds {} wei",
+                    accrued.wei(),
+                    self.accrual_held.wei(),
+                    pool.wei()
+                ),
+            ));
         }
         let burned = self.ledger.balance(Bucket::Burned);
         if chain.burned > burned {
@@ -1987,6 +2187,8 @@ struct PayDay<'a> {
     day: u64,
     stamp: u64,
     burn_instead: bool,
+    /// Stability accrues to the node instead of being paid (the lump-sum reading).
+    accrue_stability: bool,
     models: &'a [AdoptionModel],
 }
 
@@ -2005,6 +2207,11 @@ struct NodeChunk<'a> {
     offline_ms_today: &'a [u32],
     status: &'a [NodeStatus],
     std_power: &'a [u64],
+    /// Stability accrued and not yet paid (empty unless the lump-sum reading is on).
+    accrual: &'a mut [Amount],
+    /// Today's adoption of each earning node, drawn before the shares (empty unless the
+    /// basic reward is weighted by occupancy).
+    adoption_today: &'a [u32],
     window: usize,
     memo: &'a mut ChunkMemo,
 }
@@ -2024,14 +2231,27 @@ fn pieces<'a, T>(v: &'a [T], bounds: &[usize]) -> Vec<&'a [T]> {
     bounds.windows(2).map(|w| &v[w[0]..w[1]]).collect()
 }
 
+/// The economy's per-node arrays a settlement writes or reads besides [`Nodes`].
+struct PerNode<'a> {
+    eff_s: &'a mut [u32],
+    paid: &'a mut [Amount],
+    accrual: &'a mut [Amount],
+    adoption_today: &'a [u32],
+}
+
 /// The nodes split into `chunks` contiguous chunks of (nearly) equal size.
 fn split_nodes<'a>(
     nodes: &'a mut Nodes,
-    eff_s: &'a mut [u32],
-    paid: &'a mut [Amount],
+    per_node: PerNode<'a>,
     memos: &'a mut [ChunkMemo],
     chunks: usize,
 ) -> Vec<NodeChunk<'a>> {
+    let PerNode {
+        eff_s,
+        paid,
+        accrual,
+        adoption_today,
+    } = per_node;
     let n = eff_s.len();
     let bounds: Vec<usize> = (0..=chunks).map(|k| k * n / chunks).collect();
     let w = nodes.window;
@@ -2052,6 +2272,18 @@ fn split_nodes<'a>(
     let offline = pieces(&nodes.offline_ms_today[..n], &bounds);
     let status = pieces(&nodes.status[..n], &bounds);
     let power = pieces(&nodes.std_power[..n], &bounds);
+    // The readings' arrays are empty when off: each chunk gets an empty piece.
+    let mut accrual = if accrual.is_empty() {
+        (0..chunks).map(|_| &mut [][..]).collect()
+    } else {
+        pieces_mut(accrual, &bounds)
+    }
+    .into_iter();
+    let adoption_today = if adoption_today.is_empty() {
+        vec![&[][..]; chunks]
+    } else {
+        pieces(adoption_today, &bounds)
+    };
     let mut memos = memos.iter_mut();
     let mut out = Vec::with_capacity(chunks);
     for k in 0..chunks {
@@ -2061,9 +2293,12 @@ fn split_nodes<'a>(
         else {
             unreachable!("chunk {k} of {chunks}");
         };
-        let (Some(ring_state), Some(adoption_stream), Some(memo)) =
-            (ring_state.next(), streams.next(), memos.next())
-        else {
+        let (Some(ring_state), Some(adoption_stream), Some(memo), Some(accrual)) = (
+            ring_state.next(),
+            streams.next(),
+            memos.next(),
+            accrual.next(),
+        ) else {
             unreachable!("chunk {k} of {chunks}");
         };
         out.push(NodeChunk {
@@ -2080,6 +2315,8 @@ fn split_nodes<'a>(
             offline_ms_today: offline[k],
             status: status[k],
             std_power: power[k],
+            accrual,
+            adoption_today: adoption_today[k],
             window: w,
             memo,
         });
@@ -2104,6 +2341,8 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
         offline_ms_today,
         status,
         std_power,
+        accrual,
+        adoption_today,
         window: w,
         memo,
     } = c;
@@ -2120,6 +2359,8 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
         (&offline_ms_today[..n], &status[..n], &std_power[..n]);
     let ChunkMemo { memo, class_memo } = memo;
     let (ctx, stamp, burn_instead) = (d.ctx, d.stamp, d.burn_instead);
+    let accrue = d.accrue_stability && !burn_instead;
+    let occupancy = !adoption_today.is_empty();
     let full_day_s = u128::from(MS_PER_DAY / 1_000);
     let mut sums = ChunkSums::default();
     for i in 0..n {
@@ -2164,6 +2405,11 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
             }
             eff_s[i] = online_s as u32;
             let (bi, full, si) = match adoption_const[i] {
+                // Drawn before the shares (the basic reward's denominator needed them all).
+                _ if occupancy => {
+                    let a = adoption_today[i];
+                    ctx.compute(e, e * u128::from(a), a)?
+                }
                 // A fresh random adoption each day: (eff, adoption) almost never repeats, so
                 // the memo would only cost a probe and a store.
                 u32::MAX if adoption_stream[i].is_some() => {
@@ -2188,10 +2434,17 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
             sums.stability += si;
             (bi, si, if burn_instead { 0 } else { bi + si })
         };
-        paid[i] = Amount::from_wei(ring_value);
-        if !burn_instead {
+        if accrue {
+            // The operator is paid the basic reward now, the stability at the next lump.
+            paid[i] = Amount::from_wei(bi);
             basic_total[i] = Amount::from_wei(basic_total[i].wei() + bi);
-            stability_total[i] = Amount::from_wei(stability_total[i].wei() + si);
+            accrual[i] = Amount::from_wei(accrual[i].wei() + si);
+        } else {
+            paid[i] = Amount::from_wei(ring_value);
+            if !burn_instead {
+                basic_total[i] = Amount::from_wei(basic_total[i].wei() + bi);
+                stability_total[i] = Amount::from_wei(stability_total[i].wei() + si);
+            }
         }
         // Reference ring (see `Nodes::push_reference`).
         let st = ring_state[i];
@@ -2276,6 +2529,37 @@ mod fast_path_tests {
                     prop_assert_eq!(a, b);
                 }
             }
+        }
+
+        /// Every share of a day, with the basic reward weighted by power or by power ×
+        /// adoption, equals SPEC's formulas computed in 256 bits.
+        #[test]
+        fn day_shares_equal_256_bit_formulas(
+            (b, s) in (0u128..=10u128.pow(30), 0u128..=10u128.pow(30)),
+            sum_eff in prop_oneof![1u128..=u128::from(u64::MAX), 1u128..=1u128 << 90],
+            e_frac in any::<u128>(),
+            a in 0u32..=10_000,
+            occupancy in any::<bool>(),
+            spare in 0u128..=1u128 << 80,
+        ) {
+            let e = e_frac % sum_eff + 1;
+            let ea = e * u128::from(a);
+            // Σ eff·a ≥ the node's own e·a (0 allowed only when it is 0).
+            let sum_ea = occupancy.then_some(ea.saturating_add(spare));
+            let ctx = DayShares::new(b, s, sum_eff, sum_ea).unwrap();
+            let (bi, full, si) = ctx.compute(e, ea, a).unwrap();
+            let wide = |c: u128, x: u128, den: U256| U256::from(c) * U256::from(x) / den;
+            let basic = match sum_ea {
+                None => wide(b, e, U256::from(sum_eff)),
+                Some(0) => U256::ZERO,
+                Some(d) => wide(b, ea, U256::from(d)),
+            };
+            prop_assert_eq!(U256::from(bi), basic);
+            prop_assert_eq!(U256::from(full), wide(s, e, U256::from(sum_eff)));
+            prop_assert_eq!(
+                U256::from(si),
+                wide(s, ea, U256::from(sum_eff) * U256::from(10_000u32))
+            );
         }
 
         /// The settlement fast path equals SPEC's formulas computed in 256 bits.

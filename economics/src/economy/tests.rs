@@ -11,7 +11,7 @@ const H: u64 = MS_PER_HOUR;
 
 /// `n` always-online nodes of 1M..=n M power (node i has (i+1)M), one operator each with
 /// 1,000 + 16·i DCC (enough for the pledge), no voters; the campaign opens at `threshold` pledged nodes.
-fn base(n: u32, threshold: u32) -> EconomyConfig {
+pub(super) fn base(n: u32, threshold: u32) -> EconomyConfig {
     EconomyConfig {
         operators: (0..n)
             .map(|i| OperatorSpec {
@@ -30,7 +30,7 @@ fn base(n: u32, threshold: u32) -> EconomyConfig {
 }
 
 /// One node, one voter voting everything for it: the first term starts on day 7.
-fn single_node(adoption_bps: u32) -> EconomyConfig {
+pub(super) fn single_node(adoption_bps: u32) -> EconomyConfig {
     let mut cfg = base(1, 1);
     cfg.adoption = AdoptionModel::Constant(adoption_bps);
     cfg.voters = vec![VoterSpec {
@@ -41,7 +41,7 @@ fn single_node(adoption_bps: u32) -> EconomyConfig {
     cfg
 }
 
-fn run(cfg: EconomyConfig, days: u64) -> (Economy, VecRecorder) {
+pub(super) fn run(cfg: EconomyConfig, days: u64) -> (Economy, VecRecorder) {
     let mut e = Economy::new(cfg).unwrap();
     let mut rec = VecRecorder::default();
     e.run_ideal(days, &mut rec).unwrap();
@@ -173,7 +173,7 @@ fn before_first_term_basic_and_stability_are_burned() {
 
 /// Single node in office from day 7 with a 1M DCC pledge (so that forfeits of 3 days'
 /// reward fit in it); an outage starting on day 20 at 06:00.
-fn outage_cfg(duration_ms: u64, reported: bool) -> EconomyConfig {
+pub(super) fn outage_cfg(duration_ms: u64, reported: bool) -> EconomyConfig {
     let mut cfg = single_node(10_000);
     cfg.pledge_per_unit = Amount::from_dcc(1_000_000);
     cfg.operators[0].endowment = Amount::from_dcc(1_000_000);
@@ -185,7 +185,7 @@ fn outage_cfg(duration_ms: u64, reported: bool) -> EconomyConfig {
     cfg
 }
 
-fn reference(rec: &VecRecorder, day: usize) -> Amount {
+pub(super) fn reference(rec: &VecRecorder, day: usize) -> Amount {
     rec.days[day]
         .basic_paid
         .checked_add(rec.days[day].stability_paid)
