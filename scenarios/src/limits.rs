@@ -35,6 +35,10 @@ pub const MAX_VOTERS: u64 = EconomyLimits::DEFAULT.max_voters as u64;
 /// whole staker group counts one per staker): bounds what the run holds in memory.
 pub const MAX_TIMELINE_TXS: u64 = 1_000_000;
 
+/// Longest stability lump period (`economy.readings.stability_lump_days`): ten years, far
+/// past what the paper's "periodically" suggests.
+pub const MAX_STABILITY_LUMP_DAYS: u64 = 3_650;
+
 /// Monte Carlo seeds per sweep point.
 pub const MAX_SEEDS: u64 = 100_000;
 /// Runs one sweep may expand to (points × seeds).

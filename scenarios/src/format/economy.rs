@@ -73,6 +73,8 @@ pub struct RawEconomy {
     pub invariant_check_interval_days: u64,
     /// Outage penalties (SPEC §4.5).
     pub penalties: RawPenalties,
+    /// SPEC §4.5's selectable paper readings (all off by default).
+    pub readings: RawReadings,
     /// Super-node campaign (SPEC §5).
     pub campaign: RawCampaign,
     /// Compute-node populations.
@@ -100,6 +102,7 @@ impl Default for RawEconomy {
             adoption: RawAdoption::Constant { bps: 10_000 },
             invariant_check_interval_days: d.invariant_check_interval_days,
             penalties: RawPenalties::default(),
+            readings: RawReadings::default(),
             campaign: RawCampaign::default(),
             node_groups: Vec::new(),
             voter_groups: Vec::new(),
@@ -275,6 +278,32 @@ impl Default for RawPenalties {
             sink: RawSink::Burn,
         }
     }
+}
+
+/// `[economy.readings]`: SPEC §4.5's selectable readings of the paper, each off by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawReadings {
+    /// Bps of the required pledge deducted per whole offline hour (paper 3.7.5; 0: off).
+    pub offline_deduction_bps_per_hour: u32,
+    /// The hourly deduction replaces the 3-day forfeits instead of adding to them.
+    pub offline_deduction_replaces_forfeits: bool,
+    /// Bps of the pledge deducted when a reported outage starts (paper 5.3.1; 0: off).
+    pub error_penalty_bps: u32,
+    /// Stability paid in a lump every this many days (paper 5.3.1 item 3; 0: daily).
+    pub stability_lump_days: u64,
+    /// `power` (default) or `power_times_adoption` (paper 5.3.1 item 2).
+    pub basic_weight: RawBasicWeight,
+}
+
+/// What the basic reward is shared by.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawBasicWeight {
+    #[default]
+    Power,
+    PowerTimesAdoption,
 }
 
 /// `[economy.campaign]`

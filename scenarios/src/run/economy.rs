@@ -9,13 +9,13 @@ use super::inequality::{RewardInequality, RewardWindow};
 use super::stream::{StreamId, Streams};
 use crate::tables::summary::EconomyFigures;
 use crate::tables::{Table, economy as tables, summary};
-use crate::validate::{EconomySpec, Spec};
+use crate::validate::{EconomySpec, Engines, Spec};
 
 /// The economy's daily stream (declared if `outputs.daily`) and the figures gathered from its
 /// rows for the summary (the rows themselves stream).
 pub(super) struct EconomyDaily {
     id: Option<StreamId>,
-    coupled: bool,
+    columns: tables::DailyColumns,
     figures: EconomyFigures,
     inequality: Option<RewardInequality>,
     node_daily: Option<NodeDaily>,
@@ -32,13 +32,22 @@ struct NodeDaily {
 
 impl EconomyDaily {
     pub(super) fn new(spec: &Spec, streams: &mut Streams<'_>, coupled: bool) -> Self {
+        let columns = tables::DailyColumns {
+            coupled,
+            lump: match spec.engines() {
+                Engines::Economy(e) | Engines::Coupled { economy: e, .. } => {
+                    e.params.readings.stability_lump_days > 0
+                }
+                Engines::Schedule | Engines::Consensus(_) => false,
+            },
+        };
         let id = spec
             .outputs()
             .daily
-            .then(|| streams.declare(&tables::daily(&[], coupled)));
+            .then(|| streams.declare(&tables::daily(&[], columns)));
         EconomyDaily {
             id,
-            coupled,
+            columns,
             figures: EconomyFigures::default(),
             inequality: RewardInequality::new(spec.outputs().inequality_every_days),
             node_daily: (spec.outputs().node_daily_every_days > 0).then(|| NodeDaily {
@@ -67,6 +76,7 @@ impl EconomyDaily {
             f.emission_total_wei += r.emission.wei();
             f.paid_total_wei += r.basic_paid.wei()
                 + r.stability_paid.wei()
+                + r.stability_lump_paid.wei()
                 + r.extra_paid.wei()
                 + r.election_super_nodes_paid.wei()
                 + r.election_voters_paid.wei();
@@ -75,7 +85,7 @@ impl EconomyDaily {
             f.last_day = Some(r.clone());
         }
         if let Some(id) = self.id {
-            streams.append(id, tables::daily(rows, self.coupled))?;
+            streams.append(id, tables::daily(rows, self.columns))?;
         }
         Ok(())
     }

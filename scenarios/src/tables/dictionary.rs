@@ -424,6 +424,35 @@ const COUPLED_DAILY: &[ColumnDef] = &[
     ),
 ];
 
+/// Added with the lump-sum reading (`economy.readings.stability_lump_days > 0`), after the
+/// chain's columns when coupled.
+const LUMP_DAILY: &[ColumnDef] = &[
+    col(
+        "stability_accrued_wei",
+        U128,
+        "wei",
+        "lump-sum reading: stability accrued this day, owed and still in the mining pool (stability_paid_wei is 0)",
+    ),
+    col(
+        "stability_lump_paid_wei",
+        U128,
+        "wei",
+        "lump-sum reading: accrued stability paid this day to nodes still pledged",
+    ),
+    col(
+        "burned_stability_accrual_wei",
+        U128,
+        "wei",
+        "lump-sum reading: accrued stability of nodes no longer pledged, burned this day",
+    ),
+    col(
+        "stability_accrual_held_wei",
+        U128,
+        "wei",
+        "lump-sum reading: accrued stability owed after the day (inside pool_remaining_wei)",
+    ),
+];
+
 const NODES: &[ColumnDef] = &[
     col(
         "node",
@@ -1122,6 +1151,20 @@ pub const TABLES: &[TableDef] = &[
         row: "a settled day",
         spec: "§4, §5, §7",
         columns: &[ECONOMY_DAILY, COUPLED_DAILY],
+    },
+    TableDef {
+        name: names::DAILY,
+        modes: "economy (economy.readings.stability_lump_days > 0)",
+        row: "a settled day",
+        spec: "§4, §5, §7",
+        columns: &[ECONOMY_DAILY, LUMP_DAILY],
+    },
+    TableDef {
+        name: names::DAILY,
+        modes: "coupled (economy.readings.stability_lump_days > 0)",
+        row: "a settled day",
+        spec: "§4, §5, §7",
+        columns: &[ECONOMY_DAILY, COUPLED_DAILY, LUMP_DAILY],
     },
     TableDef {
         name: names::NODES,

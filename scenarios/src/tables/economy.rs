@@ -54,9 +54,27 @@ const DAY_CHAIN: [Field<DayRow, Amount>; 4] = [
     ("chain_burned_wei", |r| r.chain.unwrap_or_default().burned),
 ];
 
-/// The economy's daily rows as a table (one row per settled day); `coupled` adds the chain's
-/// bucket columns.
-pub fn daily(days: &[DayRow], coupled: bool) -> Table {
+/// The lump-sum reading's columns, appended to the economy's daily table when it is on.
+const DAY_LUMP: [Field<DayRow, Amount>; 4] = [
+    ("stability_accrued_wei", |r| r.stability_accrued),
+    ("stability_lump_paid_wei", |r| r.stability_lump_paid),
+    ("burned_stability_accrual_wei", |r| {
+        r.burned_stability_accrual
+    }),
+    ("stability_accrual_held_wei", |r| r.stability_accrual_held),
+];
+
+/// Which optional column groups the economy's daily table has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DailyColumns {
+    /// The chain's bucket columns (coupled mode).
+    pub coupled: bool,
+    /// The lump-sum reading's columns.
+    pub lump: bool,
+}
+
+/// The economy's daily rows as a table (one row per settled day), with the optional groups.
+pub fn daily(days: &[DayRow], with: DailyColumns) -> Table {
     let mut t = Table::new(names::DAILY);
     t.push("day", ColumnData::U64(days.iter().map(|r| r.day).collect()));
     for (name, get) in DAY_COUNTS {
@@ -66,8 +84,9 @@ pub fn daily(days: &[DayRow], coupled: bool) -> Table {
         "effective_power",
         ColumnData::U128(days.iter().map(|r| r.effective_power).collect()),
     );
-    let chain: &[Field<DayRow, Amount>] = if coupled { &DAY_CHAIN } else { &[] };
-    for (name, get) in DAY_AMOUNTS.iter().chain(chain) {
+    let chain: &[Field<DayRow, Amount>] = if with.coupled { &DAY_CHAIN } else { &[] };
+    let lump: &[Field<DayRow, Amount>] = if with.lump { &DAY_LUMP } else { &[] };
+    for (name, get) in DAY_AMOUNTS.iter().chain(chain).chain(lump) {
         t.push(
             name,
             ColumnData::U128(days.iter().map(|r| get(r).wei()).collect()),

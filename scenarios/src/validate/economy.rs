@@ -4,8 +4,9 @@
 
 use economics::economy::{
     AdoptionModel, CampaignConfig, CandidateRanking, ClearingRule, EconomyConfig, ExtraRule,
-    FailureModel, ForfeitSink, MS_PER_HOUR, PenaltyConfig, PledgeBasis, PledgeRounding, PowerKind,
-    PowerWeight, PreElectionRule, RepledgePolicy, SplitBps, VoterStrategy,
+    FailureModel, ForfeitSink, MS_PER_HOUR, PaperReadings, PenaltyConfig, PledgeBasis,
+    PledgeRounding, PowerKind, PowerWeight, PreElectionRule, RepledgePolicy, SplitBps,
+    VoterStrategy,
 };
 use economics::{Bucket, SupplyLedger, SupplyParams};
 use sim_core::Amount;
@@ -13,11 +14,12 @@ use sim_core::Amount;
 use super::chain::ContractsSpec;
 use crate::error::Issue;
 use crate::format::{
-    Dist, IntDist, RawAdoption, RawCampaign, RawCandidateRanking, RawClearing, RawEconomy,
-    RawExtraRule, RawKind, RawNodeGroup, RawPenalties, RawPledgeBasis, RawPledgeRounding,
-    RawPreElection, RawRepledge, RawSink, RawStrategy, RawVoterGroup,
+    Dist, IntDist, RawAdoption, RawBasicWeight, RawCampaign, RawCandidateRanking, RawClearing,
+    RawEconomy, RawExtraRule, RawKind, RawNodeGroup, RawPenalties, RawPledgeBasis,
+    RawPledgeRounding, RawPreElection, RawReadings, RawRepledge, RawSink, RawStrategy,
+    RawVoterGroup,
 };
-use crate::limits::{MAX_NODES, MAX_VOTERS};
+use crate::limits::{MAX_NODES, MAX_STABILITY_LUMP_DAYS, MAX_VOTERS};
 
 /// A validated integer distribution (sampled with exact integer arithmetic by `build`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,7 +466,38 @@ fn params(raw: &RawEconomy, supply: &SupplyParams) -> Result<EconomyConfig, Issu
         },
         adoption: adoption("economy.adoption", &raw.adoption)?,
         invariant_check_interval_days: raw.invariant_check_interval_days,
+        readings: readings(&raw.readings)?,
         ..EconomyConfig::default()
+    })
+}
+
+fn readings(r: &RawReadings) -> Result<PaperReadings, Issue> {
+    let path = |key: &str| format!("economy.readings.{key}");
+    check_bps(
+        &path("offline_deduction_bps_per_hour"),
+        r.offline_deduction_bps_per_hour,
+    )?;
+    check_bps(&path("error_penalty_bps"), r.error_penalty_bps)?;
+    if r.offline_deduction_replaces_forfeits && r.offline_deduction_bps_per_hour == 0 {
+        return Err(Issue::cross(
+            &path("offline_deduction_replaces_forfeits"),
+            "replaces the forfeits by an hourly deduction of 0 bps",
+            "set offline_deduction_bps_per_hour > 0, or leave the forfeits in place",
+        ));
+    }
+    if r.stability_lump_days > MAX_STABILITY_LUMP_DAYS {
+        return Err(Issue::range(
+            &path("stability_lump_days"),
+            format!("{} days", r.stability_lump_days),
+            &format!("0 (paid daily) to {MAX_STABILITY_LUMP_DAYS} days"),
+        ));
+    }
+    Ok(PaperReadings {
+        offline_deduction_bps_per_hour: r.offline_deduction_bps_per_hour,
+        offline_deduction_replaces_forfeits: r.offline_deduction_replaces_forfeits,
+        error_penalty_bps: r.error_penalty_bps,
+        stability_lump_days: r.stability_lump_days,
+        basic_by_occupancy: r.basic_weight == RawBasicWeight::PowerTimesAdoption,
     })
 }
 
