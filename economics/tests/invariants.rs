@@ -182,7 +182,7 @@ fn arb_adoption() -> impl Strategy<Value = AdoptionModel> {
             low_bps: a.min(b),
             high_bps: a.max(b),
         }),
-        prop::collection::vec(0u32..=10_000, 1..6).prop_map(AdoptionModel::Series),
+        prop::collection::vec(0u32..=10_000, 1..6).prop_map(|s| AdoptionModel::Series(s.into())),
     ]
 }
 

@@ -403,3 +403,37 @@ fn bad_contract_events_name_their_key() {
         assert!(refusal(&base, event).key_path.starts_with(key), "{event}");
     }
 }
+
+/// An adoption event gives every node it changes one shared series (not a copy each), also
+/// where two events splice the same group in turn.
+#[test]
+fn adoption_events_share_one_series_per_group() {
+    let text = format!(
+        "{ECONOMY}\n[[events]]\naction = \"adoption\"\nday = 3\nuntil_day = 9\ngroup = 0\nbps = 2000\n\
+         [[events]]\naction = \"adoption\"\nday = 6\nbps = 500\n"
+    );
+    let doc = scenarios::parse_document(std::path::Path::new("events.toml"), text).unwrap();
+    let spec = doc.load().unwrap_or_else(|e| panic!("{e}")).spec;
+    let scenarios::Engines::Economy(economy) = spec.engines() else {
+        panic!("an economy scenario")
+    };
+    let cfg = scenarios::build::economy(economy, spec.seed(), spec.horizon_days(), None).unwrap();
+    let series = |i: usize| match &cfg.nodes[i].adoption {
+        Some(economics::economy::AdoptionModel::Series(s)) => s.clone(),
+        other => panic!("node {i}: {other:?}"),
+    };
+    // Group 0 is nodes 0..200: 100% until day 3, 20% on days 3..6, then 5% for good.
+    let first = series(0);
+    assert_eq!(
+        &first[..],
+        &[10_000, 10_000, 10_000, 2_000, 2_000, 2_000, 500]
+    );
+    assert!((1..200).all(|i| std::sync::Arc::ptr_eq(&series(i), &first)));
+    // Groups 1 and 2 only see the second event: one other shared series.
+    let other = series(200);
+    assert_eq!(
+        &other[..],
+        &[10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 500]
+    );
+    assert!((201..290).all(|i| std::sync::Arc::ptr_eq(&series(i), &other)));
+}

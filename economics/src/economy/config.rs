@@ -43,8 +43,9 @@ pub enum AdoptionModel {
         /// Highest rate.
         high_bps: u32,
     },
-    /// One rate per day (day `d` uses `series[min(d, len − 1)]`); must not be empty.
-    Series(Vec<u32>),
+    /// One rate per day (day `d` uses `series[min(d, len − 1)]`); must not be empty. Shared:
+    /// the nodes a timeline event splices alike hold one series, not a copy each.
+    Series(std::sync::Arc<[u32]>),
 }
 
 /// Basis of the pledge (paper-vs-spec item 21).

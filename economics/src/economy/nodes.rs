@@ -121,11 +121,15 @@ impl Nodes {
                 }
                 other => {
                     nodes.adoption_const.push(u32::MAX);
-                    let idx = if spec.adoption.is_some() {
-                        models.push(other.clone());
+                    // Neighbouring nodes (a group, a timeline event's targets) usually share
+                    // their model: one entry for the run, not one per node.
+                    let idx = if spec.adoption.is_none() {
+                        0
+                    } else if models.len() > 1 && models.last() == Some(other) {
                         models.len() - 1
                     } else {
-                        0
+                        models.push(other.clone());
+                        models.len() - 1
                     };
                     nodes.adoption_model.push(u32::try_from(idx).unwrap_or(0));
                 }

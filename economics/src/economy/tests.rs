@@ -771,7 +771,7 @@ fn settlement_shortcuts_do_not_change_results() {
     cfg.voters = VoterSpec::population(10, 2, Amount::from_dcc(50), Amount::from_dcc(5_000), 7_000);
     cfg.adoption = AdoptionModel::Constant(7_321);
     let (e1, r1) = run(cfg.clone(), 40);
-    cfg.adoption = AdoptionModel::Series(vec![7_321]);
+    cfg.adoption = AdoptionModel::Series([7_321].into());
     let (e2, r2) = run(cfg, 40);
     assert_eq!(r1.days, r2.days);
     for i in 0..60 {
@@ -819,7 +819,7 @@ fn chunked_settlement_does_not_depend_on_threads() {
                 high_bps: 10_000,
             }),
             1 => Some(AdoptionModel::Constant(8_000)),
-            _ => Some(AdoptionModel::Series(vec![10_000, 7_000, 9_000])),
+            _ => Some(AdoptionModel::Series([10_000, 7_000, 9_000].into())),
         };
         if i.is_multiple_of(4) {
             node.failure = FailureModel {

@@ -151,6 +151,9 @@ fn apply_shock(
         Some(g) => vec![g],
         None => (0..ranges.len()).collect(),
     };
+    // Nodes of one base adoption get one spliced series (the base's own, or an earlier
+    // event's), so a shock on a large group holds one series, not one per node.
+    let mut spliced_by_base: Vec<(AdoptionModel, AdoptionModel)> = Vec::new();
     for g in groups {
         let range = ranges[g].clone();
         let n = range.len() as u64;
@@ -186,7 +189,16 @@ fn apply_shock(
                     bps,
                 } => {
                     let base = node.adoption.clone().unwrap_or(default_adoption);
-                    node.adoption = Some(spliced(&base, from_day, until_day, bps));
+                    // Equal series are usually one `Arc` (pointer equality first).
+                    let shared = match spliced_by_base.iter().find(|(b, _)| *b == base) {
+                        Some((_, s)) => s.clone(),
+                        None => {
+                            let s = spliced(&base, from_day, until_day, bps);
+                            spliced_by_base.push((base, s.clone()));
+                            s
+                        }
+                    };
+                    node.adoption = Some(shared);
                 }
             }
         }

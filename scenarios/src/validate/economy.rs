@@ -219,7 +219,7 @@ fn adoption(path: &str, raw: &RawAdoption) -> Result<AdoptionModel, Issue> {
             low_bps: *low_bps,
             high_bps: *high_bps,
         },
-        RawAdoption::Series { bps } => AdoptionModel::Series(bps.clone()),
+        RawAdoption::Series { bps } => AdoptionModel::Series(bps.as_slice().into()),
     };
     model
         .check()
