@@ -115,6 +115,17 @@ pub struct RegionLatency {
     pub full_node_regions: Vec<u16>,
 }
 
+impl RegionLatency {
+    /// Region of full node `f` (0-based): its entry in `full_node_regions`, else
+    /// `f mod regions`.
+    pub fn full_node_region(&self, f: usize) -> u16 {
+        self.full_node_regions
+            .get(f)
+            .copied()
+            .unwrap_or((f % self.matrix_ms.len().max(1)) as u16)
+    }
+}
+
 /// How nodes are connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Topology {

@@ -1327,13 +1327,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
         for i in 0..total {
             let region = match &config.latency {
                 Latency::Regions(r) if i < v => r.validator_regions[i],
-                Latency::Regions(r) => {
-                    let f = i - v;
-                    r.full_node_regions
-                        .get(f)
-                        .copied()
-                        .unwrap_or((f % r.matrix_ms.len()) as u16)
-                }
+                Latency::Regions(r) => r.full_node_region(i - v),
                 _ => 0,
             };
             let slow_ms = match ids.get(i) {

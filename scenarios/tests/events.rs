@@ -437,3 +437,46 @@ fn adoption_events_share_one_series_per_group() {
     );
     assert!((201..290).all(|i| std::sync::Arc::ptr_eq(&series(i), &other)));
 }
+
+/// Region targets are checked: a region the latency model lacks, a latency model without
+/// regions, and a node named by id and by region are refused at their keys.
+#[test]
+fn bad_region_targets_name_their_key() {
+    let regions = "[consensus.latency]\nkind = \"regions\"\nmatrix_ms = [[10, 50], [50, 10]]\njitter_ms = 5\nvalidator_regions = [0, 0, 0, 1, 1, 1, 1]\n";
+    let with_regions = CHAIN.replace(
+        "[contracts]",
+        &format!("full_nodes = 20\n{regions}[contracts]"),
+    );
+    for (base, event, key) in [
+        (
+            CHAIN.to_owned(),
+            "action = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1]]",
+            "consensus.partitions[0].region_groups",
+        ),
+        (
+            with_regions.clone(),
+            "action = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[2]]",
+            "consensus.partitions[0].region_groups",
+        ),
+        (
+            with_regions.clone(),
+            "action = \"partition\"\nat_s = 10\nduration_hours = 1\ngroups = [[4]]\nregion_groups = [[1]]",
+            "consensus.partitions[0].region_groups",
+        ),
+        (
+            with_regions.clone(),
+            "action = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1], [1]]",
+            "consensus.partitions[0].region_groups",
+        ),
+    ] {
+        let e = refusal(&base, event);
+        assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path);
+    }
+    // A valid cut runs, and so does a region's full nodes going offline.
+    let ok = format!(
+        "{with_regions}\n[[consensus.offline]]\nfull_node_region = 1\nstart_s = 100\nend_s = 200\n\
+         [[events]]\naction = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1]]\n"
+    );
+    let out = run(&ok);
+    assert!(out.tables.iter().any(|t| t.name == "chain_daily"));
+}

@@ -20,6 +20,9 @@ fn examples() -> Vec<PathBuf> {
     files
 }
 
+/// Full nodes an example keeps when the tests run it shortened.
+const MAX_TEST_FULL_NODES: u32 = 60;
+
 /// When a timeline event starts, in seconds since genesis.
 fn event_start_s(e: &scenarios::format::RawEvent) -> u64 {
     use scenarios::format::RawEvent as E;
@@ -70,12 +73,18 @@ fn every_example_validates_and_runs_shortened() {
             .filter(|e| event_start_s(e) < short.as_integer().unwrap_or(0) as u64 * 86_400)
             .map(|e| toml::Value::try_from(e).unwrap())
             .collect();
-        let loaded = doc
-            .load_point(&[
-                ("run.horizon_days".to_owned(), short),
-                ("events".to_owned(), toml::Value::Array(events)),
-            ])
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut overrides = vec![
+            ("run.horizon_days".to_owned(), short),
+            ("events".to_owned(), toml::Value::Array(events)),
+        ];
+        // Thousands of full nodes in a debug build take minutes a day: a smaller overlay.
+        if base.resolved.consensus.full_nodes > MAX_TEST_FULL_NODES {
+            overrides.push((
+                "consensus.full_nodes".to_owned(),
+                toml::Value::Integer(MAX_TEST_FULL_NODES.into()),
+            ));
+        }
+        let loaded = doc.load_point(&overrides).unwrap_or_else(|e| panic!("{e}"));
         let out =
             scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(out.summary.rows() == 1, "{}", file.display());
@@ -612,4 +621,56 @@ fn the_whale_moves_the_active_set_and_back() {
     assert_eq!(with_whale.len(), 21);
     assert_eq!(active_after(24_800), with_whale);
     assert_eq!(active_after(25_000), genesis);
+}
+
+/// region-cut.toml (with fewer full nodes), against the same run without the cut: while
+/// region 2 is cut off, the majority seals out of turn for region 2's missed turns, region 2's
+/// validators seal blocks that are not kept, and healing reorganises deeper than the overlay's
+/// own one-block races; the majority side keeps the chain growing (no halted day).
+#[test]
+fn the_region_cut_forks_and_heals() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/region-cut.toml");
+    let doc = scenarios::read_document(&file).unwrap();
+    let fewer = (
+        "consensus.full_nodes".to_owned(),
+        toml::Value::Integer(MAX_TEST_FULL_NODES.into()),
+    );
+    let run = |overrides: &[(String, toml::Value)]| {
+        let loaded = doc.load_point(overrides).unwrap_or_else(|e| panic!("{e}"));
+        scenarios::run(&loaded.spec).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let cut = run(std::slice::from_ref(&fewer));
+    let calm = run(&[fewer, ("events".to_owned(), toml::Value::Array(Vec::new()))]);
+    let cell = |out: &scenarios::RunOutput, t: &str, c: &str, r: usize| {
+        let t = out.tables.iter().find(|x| x.name == t).unwrap();
+        t.columns.iter().find(|x| x.name == c).unwrap().data.cell(r)
+    };
+    let num = |out: &scenarios::RunOutput, c: &str| {
+        cell(out, "chain_daily", c, 0).parse::<u64>().unwrap()
+    };
+    assert_eq!(num(&calm, "out_of_turn"), 0);
+    assert!(
+        num(&cut, "out_of_turn") > 100,
+        "{}",
+        num(&cut, "out_of_turn")
+    );
+    assert!(num(&cut, "deepest_reorg") > num(&calm, "deepest_reorg"));
+    assert_eq!(cell(&cut, "chain_daily", "halted", 0), "false");
+    assert_eq!(
+        num(&cut, "canonical_blocks"),
+        num(&calm, "canonical_blocks")
+    );
+    // Region 2 (validators 15–21) sealed blocks during the cut that were not kept.
+    let blocks = cut.tables.iter().find(|t| t.name == "blocks").unwrap();
+    let during = 21_600_000..28_800_000u64;
+    let orphaned_in_region_2 = (0..blocks.rows())
+        .filter(|&r| {
+            let t = cell(&cut, "blocks", "sealed_at_ms", r)
+                .parse::<u64>()
+                .unwrap();
+            let p = cell(&cut, "blocks", "producer", r).parse::<u64>().unwrap();
+            during.contains(&t) && p >= 15 && cell(&cut, "blocks", "canonical", r) == "false"
+        })
+        .count();
+    assert!(orphaned_in_region_2 > 0);
 }

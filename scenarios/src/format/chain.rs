@@ -147,6 +147,9 @@ pub struct RawOffline {
     /// Full nodes `[first, last]` (0-based, inclusive), all offline alike.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_nodes: Option<[u32; 2]>,
+    /// Every full node of this latency region (`consensus.latency` of kind `regions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_node_region: Option<u16>,
     /// Start, seconds since genesis.
     pub start_s: u64,
     /// End, seconds since genesis (absent: offline for good).
@@ -174,6 +177,10 @@ pub struct RawPartition {
     /// `groups[i]` (entries past `groups` are groups of full nodes only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub full_node_groups: Vec<Vec<[u32; 2]>>,
+    /// Latency regions of each group: entry `i` adds every validator and full node of those
+    /// regions to group `i` (entries past the other lists are groups of their own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub region_groups: Vec<Vec<u16>>,
     /// Start, seconds.
     pub start_s: u64,
     /// Heal time, seconds.

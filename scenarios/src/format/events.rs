@@ -110,6 +110,9 @@ pub enum RawEvent {
         /// Full nodes of each group, as inclusive ranges.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         full_node_groups: Vec<Vec<[u32; 2]>>,
+        /// Latency regions of each group (all their validators and full nodes).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        region_groups: Vec<Vec<u16>>,
     },
     /// Stake `amount` on `validator` (each sender stakes the amount).
     Stake {

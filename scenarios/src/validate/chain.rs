@@ -274,30 +274,38 @@ fn full_node_range(
 
 fn offline(raw: &RawConsensus, i: usize, o: &RawOffline) -> Result<Vec<Offline>, Issue> {
     let path = format!("consensus.offline[{i}]");
-    let nodes: Vec<NodeRef> = match (o.validator, o.full_node, o.full_nodes) {
-        (Some(v), None, None) => {
+    let nodes: Vec<NodeRef> = match (o.validator, o.full_node, o.full_nodes, o.full_node_region) {
+        (Some(v), None, None, None) => {
             vec![NodeRef::Validator(validator(
                 raw,
                 &format!("{path}.validator"),
                 v,
             )?)]
         }
-        (None, Some(f), None) if f < raw.full_nodes => vec![NodeRef::Full(f)],
-        (None, Some(f), None) => {
+        (None, Some(f), None, None) if f < raw.full_nodes => vec![NodeRef::Full(f)],
+        (None, Some(f), None, None) => {
             return Err(Issue::cross(
                 &format!("{path}.full_node"),
                 format!("full node {f} does not exist"),
                 "full nodes are 0 to consensus.full_nodes - 1",
             ));
         }
-        (None, None, Some(r)) => full_node_range(raw, &format!("{path}.full_nodes"), r)?
+        (None, None, Some(r), None) => full_node_range(raw, &format!("{path}.full_nodes"), r)?
             .map(NodeRef::Full)
             .collect(),
+        (None, None, None, Some(region)) => {
+            let rpath = format!("{path}.full_node_region");
+            let lat = regions(raw, &rpath, &[region])?;
+            (0..raw.full_nodes)
+                .filter(|&f| lat.full_node_region(f as usize) == region)
+                .map(NodeRef::Full)
+                .collect()
+        }
         _ => {
             return Err(Issue::new(
                 ErrorKind::MissingKey,
                 &path,
-                "give exactly one of `validator`, `full_node` or `full_nodes`",
+                "give exactly one of `validator`, `full_node`, `full_nodes` or `full_node_region`",
                 "e.g. { validator = 3, start_s = 0 } or { full_nodes = [0, 99], start_s = 0 }",
             ));
         }
@@ -315,6 +323,90 @@ fn offline(raw: &RawConsensus, i: usize, o: &RawOffline) -> Result<Vec<Offline>,
         .into_iter()
         .map(|node| Offline { node, start, end })
         .collect())
+}
+
+/// The region latency model, if `consensus.latency` is one and names every region in
+/// `named` (checked at `path`).
+fn regions(raw: &RawConsensus, path: &str, named: &[u16]) -> Result<RegionLatency, Issue> {
+    let Latency::Regions(lat) = latency(&raw.latency) else {
+        return Err(Issue::cross(
+            path,
+            "names latency regions, but consensus.latency has none",
+            "set consensus.latency = { kind = \"regions\", … }",
+        ));
+    };
+    if let Some(r) = named
+        .iter()
+        .find(|&&r| usize::from(r) >= lat.matrix_ms.len())
+    {
+        return Err(Issue::cross(
+            path,
+            format!("region {r} does not exist"),
+            &format!(
+                "regions are 0 to {} (the rows of consensus.latency.matrix_ms)",
+                lat.matrix_ms.len().saturating_sub(1)
+            ),
+        ));
+    }
+    Ok(lat)
+}
+
+/// Adds each validator and full node of the regions `part.region_groups[g]` to group `g`
+/// (refusing a region in two groups, and a node a group already holds by id or range).
+fn region_groups(
+    raw: &RawConsensus,
+    path: &str,
+    part: &RawPartition,
+    groups: &mut Vec<Vec<NodeRef>>,
+    (seen, full_seen): (
+        &mut std::collections::BTreeSet<u32>,
+        &mut std::collections::BTreeSet<u32>,
+    ),
+) -> Result<(), Issue> {
+    let rpath = format!("{path}.region_groups");
+    let named: Vec<u16> = part.region_groups.iter().flatten().copied().collect();
+    let lat = regions(raw, &rpath, &named)?;
+    let mut group_of = std::collections::BTreeMap::new();
+    for (g, list) in part.region_groups.iter().enumerate() {
+        if g >= groups.len() {
+            groups.push(Vec::new());
+        }
+        for &r in list {
+            if group_of.insert(r, g).is_some() {
+                return Err(Issue::cross(
+                    &rpath,
+                    format!("region {r} is in two groups"),
+                    "each region is in at most one group of a partition",
+                ));
+            }
+        }
+    }
+    let twice = |what: String| {
+        Issue::cross(
+            &rpath,
+            format!("{what} is in a group already"),
+            "a node is in at most one group of a partition: by id, by range or by region",
+        )
+    };
+    for (k, r) in lat.validator_regions.iter().enumerate() {
+        let v = k as u32 + 1;
+        if let Some(&g) = group_of.get(r) {
+            if !seen.insert(v) {
+                return Err(twice(format!("validator {v} (region {r})")));
+            }
+            groups[g].push(NodeRef::Validator(validator(raw, &rpath, v)?));
+        }
+    }
+    for f in 0..raw.full_nodes {
+        let r = lat.full_node_region(f as usize);
+        if let Some(&g) = group_of.get(&r) {
+            if !full_seen.insert(f) {
+                return Err(twice(format!("full node {f} (region {r})")));
+            }
+            groups[g].push(NodeRef::Full(f));
+        }
+    }
+    Ok(())
 }
 
 fn partition(raw: &RawConsensus, i: usize, part: &RawPartition) -> Result<Partition, Issue> {
@@ -354,6 +446,9 @@ fn partition(raw: &RawConsensus, i: usize, part: &RawPartition) -> Result<Partit
                 groups[g].push(NodeRef::Full(f));
             }
         }
+    }
+    if !part.region_groups.is_empty() {
+        region_groups(raw, &path, part, &mut groups, (&mut seen, &mut full_seen))?;
     }
     Ok(Partition {
         groups,

@@ -453,6 +453,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                         validator: Some(v),
                         full_node: None,
                         full_nodes: None,
+                        full_node_region: None,
                         start_s: *at_s,
                         end_s,
                     });
@@ -463,6 +464,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 duration_hours,
                 groups,
                 full_node_groups,
+                region_groups,
             } => {
                 needs(i, raw, true)?;
                 in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
@@ -470,6 +472,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 c.partitions.push(RawPartition {
                     groups: groups.clone(),
                     full_node_groups: full_node_groups.clone(),
+                    region_groups: region_groups.clone(),
                     start_s: *at_s,
                     end_s: at_s.saturating_add(ms / 1_000),
                 });
