@@ -318,8 +318,10 @@ proptest! {
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
         let (economy, rec) = out.economy.as_ref().unwrap();
         let total = Amount::from_dcc(500_000_000);
-        prop_assert_eq!(rec.days.len(), 1);
-        prop_assert_eq!(out.settled.len(), 1);
+        // A chain halted past the day's end (validators offline) never settles it: at most one
+        // day, and the same days on both sides.
+        prop_assert!(rec.days.len() <= 1);
+        prop_assert_eq!(out.settled.len(), rec.days.len());
         for (row, (day, acc)) in rec.days.iter().zip(&out.settled) {
             let sum = Amount::checked_sum([
                 row.pool_remaining,
