@@ -126,6 +126,19 @@ impl RegionLatency {
     }
 }
 
+/// How a node gets the missing ancestors of a block it receives. A node holds the chain of its
+/// head; a received block whose parent is not on that chain needs the blocks in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AncestorSync {
+    /// It asks the peer that sent the block and adopts the block one round trip later (a
+    /// latency draw each way on that link, from the node's own `consensus/sync` stream), if the
+    /// block still beats its head then.
+    #[default]
+    RoundTrip,
+    /// The ancestors come with the block (the model before round trips).
+    Instant,
+}
+
 /// How nodes are connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Topology {
@@ -233,6 +246,8 @@ pub struct ConsensusConfig {
     /// A node that comes back online waits this long for its peers' heads before it seals on
     /// its own (possibly stale) head.
     pub resync_ms: u64,
+    /// How a full node gets the ancestors it lacks of a block it received.
+    pub full_node_sync: AncestorSync,
     /// A day is emitted once the simulation is this far past its end (or at `finish`); the
     /// canonical chain is judged then.
     pub finality_lag_ms: u64,
@@ -268,6 +283,7 @@ impl ConsensusConfig {
             tie_break: TieBreak::Coin,
             faults: Faults::default(),
             resync_ms: 2_000,
+            full_node_sync: AncestorSync::RoundTrip,
             finality_lag_ms: sim_core::time::MS_PER_DAY,
             halt_gap_ms: 10 * BLOCK_PERIOD_MS,
             prune_keep_blocks: Some(3 * crate::types::BLOCKS_PER_DAY),

@@ -16,8 +16,8 @@ pub mod system;
 pub mod types;
 
 pub use config::{
-    ConfigError, ConsensusConfig, CrashRepair, Faults, Latency, NodeRef, Offline, Partition,
-    RegionLatency, Slow, TieBreak, Topology,
+    AncestorSync, ConfigError, ConsensusConfig, CrashRepair, Faults, Latency, NodeRef, Offline,
+    Partition, RegionLatency, Slow, TieBreak, Topology,
 };
 pub use recents::{CompactRecents, HeaderError, Snapshot, verify_signers};
 pub use record::{

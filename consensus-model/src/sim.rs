@@ -4,8 +4,9 @@
 //! to a [`Recorder`].
 //!
 //! **Views.** Blocks live in one arena (`Vec` indexed by [`BlockId`]); a node's view is its head.
-//! Receiving a block implies having its ancestors (missing ancestors are synced instantly with
-//! it). A block that does not beat the head is ignored (kept in the arena, not relayed). A node
+//! A node holds the chain of its head. A full node receiving a block whose parent is not on that
+//! chain asks the sender for the blocks in between and considers the block one round trip later
+//! ([`AncestorSync`]; instantaneous selectable); validators get missing ancestors with the block. A block that does not beat the head is ignored (kept in the arena, not relayed). A node
 //! remembers its last [`SEEN_RING`] distinct received blocks and ignores repeats, so the
 //! equal-difficulty coin is flipped at most once per block per node (as geth skips known blocks).
 //! On a gossip overlay a node relays a block to all its peers when it adopts it as its head.
@@ -33,7 +34,7 @@ use std::collections::BTreeMap;
 use sim_core::time::MS_PER_DAY;
 use sim_core::{Amount, Domain, RandomStream, ScheduleError, SimTime, Streams};
 
-use crate::config::{ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
+use crate::config::{AncestorSync, ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
 use crate::network::{self, gossip_overlay, sample_exponential_ms, sample_latency_ms};
 use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
 use crate::recents::{CompactRecents, NO_SIGNER};
@@ -50,6 +51,8 @@ pub const MAX_DISTINCT_SETS: usize = 1_000_000;
 /// Distinct received blocks each node remembers to ignore repeats (gossip delivers each block
 /// once per peer; without this, equal-difficulty coin flips would flip and relay forever).
 pub const SEEN_RING: usize = 16;
+/// "No block" marker of a node's pending ancestor request.
+const NO_BLOCK: u32 = u32::MAX;
 /// Out-of-turn delay unit: the window is `[0, L × 500 ms)` (SPEC §2.4).
 pub const WIGGLE_MS: u64 = 500;
 
@@ -236,6 +239,11 @@ struct Node {
     /// Blocks this validator sealed (any branch).
     sealed: u64,
     validator: bool,
+    /// The block a full node awaits ancestors of ([`NO_BLOCK`]: none).
+    syncing: u32,
+    /// Round-trip draws of a full node's ancestor requests (`None` for validators, or with
+    /// instantaneous sync).
+    sync_rng: Option<RandomStream>,
     slow_ms: u64,
     region: u16,
     seal_rng: RandomStream,
@@ -253,6 +261,17 @@ pub enum Event {
         node: u32,
         /// Block.
         block: u32,
+        /// Sender (the node a full node asks for missing ancestors).
+        from: u32,
+    },
+    /// A full node has the ancestors it asked for of `block` (one round trip after receiving it).
+    Synced {
+        /// Node.
+        node: u32,
+        /// Block.
+        block: u32,
+        /// The node's head when it asked: unchanged, the decision made then stands.
+        head: u32,
     },
     /// A recovered node stops waiting for its peers' heads.
     Resume {
@@ -504,6 +523,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             Event::Deliver {
                 node: to as u32,
                 block,
+                from: from as u32,
             },
         )?;
         Ok(())
@@ -527,6 +547,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                         Event::Deliver {
                             node: to as u32,
                             block,
+                            from: from as u32,
                         },
                     )?;
                 }
@@ -807,49 +828,147 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         Ok(get(old)?.height - get(a)?.height)
     }
 
-    fn deliver(&mut self, node: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
-        let n = &mut self.nodes[node];
+    fn deliver(
+        &mut self,
+        node: usize,
+        block: u32,
+        from: usize,
+        q: &mut Q,
+    ) -> Result<(), ConsensusError> {
+        // Gossip brings a block once per peer: one request for it is enough.
+        let n = &self.nodes[node];
+        if n.down > 0 || n.head == block || n.syncing == block {
+            return Ok(());
+        }
+        let better = self.prefers(node, block);
+        if better && self.needs_ancestors(node, block) {
+            // Not received until its ancestors are: the node cannot use it before.
+            return self.request_ancestors(node, block, from, q);
+        }
+        self.note_received(node, block);
+        if better {
+            return self.adopt(node, block, q);
+        }
+        Ok(())
+    }
+
+    /// True if a full node must ask for ancestors of `block` first: round-trip sync is on and the
+    /// block's parent is not on the chain of its head.
+    fn needs_ancestors(&self, node: usize, block: u32) -> bool {
+        let n = &self.nodes[node];
+        if n.validator || self.cfg.full_node_sync == AncestorSync::Instant {
+            return false;
+        }
+        let parent = self.blocks[block].parent;
+        parent != n.head && !self.on_chain(parent, n.head)
+    }
+
+    /// True if block `a` is `tip` or one of its ancestors (false if either was pruned).
+    fn on_chain(&self, a: u32, tip: u32) -> bool {
+        let (Some(x), Some(mut b)) = (self.blocks.get(a), self.blocks.get(tip)) else {
+            return false;
+        };
+        let mut id = tip;
+        while b.height > x.height {
+            id = b.parent;
+            match self.blocks.get(id) {
+                Some(p) => b = p,
+                None => return false,
+            }
+        }
+        id == a
+    }
+
+    /// Asks `from` for `block`'s missing ancestors: the answer arrives one round trip later (a
+    /// draw each way on the link, from the node's sync stream).
+    fn request_ancestors(
+        &mut self,
+        node: usize,
+        block: u32,
+        from: usize,
+        q: &mut Q,
+    ) -> Result<(), ConsensusError> {
+        let (a, b) = (self.nodes[node].region, self.nodes[from].region);
+        let head = self.nodes[node].head;
+        let latency = &self.cfg.latency;
+        let Some(rng) = self.nodes[node].sync_rng.as_mut() else {
+            return Err(ConsensusError::Invariant(
+                "a full node without its sync stream",
+            ));
+        };
+        let rtt = sample_latency_ms(latency, rng, a, b) + sample_latency_ms(latency, rng, b, a);
+        self.nodes[node].syncing = block;
+        q.schedule_in(
+            rtt,
+            Event::Synced {
+                node: node as u32,
+                block,
+                head,
+            },
+        )
+        .map_err(Into::into)
+    }
+
+    /// A full node got `block`'s ancestors: it adopts the block if its head has not moved since
+    /// it asked, else if the block still beats the new head.
+    fn synced(
+        &mut self,
+        node: usize,
+        block: u32,
+        head: u32,
+        q: &mut Q,
+    ) -> Result<(), ConsensusError> {
+        if self.nodes[node].syncing == block {
+            self.nodes[node].syncing = NO_BLOCK;
+        }
+        let n = &self.nodes[node];
         if n.down > 0 || n.head == block {
             return Ok(());
         }
+        let better = n.head == head || self.prefers(node, block);
+        self.note_received(node, block);
+        if better {
+            return self.adopt(node, block, q);
+        }
+        Ok(())
+    }
+
+    /// Folds `block` into `node`'s heaviest received block (the fork-choice observable).
+    fn note_received(&mut self, node: usize, block: u32) {
         let b = &self.blocks[block];
-        note_received(&mut n.best_received, b.td, b.height);
+        note_received(&mut self.nodes[node].best_received, b.td, b.height);
+    }
+
+    /// The fork choice of online `node` on receiving `block` (SPEC §2.5): true if it should
+    /// become the head. Records the block as seen where a repeat must be ignored.
+    fn prefers(&mut self, node: usize, block: u32) -> bool {
+        let n = &mut self.nodes[node];
+        let b = &self.blocks[block];
         let h = &self.blocks[n.head];
         // A head only ever moves to a heavier block or an equal-TD lower one, so a block seen
         // before can only matter again in the equal-TD, equal-height coin case: remember the
         // blocks adopted or coin-tested, and test membership only there.
-        let better = if b.td > h.td || (b.td == h.td && b.height < h.height) {
-            true
-        } else if b.td == h.td && b.height == h.height && !n.seen.contains(&block) {
-            match self.cfg.tie_break {
-                TieBreak::Coin => {
-                    n.seen[n.seen_next as usize % SEEN_RING] = block;
-                    n.seen_next = n.seen_next.wrapping_add(1);
-                    if n.tie_rng.coin() {
-                        return self.adopt(node, block, q);
-                    }
-                    false
-                }
-                TieBreak::FirstSeen => false,
-                TieBreak::Eip3436 => {
-                    // Every node ranks the two heads the same way.
-                    let head = n.head;
-                    return if self.eip3436_prefers(block, head) {
-                        self.adopt(node, block, q)
-                    } else {
-                        Ok(())
-                    };
-                }
-            }
-        } else {
-            false
-        };
-        if !better {
-            return Ok(());
+        if b.td > h.td || (b.td == h.td && b.height < h.height) {
+            n.seen[n.seen_next as usize % SEEN_RING] = block;
+            n.seen_next = n.seen_next.wrapping_add(1);
+            return true;
         }
-        n.seen[n.seen_next as usize % SEEN_RING] = block;
-        n.seen_next = n.seen_next.wrapping_add(1);
-        self.adopt(node, block, q)
+        if b.td != h.td || b.height != h.height || n.seen.contains(&block) {
+            return false;
+        }
+        match self.cfg.tie_break {
+            TieBreak::Coin => {
+                n.seen[n.seen_next as usize % SEEN_RING] = block;
+                n.seen_next = n.seen_next.wrapping_add(1);
+                n.tie_rng.coin()
+            }
+            TieBreak::FirstSeen => false,
+            // Every node ranks the two heads the same way.
+            TieBreak::Eip3436 => {
+                let head = n.head;
+                self.eip3436_prefers(block, head)
+            }
+        }
     }
 
     /// EIP-3436 rules 3 and 4 for two blocks of equal total difficulty and height: true if `a`
@@ -1239,7 +1358,10 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             self.prune()?;
         }
         match event {
-            Event::Deliver { node, block } => self.deliver(node as usize, block, q),
+            Event::Deliver { node, block, from } => {
+                self.deliver(node as usize, block, from as usize, q)
+            }
+            Event::Synced { node, block, head } => self.synced(node as usize, block, head, q),
             Event::Resume { node, generation } => {
                 if self.nodes[node as usize].generation == generation {
                     self.schedule_attempt(node as usize, q.now());
@@ -1354,6 +1476,9 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 offline_counted_to_ms: 0,
                 sealed: 0,
                 validator: i < v,
+                syncing: NO_BLOCK,
+                sync_rng: (i >= v && config.full_node_sync == AncestorSync::RoundTrip)
+                    .then(|| streams.stream(Domain("consensus/sync"), idx)),
                 slow_ms,
                 region,
                 seal_rng: streams.stream(Domain("consensus/seal"), idx),
@@ -1620,10 +1745,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
 
     /// True if `a` is `b` or one of its ancestors.
     pub fn is_ancestor(&self, a: BlockId, b: BlockId) -> bool {
-        let Some(h) = self.world.blocks.get(a.0).map(|x| x.height) else {
-            return false;
-        };
-        self.ancestor_at(b, h) == Some(a)
+        self.world.on_chain(a.0, b.0)
     }
 
     /// The recorder.

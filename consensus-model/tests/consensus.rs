@@ -2,9 +2,9 @@
 //! threshold, partitions and healing, determinism, epoch shrink with recents trimming, faults.
 
 use consensus_model::{
-    BlockContext, BlockId, ConsensusConfig, ConsensusSim, CountingRecorder, CrashRepair,
-    DigestRecorder, EndBlockExecutor, Latency, NodeRef, NullRecorder, Offline, Partition,
-    RegionLatency, Slow, StaticSet, TieBreak, Topology, ValidatorId, recents_window,
+    AncestorSync, BlockContext, BlockId, ConsensusConfig, ConsensusSim, CountingRecorder,
+    CrashRepair, DigestRecorder, EndBlockExecutor, Latency, NodeRef, NullRecorder, Offline,
+    Partition, RegionLatency, Slow, StaticSet, TieBreak, Topology, ValidatorId, recents_window,
 };
 use sim_core::time::MS_PER_DAY;
 use sim_core::{Domain, SimTime, Streams};
@@ -789,4 +789,71 @@ fn every_block_gets_one_final_canonical_verdict_and_they_form_the_chain() {
     }
     assert_eq!(parent, summary.canonical_head);
     assert!(canonical.len() < full.sealed.len(), "no forks to judge");
+}
+
+/// A full node back online receives its peers' heads, whose ancestors it missed: with
+/// round-trip sync it adopts the head one round trip (2 × 100 ms) after it arrives, with
+/// instantaneous sync when it arrives. Validators are unaffected by the setting.
+#[test]
+fn a_rejoining_full_node_syncs_in_one_round_trip() {
+    let run = |sync: AncestorSync, until_ms: u64| {
+        let mut c = config(5, Latency::Constant { ms: 100 });
+        c.full_nodes = 1;
+        c.full_node_sync = sync;
+        c.faults.offline.push(Offline {
+            node: NodeRef::Full(0),
+            start: SimTime::from_secs(100),
+            end: SimTime::from_secs(400),
+        });
+        let mut s = sim(c, 3, NullRecorder);
+        s.run_until(SimTime::from_ms(until_ms)).unwrap();
+        let full = s.block(s.node_head(5).unwrap()).unwrap().height;
+        (full, s.canonical_height(), s.node_head(0))
+    };
+    // Back at 400 s; the heads arrive at 400.1 s.
+    let (full, canonical, _) = run(AncestorSync::Instant, 400_150);
+    assert_eq!(full, canonical);
+    let (full, canonical, _) = run(AncestorSync::RoundTrip, 400_150);
+    assert!(full < canonical, "still syncing: {full} < {canonical}");
+    let (full, canonical, _) = run(AncestorSync::RoundTrip, 400_350);
+    assert_eq!(full, canonical);
+    // The validators' view does not depend on how full nodes sync.
+    let with_rtt = run(AncestorSync::RoundTrip, 3_600_000);
+    let instant = run(AncestorSync::Instant, 3_600_000);
+    assert_eq!(with_rtt.1, instant.1);
+    assert_eq!(with_rtt.2, instant.2);
+}
+
+/// On a gossip overlay, where a full node often hears of a block before its parent, round-trip
+/// sync keeps the chain's figures (a full node never seals) and every node still follows the
+/// chain within a few blocks; runs are deterministic.
+#[test]
+fn round_trip_sync_on_a_gossip_overlay_keeps_the_chain() {
+    let gossip = |sync: AncestorSync| {
+        let mut c = config(
+            21,
+            Latency::Uniform {
+                min_ms: 20,
+                max_ms: 150,
+            },
+        );
+        c.full_nodes = 200;
+        c.full_node_sync = sync;
+        c.topology = Topology::Gossip {
+            degree: 8,
+            validator_mesh: true,
+        };
+        c
+    };
+    let mut s = sim(gossip(AncestorSync::RoundTrip), 12, NullRecorder);
+    s.run_until(SimTime::from_secs(3_600)).unwrap();
+    let canon = s.canonical_head();
+    let h = s.block(canon).unwrap().height;
+    assert!(h >= 590, "height {h}");
+    let anchor = s.ancestor_at(canon, h - 3).unwrap();
+    assert!((0..s.node_count()).all(|n| s.is_ancestor(anchor, s.node_head(n).unwrap())));
+    assert_eq!(
+        digest_of(12, gossip(AncestorSync::RoundTrip)),
+        digest_of(12, gossip(AncestorSync::RoundTrip))
+    );
 }

@@ -23,6 +23,9 @@ pub struct RawConsensus {
     pub tie_break: RawTieBreak,
     /// A node back online waits this long for peers' heads before sealing.
     pub resync_ms: u64,
+    /// How a full node gets a received block's missing ancestors: `round_trip` (default) or
+    /// `instant`.
+    pub full_node_sync: RawSync,
     /// A day's chain statistics are judged this long after it ends.
     pub finality_lag_ms: u64,
     /// A day with a gap of at least this long between canonical blocks counts as halted.
@@ -55,6 +58,7 @@ impl Default for RawConsensus {
             full_nodes: 0,
             tie_break: RawTieBreak::Coin,
             resync_ms: 2_000,
+            full_node_sync: RawSync::RoundTrip,
             finality_lag_ms: sim_core::time::MS_PER_DAY,
             halt_gap_ms: 60_000,
             max_blocks: 100_000_000,
@@ -70,6 +74,15 @@ impl Default for RawConsensus {
             partitions: Vec::new(),
         }
     }
+}
+
+/// Ancestor sync of full nodes.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSync {
+    RoundTrip,
+    Instant,
 }
 
 /// Fork-choice tie rule.

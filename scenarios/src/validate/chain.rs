@@ -4,8 +4,8 @@
 
 use consensus_model::ValidatorId;
 use consensus_model::config::{
-    ConsensusConfig, CrashRepair, Latency, NodeRef, Offline, Partition, RegionLatency, Slow,
-    TieBreak, Topology,
+    AncestorSync, ConsensusConfig, CrashRepair, Latency, NodeRef, Offline, Partition,
+    RegionLatency, Slow, TieBreak, Topology,
 };
 use consensus_model::contracts::{
     AccountId, AdminPlan, Confiscation, ContractsConfig, FeeModel, FeeSplit, GenesisValidator,
@@ -18,7 +18,7 @@ use crate::error::{ErrorKind, Issue};
 use crate::format::{
     RawConfiscation, RawConsensus, RawContracts, RawFeeModel, RawFeeSplit, RawIncomeRule,
     RawIncomeWithdrawals, RawLatency, RawMinStakeRule, RawOffline, RawPartition, RawProposer,
-    RawRanking, RawStakerGroup, RawTieBreak, RawTopology,
+    RawRanking, RawStakerGroup, RawSync, RawTieBreak, RawTopology,
 };
 use crate::limits::{MAX_FULL_NODES, MAX_GENESIS_VALIDATORS, MAX_STAKERS, MAX_VALIDATOR_NODES};
 
@@ -108,13 +108,19 @@ pub(super) fn chain(
 
 /// The id of validator `id` at `path`, if the chain has it.
 fn validator(raw: &RawConsensus, path: &str, id: u32) -> Result<ValidatorId, Issue> {
-    if (1..=raw.validators).contains(&id) {
+    validator_id(path, id, raw.validators)
+}
+
+/// Validator `id` of `validators` (ids 1..=validators), or the issue naming `path`: the one
+/// check of every validator id a scenario names.
+pub(super) fn validator_id(path: &str, id: u32, validators: u32) -> Result<ValidatorId, Issue> {
+    if (1..=validators).contains(&id) {
         Ok(ValidatorId(id))
     } else {
         Err(Issue::cross(
             path,
             format!("validator {id} does not exist"),
-            &format!("validator ids are 1 to {}", raw.validators),
+            &format!("validator ids are 1 to {validators}"),
         ))
     }
 }
@@ -169,6 +175,10 @@ fn consensus_config(raw: &RawConsensus) -> Result<ConsensusConfig, Issue> {
         RawTieBreak::Eip3436 => TieBreak::Eip3436,
     };
     cfg.resync_ms = raw.resync_ms;
+    cfg.full_node_sync = match raw.full_node_sync {
+        RawSync::RoundTrip => AncestorSync::RoundTrip,
+        RawSync::Instant => AncestorSync::Instant,
+    };
     cfg.finality_lag_ms = raw.finality_lag_ms;
     cfg.halt_gap_ms = raw.halt_gap_ms;
     cfg.max_blocks = raw.max_blocks;
@@ -550,18 +560,6 @@ pub(super) fn fee_model(path: &str, raw: &RawFeeModel) -> Result<FeeModel, Issue
 }
 
 /// Checks one validator id against a chain of `n` validators.
-fn contract_validator(path: &str, v: u32, n: u32) -> Result<ValidatorId, Issue> {
-    if (1..=n).contains(&v) {
-        Ok(ValidatorId(v))
-    } else {
-        Err(Issue::cross(
-            path,
-            format!("validator {v} does not exist"),
-            &format!("validator ids are 1 to {n}"),
-        ))
-    }
-}
-
 fn staker_group(g: usize, group: &RawStakerGroup, n: u32) -> Result<StakerGroup, Issue> {
     let path = format!("contracts.staker_groups[{g}]");
     let targets = if group.targets.is_empty() {
@@ -569,7 +567,7 @@ fn staker_group(g: usize, group: &RawStakerGroup, n: u32) -> Result<StakerGroup,
     } else {
         let targets = group.targets.iter();
         targets
-            .map(|&v| contract_validator(&format!("{path}.targets"), v, n))
+            .map(|&v| validator_id(&format!("{path}.targets"), v, n))
             .collect::<Result<Vec<_>, _>>()?
     };
     if group.period_blocks == 0 || group.amount_min.0 > group.amount_max.0 {
@@ -621,7 +619,7 @@ fn admin_plan(raw: &RawContracts, n: u32) -> Result<AdminPlan, Issue> {
         let path = format!("contracts.admin_proposals[{i}].validator");
         admin
             .proposals
-            .push((prop.height, contract_validator(&path, prop.validator, n)?));
+            .push((prop.height, validator_id(&path, prop.validator, n)?));
     }
     Ok(admin)
 }
