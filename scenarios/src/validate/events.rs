@@ -9,7 +9,7 @@ use economics::economy::{AdoptionModel, CampaignTimeline, MS_PER_HOUR, Scheduled
 use sim_core::SimTime;
 use sim_core::time::MS_PER_DAY;
 
-use super::chain::ContractsSpec;
+use super::chain::{ContractsSpec, validator_id};
 use super::economy::EconomySpec;
 use crate::error::Issue;
 use crate::format::{
@@ -556,17 +556,6 @@ fn sender(
             "from = { staker_group = G } (optionally staker = K or fraction_bps = B), or from = { owner = V }",
         )),
     }
-}
-
-fn validator_id(path: &str, v: u32, validators: u32) -> Result<ValidatorId, Issue> {
-    if !(1..=validators).contains(&v) {
-        return Err(Issue::range(
-            path,
-            format!("there is no validator {v}"),
-            &format!("validator ids are 1 to {validators}"),
-        ));
-    }
-    Ok(ValidatorId(v))
 }
 
 /// A validator's own account: the one with its id (SPEC §3: the genesis owner).
