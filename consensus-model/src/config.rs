@@ -187,13 +187,31 @@ pub struct CrashRepair {
     pub mttr_ms: u64,
 }
 
-/// A validator that broadcasts its sealed blocks `extra_ms` late (its timestamps are unchanged).
+/// A validator that broadcasts its sealed blocks `extra_ms` late (its timestamps are unchanged)
+/// over `[start, end)`. A sealing attempt already scheduled when the window opens or closes
+/// keeps its time; the next one follows the new delay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slow {
     /// Who.
     pub validator: ValidatorId,
     /// Extra sealing delay.
     pub extra_ms: u64,
+    /// From (`SimTime::ZERO`: from genesis).
+    pub start: SimTime,
+    /// Until (`SimTime::MAX`: for good).
+    pub end: SimTime,
+}
+
+impl Slow {
+    /// Slow for the whole run.
+    pub fn always(validator: ValidatorId, extra_ms: u64) -> Self {
+        Slow {
+            validator,
+            extra_ms,
+            start: SimTime::ZERO,
+            end: SimTime::MAX,
+        }
+    }
 }
 
 /// A network partition: while active, messages sent between nodes of different groups are
@@ -437,6 +455,7 @@ impl ConsensusConfig {
         for s in &f.slow {
             if self.node_index(NodeRef::Validator(s.validator)).is_none()
                 || s.extra_ms > MAX_LATENCY_MS
+                || s.start >= s.end
             {
                 return Err(ConfigError::Fault(format!("slow {:?}", s)));
             }

@@ -34,7 +34,9 @@ use std::collections::BTreeMap;
 use sim_core::time::MS_PER_DAY;
 use sim_core::{Amount, Domain, RandomStream, ScheduleError, SimTime, Streams};
 
-use crate::config::{AncestorSync, ConfigError, ConsensusConfig, Latency, TieBreak, Topology};
+use crate::config::{
+    AncestorSync, ConfigError, ConsensusConfig, Latency, NodeRef, TieBreak, Topology,
+};
 use crate::network::{self, gossip_overlay, sample_exponential_ms, sample_latency_ms};
 use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
 use crate::recents::{CompactRecents, NO_SIGNER};
@@ -309,6 +311,13 @@ pub enum Event {
     PartitionEnd {
         /// Index in the config.
         index: u32,
+    },
+    /// A slow window (`faults.slow[index]`) opens (`on`) or closes.
+    Slow {
+        /// Index in the config.
+        index: u32,
+        /// Opens.
+        on: bool,
     },
 }
 
@@ -1100,6 +1109,27 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         Ok(())
     }
 
+    fn slow_change(&mut self, index: usize, on: bool) -> Result<(), ConsensusError> {
+        let s = *self
+            .cfg
+            .faults
+            .slow
+            .get(index)
+            .ok_or(ConsensusError::Invariant("unknown slow window"))?;
+        let node = self.cfg.node_index(NodeRef::Validator(s.validator)).ok_or(
+            ConsensusError::Invariant("slow window of an unknown validator"),
+        )?;
+        let n = &mut self.nodes[node];
+        n.slow_ms = if on {
+            n.slow_ms.saturating_add(s.extra_ms)
+        } else {
+            n.slow_ms
+                .checked_sub(s.extra_ms)
+                .ok_or(ConsensusError::Invariant("slow window closed twice"))?
+        };
+        Ok(())
+    }
+
     fn partition_start(&mut self, index: usize) -> Result<(), ConsensusError> {
         let p = self
             .cfg
@@ -1388,6 +1418,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             }
             Event::PartitionStart { index } => self.partition_start(index as usize),
             Event::PartitionEnd { .. } => self.partition_end(q),
+            Event::Slow { index, on } => self.slow_change(index as usize, on),
         }
     }
 }
@@ -1457,7 +1488,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                     .faults
                     .slow
                     .iter()
-                    .filter(|s| s.validator == id)
+                    .filter(|s| s.validator == id && s.start == SimTime::ZERO)
                     .map(|s| s.extra_ms)
                     .sum(),
                 None => 0,
@@ -1560,6 +1591,16 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             let index = i as u32;
             sim.schedule_at(p.start, Event::PartitionStart { index })?;
             sim.schedule_at(p.end, Event::PartitionEnd { index })?;
+        }
+        for (i, s) in cfg.faults.slow.iter().enumerate() {
+            let index = i as u32;
+            // Windows from genesis are in the nodes' initial delay.
+            if s.start != SimTime::ZERO {
+                sim.schedule_at(s.start, Event::Slow { index, on: true })?;
+            }
+            if s.end != SimTime::MAX {
+                sim.schedule_at(s.end, Event::Slow { index, on: false })?;
+            }
         }
         for o in &cfg.faults.offline {
             let node = cfg

@@ -223,10 +223,7 @@ fn build(s: &Scenario) -> ConsensusConfig {
         .faults
         .slow
         .iter()
-        .map(|&(i, extra_ms)| Slow {
-            validator: vid(n, i),
-            extra_ms,
-        })
+        .map(|&(i, extra_ms)| Slow::always(vid(n, i), extra_ms))
         .collect();
     if let Some((split, start_s, dur_s)) = s.faults.partition
         && n >= 2
@@ -744,10 +741,7 @@ fn build_live(s: &LiveScenario, online: &[ValidatorId], others: &[ValidatorId]) 
         c.faults.slow = s
             .slow
             .iter()
-            .map(|&(i, extra_ms)| Slow {
-                validator: online[i as usize % online.len()],
-                extra_ms,
-            })
+            .map(|&(i, extra_ms)| Slow::always(online[i as usize % online.len()], extra_ms))
             .collect();
     }
     limit(&mut c);
