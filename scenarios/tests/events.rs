@@ -119,6 +119,23 @@ fn validator_offline_changes_the_chain_from_its_time_on() {
         "{chain}\n[[events]]\naction = \"partition\"\nat_s = 180000\nduration_hours = 2\ngroups = [[1, 2, 3]]\n"
     ));
     assert_eq!(first_difference(&calm, &parted, "chain_daily"), Some(2));
+    // Validator 4 broadcasts 20 s late on day 1 from 06:00 to 12:00: it loses its turns then.
+    let slowed = run(&format!(
+        "{chain}\n[[events]]\naction = \"validator_slow\"\nat_s = 108000\nduration_hours = 6\nvalidators = [4]\nextra_ms = 20000\n"
+    ));
+    assert_eq!(first_difference(&calm, &slowed, "chain_daily"), Some(1));
+    let stats = |out: &RunOutput, col: &str, day: usize| {
+        let t = out.tables.iter().find(|t| t.name == "chain_daily").unwrap();
+        t.columns
+            .iter()
+            .find(|c| c.name == col)
+            .unwrap()
+            .data
+            .cell(day)
+    };
+    assert_eq!(stats(&calm, "out_of_turn", 1), "0");
+    assert_ne!(stats(&slowed, "out_of_turn", 1), "0");
+    assert_eq!(stats(&slowed, "out_of_turn", 2), "0", "the window closed");
     let stats = parted
         .tables
         .iter()
@@ -451,31 +468,53 @@ fn bad_region_targets_name_their_key() {
         (
             CHAIN.to_owned(),
             "action = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1]]",
-            "consensus.partitions[0].region_groups",
+            "events[0].region_groups",
         ),
         (
             with_regions.clone(),
             "action = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[2]]",
-            "consensus.partitions[0].region_groups",
+            "events[0].region_groups",
         ),
         (
             with_regions.clone(),
             "action = \"partition\"\nat_s = 10\nduration_hours = 1\ngroups = [[4]]\nregion_groups = [[1]]",
-            "consensus.partitions[0].region_groups",
+            "events[0].region_groups",
         ),
         (
             with_regions.clone(),
             "action = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1], [1]]",
-            "consensus.partitions[0].region_groups",
+            "events[0].region_groups",
         ),
     ] {
         let e = refusal(&base, event);
         assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path);
     }
+    for (event, key) in [
+        (
+            "action = \"full_node_offline\"\nat_s = 10\nduration_hours = 1",
+            "events[0].full_nodes",
+        ),
+        (
+            "action = \"full_node_offline\"\nat_s = 10\nfull_nodes = [5, 30]",
+            "events[0].full_nodes",
+        ),
+        (
+            "action = \"full_node_offline\"\nat_s = 10\nfull_node_region = 4",
+            "events[0].full_node_region",
+        ),
+        (
+            "action = \"validator_slow\"\nat_s = 10\nvalidators = [9]\nextra_ms = 5",
+            "events[0].validators",
+        ),
+    ] {
+        let e = refusal(&with_regions, event);
+        assert!(e.key_path.starts_with(key), "{event}: {} ({e})", e.key_path);
+    }
     // A valid cut runs, and so does a region's full nodes going offline.
     let ok = format!(
         "{with_regions}\n[[consensus.offline]]\nfull_node_region = 1\nstart_s = 100\nend_s = 200\n\
-         [[events]]\naction = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1]]\n"
+         [[events]]\naction = \"partition\"\nat_s = 10\nduration_hours = 1\nregion_groups = [[1]]\n\
+         [[events]]\naction = \"full_node_offline\"\nat_s = 300\nduration_hours = 1\nfull_nodes = [0, 9]\n"
     );
     let out = run(&ok);
     assert!(out.tables.iter().any(|t| t.name == "chain_daily"));

@@ -35,6 +35,8 @@ fn event_start_s(e: &scenarios::format::RawEvent) -> u64 {
         | E::CampaignVote { day, .. }
         | E::VoteFee { day, .. } => day * 86_400,
         E::ValidatorOffline { at_s, .. }
+        | E::ValidatorSlow { at_s, .. }
+        | E::FullNodeOffline { at_s, .. }
         | E::Partition { at_s, .. }
         | E::Stake { at_s, .. }
         | E::Unstake { at_s, .. }

@@ -178,6 +178,12 @@ pub struct RawSlow {
     pub validator: u32,
     /// Extra broadcast delay, ms.
     pub extra_ms: u64,
+    /// From, seconds since genesis (absent: from genesis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_s: Option<u64>,
+    /// Until, seconds (absent: for good).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_s: Option<u64>,
 }
 
 /// `[[consensus.partitions]]`: validator groups that cannot reach each other in `[start_s, end_s)`.

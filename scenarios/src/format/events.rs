@@ -88,6 +88,34 @@ pub enum RawEvent {
         /// The rate, bps.
         bps: u32,
     },
+    /// Validators broadcast their blocks `extra_ms` late from `at_s` for `duration_hours`
+    /// (absent: for good).
+    ValidatorSlow {
+        /// Start, seconds since genesis.
+        at_s: u64,
+        /// Length, hours.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_hours: Option<u64>,
+        /// Validator ids.
+        validators: Vec<u32>,
+        /// Extra delay, ms.
+        extra_ms: u64,
+    },
+    /// Full nodes go offline at `at_s` for `duration_hours` (absent: for good): a range
+    /// `full_nodes = [first, last]` or every full node of `full_node_region`.
+    FullNodeOffline {
+        /// Start, seconds since genesis.
+        at_s: u64,
+        /// Length, hours.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration_hours: Option<u64>,
+        /// Full nodes `[first, last]`, 0-based, inclusive.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        full_nodes: Option<[u32; 2]>,
+        /// A latency region.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        full_node_region: Option<u16>,
+    },
     /// Validators go offline at `at_s` for `duration_hours` (absent: for good).
     ValidatorOffline {
         /// Start, seconds since genesis.

@@ -207,16 +207,31 @@ fn consensus_config(raw: &RawConsensus) -> Result<ConsensusConfig, Issue> {
         ));
     }
     for (i, o) in raw.offline.iter().enumerate() {
-        cfg.faults.offline.extend(offline(raw, i, o)?);
+        cfg.faults
+            .offline
+            .extend(offline(raw, &format!("consensus.offline[{i}]"), o)?);
     }
     for (i, s) in raw.slow.iter().enumerate() {
+        let start = SimTime::from_secs(s.start_s.unwrap_or(0));
+        let end = s.end_s.map_or(SimTime::MAX, SimTime::from_secs);
+        if end <= start {
+            return Err(Issue::cross(
+                &format!("consensus.slow[{i}].end_s"),
+                "ends before it starts",
+                "end_s > start_s",
+            ));
+        }
         cfg.faults.slow.push(Slow {
             validator: validator(raw, &format!("consensus.slow[{i}].validator"), s.validator)?,
             extra_ms: s.extra_ms,
+            start,
+            end,
         });
     }
     for (i, part) in raw.partitions.iter().enumerate() {
-        cfg.faults.partitions.push(partition(raw, i, part)?);
+        cfg.faults
+            .partitions
+            .push(partition(raw, &format!("consensus.partitions[{i}]"), part)?);
     }
     cfg.validate().map_err(|e| {
         Issue::cross(
@@ -282,8 +297,14 @@ fn full_node_range(
     Ok(first..=last)
 }
 
-fn offline(raw: &RawConsensus, i: usize, o: &RawOffline) -> Result<Vec<Offline>, Issue> {
-    let path = format!("consensus.offline[{i}]");
+/// One offline entry, checked with its key path `path` (a `[[consensus.offline]]` entry or the
+/// timeline event it comes from).
+pub(super) fn offline(
+    raw: &RawConsensus,
+    path: &str,
+    o: &RawOffline,
+) -> Result<Vec<Offline>, Issue> {
+    let path = path.to_owned();
     let nodes: Vec<NodeRef> = match (o.validator, o.full_node, o.full_nodes, o.full_node_region) {
         (Some(v), None, None, None) => {
             vec![NodeRef::Validator(validator(
@@ -419,8 +440,14 @@ fn region_groups(
     Ok(())
 }
 
-fn partition(raw: &RawConsensus, i: usize, part: &RawPartition) -> Result<Partition, Issue> {
-    let path = format!("consensus.partitions[{i}]");
+/// One partition, checked with its key path `path` (a `[[consensus.partitions]]` entry or the
+/// timeline event it comes from).
+pub(super) fn partition(
+    raw: &RawConsensus,
+    path: &str,
+    part: &RawPartition,
+) -> Result<Partition, Issue> {
+    let path = path.to_owned();
     let mut seen = std::collections::BTreeSet::new();
     let mut groups = Vec::new();
     for g in &part.groups {

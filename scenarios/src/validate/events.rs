@@ -11,9 +11,9 @@ use sim_core::time::MS_PER_DAY;
 
 use super::chain::{ContractsSpec, validator_id};
 use super::economy::EconomySpec;
-use crate::error::Issue;
+use crate::error::{ErrorKind, Issue};
 use crate::format::{
-    Mode, RawConsensus, RawEvent, RawOffline, RawPartition, RawScenario, RawSender,
+    Mode, RawConsensus, RawEvent, RawOffline, RawPartition, RawScenario, RawSender, RawSlow,
 };
 use crate::limits::MAX_TIMELINE_TXS;
 
@@ -438,6 +438,57 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
     let mut c = raw.consensus.clone();
     for (i, e) in raw.events.iter().enumerate() {
         match e {
+            RawEvent::ValidatorSlow {
+                at_s,
+                duration_hours,
+                validators,
+                extra_ms,
+            } => {
+                needs(i, raw, true)?;
+                in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
+                let end_s = duration_hours
+                    .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
+                    .transpose()?;
+                for ValidatorId(v) in validator_list(i, validators, c.validators)? {
+                    c.slow.push(RawSlow {
+                        validator: v,
+                        extra_ms: *extra_ms,
+                        start_s: Some(*at_s),
+                        end_s,
+                    });
+                }
+            }
+            RawEvent::FullNodeOffline {
+                at_s,
+                duration_hours,
+                full_nodes,
+                full_node_region,
+            } => {
+                needs(i, raw, true)?;
+                in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
+                let end_s = duration_hours
+                    .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
+                    .transpose()?;
+                if full_nodes.is_some() == full_node_region.is_some() {
+                    return Err(Issue::new(
+                        ErrorKind::MissingKey,
+                        &key(i, "full_nodes"),
+                        "give exactly one of `full_nodes` or `full_node_region`",
+                        "e.g. full_nodes = [0, 99] or full_node_region = 2",
+                    ));
+                }
+                let entry = RawOffline {
+                    validator: None,
+                    full_node: None,
+                    full_nodes: *full_nodes,
+                    full_node_region: *full_node_region,
+                    start_s: *at_s,
+                    end_s,
+                };
+                // Checked here too, so that a bad target names the event's key.
+                super::chain::offline(&c, &format!("events[{i}]"), &entry)?;
+                c.offline.push(entry);
+            }
             RawEvent::ValidatorOffline {
                 at_s,
                 duration_hours,
@@ -469,13 +520,16 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 needs(i, raw, true)?;
                 in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
                 let ms = hours(i, *duration_hours)?;
-                c.partitions.push(RawPartition {
+                let entry = RawPartition {
                     groups: groups.clone(),
                     full_node_groups: full_node_groups.clone(),
                     region_groups: region_groups.clone(),
                     start_s: *at_s,
                     end_s: at_s.saturating_add(ms / 1_000),
-                });
+                };
+                // Checked here too, so that a bad group names the event's key.
+                super::chain::partition(&c, &format!("events[{i}]"), &entry)?;
+                c.partitions.push(entry);
             }
             _ => {}
         }
