@@ -124,6 +124,35 @@ fn validator_offline_changes_the_chain_from_its_time_on() {
         "{chain}\n[[events]]\naction = \"validator_slow\"\nat_s = 108000\nduration_hours = 6\nvalidators = [4]\nextra_ms = 20000\n"
     ));
     assert_eq!(first_difference(&calm, &slowed, "chain_daily"), Some(1));
+    // Three validators drawn from the event's stream, offline 6 h on day 1: exactly three
+    // have offline time that day, none before; another seed may draw others.
+    let drawn = |seed: u64| {
+        let out = run(&format!(
+            "{}\n[[events]]\naction = \"validator_offline\"\nat_s = 90000\nduration_hours = 6\ncount = 3\n",
+            chain.replace(
+                "horizon_days = 3",
+                &format!("horizon_days = 3\nseed = {seed}")
+            )
+        ));
+        let t = out
+            .tables
+            .iter()
+            .find(|t| t.name == "validator_daily")
+            .unwrap();
+        let col = |n: &str| &t.columns.iter().find(|c| c.name == n).unwrap().data;
+        let off: Vec<(String, String)> = (0..t.rows())
+            .filter(|&r| col("offline_ms").cell(r) != "0")
+            .map(|r| (col("day").cell(r), col("validator").cell(r)))
+            .collect();
+        assert_eq!(off.len(), 3, "{off:?}");
+        assert!(off.iter().all(|(d, _)| d == "1"), "{off:?}");
+        off
+    };
+    assert_eq!(drawn(1), drawn(1));
+    assert!(
+        (2..6).any(|seed| drawn(seed) != drawn(1)),
+        "the draw follows the seed"
+    );
     let stats = |out: &RunOutput, col: &str, day: usize| {
         let t = out.tables.iter().find(|t| t.name == "chain_daily").unwrap();
         t.columns
@@ -505,6 +534,14 @@ fn bad_region_targets_name_their_key() {
         (
             "action = \"validator_slow\"\nat_s = 10\nvalidators = [9]\nextra_ms = 5",
             "events[0].validators",
+        ),
+        (
+            "action = \"validator_offline\"\nat_s = 10\ncount = 8",
+            "events[0].count",
+        ),
+        (
+            "action = \"validator_offline\"\nat_s = 10\ncount = 2\nvalidators = [1]",
+            "events[0].count",
         ),
     ] {
         let e = refusal(&with_regions, event);

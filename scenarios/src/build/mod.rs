@@ -10,6 +10,30 @@ mod economy;
 pub use contracts::{FIRST_STAKER_ACCOUNT, contracts};
 pub use economy::economy;
 
+use consensus_model::ValidatorId;
+use consensus_model::config::{ConsensusConfig, NodeRef, Offline};
+
+/// The chain's consensus configuration for `seed`: the validated one plus the timeline's
+/// validator outages by count, each drawn from its event's stream `(seed, scenario.events, key)`.
+pub fn consensus(chain: &crate::validate::ChainSpec, seed: u64) -> ConsensusConfig {
+    let mut cfg = chain.consensus.clone();
+    let streams = sim_core::Streams::new(seed);
+    let n = cfg.validators.len() as u64;
+    for d in &chain.drawn_offline {
+        let mut rng = streams.stream(sim_core::Domain("scenario.events"), d.stream);
+        // Validator ids are 1..=n (validation made them so).
+        let picked: Vec<u64> = select(&mut rng, n, u64::from(d.count)).collect();
+        cfg.faults
+            .offline
+            .extend(picked.into_iter().map(|k| Offline {
+                node: NodeRef::Validator(ValidatorId(k as u32 + 1)),
+                start: d.start,
+                end: d.end,
+            }));
+    }
+    cfg
+}
+
 /// Knuth's selection sampling: `want` of the indices `0..n`, ascending, each taken with
 /// probability (still wanted) / (still left). One draw per index, taken or not, so the number
 /// of draws depends only on `n`.

@@ -116,7 +116,8 @@ pub enum RawEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         full_node_region: Option<u16>,
     },
-    /// Validators go offline at `at_s` for `duration_hours` (absent: for good).
+    /// Validators go offline at `at_s` for `duration_hours` (absent: for good): those listed,
+    /// or `count` of them drawn from the event's stream.
     ValidatorOffline {
         /// Start, seconds since genesis.
         at_s: u64,
@@ -124,7 +125,11 @@ pub enum RawEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_hours: Option<u64>,
         /// Validator ids.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         validators: Vec<u32>,
+        /// How many validators, drawn.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
     },
     /// A partition at `at_s` for `duration_hours`, as `[[consensus.partitions]]` describes one.
     Partition {

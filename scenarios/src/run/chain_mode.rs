@@ -135,14 +135,8 @@ pub(super) fn run(
         blocks_every: spec.outputs().blocks_every,
         keep_fee_events: spec.outputs().fee_events,
     };
-    let mut run = ChainRun::start(
-        &chain.consensus,
-        &chain.contracts,
-        economy,
-        seed,
-        days,
-        outputs,
-    )?;
+    let consensus = crate::build::consensus(chain, seed);
+    let mut run = ChainRun::start(&consensus, &chain.contracts, economy, seed, days, outputs)?;
     // A simulated day at a time, so the observables leave memory as they are made.
     for day in 1..=days {
         run.run_to_day(day)?;

@@ -30,10 +30,27 @@ pub const ADMIN_ENDOWMENT_DCC: u128 = 1_000;
 /// A validated chain: consensus and the contracts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainSpec {
-    /// Consensus (validators, network, faults).
+    /// Consensus (validators, network, faults), without the faults drawn from the seed: a run
+    /// takes `build::consensus(chain, seed)`.
     pub consensus: ConsensusConfig,
     /// The system contracts.
     pub contracts: ContractsSpec,
+    /// Timeline outages of validators chosen by count: `build::consensus` draws them.
+    pub drawn_offline: Vec<DrawnOffline>,
+}
+
+/// `count` of the validators offline over `[start, end)`, drawn by selection sampling from
+/// the timeline event's own stream `(seed, scenario.events, stream)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawnOffline {
+    /// The event's stream key.
+    pub stream: u64,
+    /// Validators to draw (at most all of them).
+    pub count: u32,
+    /// From.
+    pub start: SimTime,
+    /// Until (`SimTime::MAX`: for good).
+    pub end: SimTime,
 }
 
 /// `count` random stakers alike, each with its own account and stream.
@@ -103,6 +120,7 @@ pub(super) fn chain(
     Ok(ChainSpec {
         consensus: consensus_config(consensus)?,
         contracts: contracts_spec(contracts, consensus)?,
+        drawn_offline: Vec::new(),
     })
 }
 

@@ -432,6 +432,32 @@ fn check_outage_overlaps(shocks: &[NodeShock]) -> Result<(), Issue> {
     Ok(())
 }
 
+/// The timeline's validator outages by count (checked by [`with_chain_events`]), for `build`
+/// to draw from each event's stream.
+pub(super) fn drawn_offline(raw: &RawScenario) -> Vec<super::chain::DrawnOffline> {
+    let keys = stream_keys(raw);
+    raw.events
+        .iter()
+        .zip(keys)
+        .filter_map(|(e, stream)| match *e {
+            RawEvent::ValidatorOffline {
+                at_s,
+                duration_hours,
+                count: Some(count),
+                ..
+            } => Some(super::chain::DrawnOffline {
+                stream,
+                count,
+                start: SimTime::from_secs(at_s),
+                end: duration_hours.map_or(SimTime::MAX, |h| {
+                    SimTime::from_secs(at_s.saturating_add(h.saturating_mul(3_600)))
+                }),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `consensus` with the timeline's validator and partition events added as its faults (after
 /// checking them with their `events[i]` keys).
 pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue> {
@@ -493,12 +519,27 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 at_s,
                 duration_hours,
                 validators,
+                count,
             } => {
                 needs(i, raw, true)?;
                 in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
                 let end_s = duration_hours
                     .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
                     .transpose()?;
+                if let Some(n) = *count {
+                    if !validators.is_empty() || n == 0 || n > c.validators {
+                        return Err(Issue::cross(
+                            &key(i, "count"),
+                            format!("{n} validators drawn (with {} listed)", validators.len()),
+                            &format!(
+                                "either `validators = [ids]` or `count` from 1 to {}",
+                                c.validators
+                            ),
+                        ));
+                    }
+                    // Drawn by `build` (the seed meets the scenario only there).
+                    continue;
+                }
                 for ValidatorId(v) in validator_list(i, validators, c.validators)? {
                     c.offline.push(RawOffline {
                         validator: Some(v),

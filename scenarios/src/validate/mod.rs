@@ -10,7 +10,7 @@ mod events;
 mod supply;
 mod sweep;
 
-pub use chain::{ChainSpec, ContractsSpec, StakerGroup};
+pub use chain::{ChainSpec, ContractsSpec, DrawnOffline, StakerGroup};
 pub use economy::{Draw, EconomySpec, NodeGroup, NodeRow, VoterGroup};
 pub use events::{ContractAction, NodeShock, Pick, Senders, ShockKind};
 
@@ -146,6 +146,7 @@ pub fn validate(raw: &RawScenario) -> Result<Spec, Issue> {
     let chain_with_events = || -> Result<ChainSpec, Issue> {
         let mut chain = chain::chain(&events::with_chain_events(raw)?, &raw.contracts)?;
         events::contract_timeline(raw, &mut chain.contracts)?;
+        chain.drawn_offline = events::drawn_offline(raw);
         Ok(chain)
     };
     let engines = match raw.run.mode {
