@@ -153,6 +153,20 @@ fn validator_offline_changes_the_chain_from_its_time_on() {
         (2..6).any(|seed| drawn(seed) != drawn(1)),
         "the draw follows the seed"
     );
+    // Full nodes of a gossip overlay offline for 6 h on day 1: on their return they catch up
+    // (reorganising onto the chain), which first changes day 1.
+    let overlay = chain.replace("horizon_days = 3", "horizon_days = 2").replace(
+        "genesis_validators = 7\n",
+        "genesis_validators = 7\nfull_nodes = 40\ntopology = { kind = \"gossip\", degree = 4 }\n",
+    );
+    let calm_overlay = run(&overlay);
+    let dark = run(&format!(
+        "{overlay}\n[[events]]\naction = \"full_node_offline\"\nat_s = 90000\nduration_hours = 6\nfull_nodes = [0, 19]\n"
+    ));
+    assert_eq!(
+        first_difference(&calm_overlay, &dark, "chain_daily"),
+        Some(1)
+    );
     let stats = |out: &RunOutput, col: &str, day: usize| {
         let t = out.tables.iter().find(|t| t.name == "chain_daily").unwrap();
         t.columns
