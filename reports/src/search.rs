@@ -242,19 +242,25 @@ fn evaluate(
             seed: p.base.spec.seed() + i % search.max_seeds(),
             overrides: vec![over.clone()],
         };
-        scenarios::par_map_ordered(&mine, opts.threads, |i| {
+        // This shard's runs come back with their manifests (computed here, or kept after
+        // their check); only other shards' runs are waited for and re-hashed.
+        let computed = scenarios::par_map_ordered(&mine, opts.threads, |i| {
             if watch.stop() {
                 return Err(JobError::NotStarted(i));
             }
             let spec = spec_of(i);
             let run = loaded.clone().with_seed(spec.seed);
-            let (done, _) =
+            let (done, m) =
                 keep_or_compute(out, p.context(&spec, &run, total), opts.resume, watch)?;
             watch.run_done(i, matches!(done, crate::job::Done::Kept));
-            Ok(())
+            Ok((i, m))
         })?;
+        let mut computed = computed.into_iter().peekable();
         for &i in &indices {
-            let m = wait_for_run(out, i, watch)?;
+            let m = match computed.next_if(|(k, _)| *k == i) {
+                Some((_, m)) => m,
+                None => wait_for_run(out, i, watch)?,
+            };
             let ok = search
                 .predicate()
                 .eval(&|c| {
@@ -317,9 +323,15 @@ fn wait_for_run(out: &Path, i: u64, watch: &dyn SweepWatch) -> Result<RunManifes
 }
 
 fn write_search_table(path: &Path, evaluations: &[Evaluation]) -> Result<(), OutputError> {
-    let mut text = String::from(
-        "evaluation,value,setting,seeds,successes,probability,wilson_low,wilson_high,verdict,confident\n",
-    );
+    // The header is the data dictionary's (tables/ spells every column).
+    let columns: Vec<&str> = scenarios::tables::dictionary::TABLES
+        .iter()
+        .find(|d| d.name == scenarios::tables::names::SEARCH)
+        .map(|d| d.all_columns().map(|c| c.name).collect())
+        .unwrap_or_default();
+    debug_assert_eq!(columns.len(), 10, "search.csv's ten columns");
+    let mut text = columns.join(",");
+    text.push('\n');
     for e in evaluations {
         let setting = e.setting.replace('"', "\"\"");
         text.push_str(&format!(

@@ -406,7 +406,7 @@ pub fn rows_of(t: &Table) -> Vec<(String, String, String, f64, f64, f64)> {
 }
 
 /// The table's file stem (`sensitivity.csv`, `sensitivity.parquet`).
-pub const SENSITIVITY: &str = "sensitivity";
+pub const SENSITIVITY: &str = scenarios::tables::names::SENSITIVITY;
 
 /// Each point's mean of `metric` over its `seeds` runs.
 fn point_means(summary: &Table, metric: &str, seeds: u64) -> Result<Vec<f64>, String> {

@@ -322,7 +322,7 @@ impl Document {
             }
             group.count = rows;
             group.csv_sha256 = Some(table.sha256.clone());
-            group.csv_rows = Some(Arc::new(table.rows.clone()));
+            group.csv_rows = Some(Arc::clone(&table.rows));
         }
         Ok(())
     }

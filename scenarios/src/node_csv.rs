@@ -62,8 +62,9 @@ pub struct CsvNode {
 pub struct NodeTable {
     /// SHA-256 of the file, hex.
     pub sha256: String,
-    /// One entry per data row, in file order.
-    pub rows: Vec<CsvNode>,
+    /// One entry per data row, in file order (shared: every sweep point that loads the file
+    /// holds these rows, not a copy).
+    pub rows: std::sync::Arc<Vec<CsvNode>>,
 }
 
 /// Reads and parses the node CSV at `path` (at most `limits::MAX_FILE_BYTES` bytes read).
@@ -74,7 +75,10 @@ pub fn read_node_csv(path: &Path) -> Result<NodeTable, ScenarioError> {
         ScenarioError::new(ErrorKind::Syntax, path, "", "the file is not valid UTF-8")
     })?;
     let rows = parse_node_csv(path, &text)?;
-    Ok(NodeTable { sha256, rows })
+    Ok(NodeTable {
+        sha256,
+        rows: std::sync::Arc::new(rows),
+    })
 }
 
 /// Parses node CSV `text` (`path` names it in errors).

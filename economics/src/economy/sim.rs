@@ -20,7 +20,7 @@ use sim_core::{
 use super::campaign::{Campaign, Term, Voting};
 use super::config::{
     AdoptionModel, CandidateRanking, ClearingRule, ConfigError, EconomyConfig, ExtraRule,
-    ForfeitSink, PreElectionRule, RepledgePolicy, VoterStrategy,
+    ForfeitSink, PreElectionRule, RepledgePolicy, ScheduledVote, VoterStrategy,
 };
 use super::divide::DivU64;
 use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms, ring_next, ring_slot};
@@ -213,6 +213,9 @@ pub struct Economy {
     /// Hourly-deduction reading: offline ms of each node not yet charged as a whole hour
     /// (empty when off).
     offline_carry_ms: Vec<u32>,
+    /// The timeline's campaign votes by day, each day's in list order (a voting day looks up
+    /// its own instead of scanning them all).
+    votes_by_day: BTreeMap<u64, Vec<ScheduledVote>>,
 }
 
 /// `floor((q·D + r)·x / D) = q·x + floor(r·x / D)`; `None` on overflow (the caller falls back
@@ -520,6 +523,10 @@ impl Economy {
             },
             accrual_held: Amount::ZERO,
             adoption_today: Vec::new(),
+            votes_by_day: cfg.timeline.votes.iter().fold(BTreeMap::new(), |mut m, v| {
+                m.entry(v.day).or_insert_with(Vec::new).push(*v);
+                m
+            }),
             offline_carry_ms: if cfg.readings.offline_deduction_bps_per_hour > 0 {
                 vec![0; n]
             } else {
@@ -1507,8 +1514,9 @@ impl Economy {
     /// The timeline's votes of `day` (after the voters' own): each only if voting is open, the
     /// node is a candidate and the voter can pay.
     fn scheduled_votes(&mut self, day: u64, voting: &mut Voting) -> Result<(), EconomyError> {
-        let votes = &self.cfg.timeline.votes;
-        let today: Vec<_> = votes.iter().filter(|v| v.day == day).copied().collect();
+        let Some(today) = self.votes_by_day.get(&day).cloned() else {
+            return Ok(());
+        };
         for sv in today {
             let Some(pick) = voting.candidates.iter().position(|&c| c == sv.node) else {
                 continue;

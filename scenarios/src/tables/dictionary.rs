@@ -1129,6 +1129,68 @@ const SUMMARY_COUPLING: &[ColumnDef] = &[
     ),
 ];
 
+const SEARCH: &[ColumnDef] = &[
+    col(
+        "evaluation",
+        U64,
+        "",
+        "order of evaluation (0: the first value checked); its runs are evaluation × max_seeds + k",
+    ),
+    col(
+        "value",
+        Str,
+        "",
+        "the searched key's value (an integer, wei, or a list position)",
+    ),
+    col(
+        "setting",
+        Str,
+        "",
+        "what the key was set to, in short (the value, or \"first 10 of 21\" entries of a list)",
+    ),
+    col("seeds", U64, "runs", "seeds run at this value"),
+    col(
+        "successes",
+        U64,
+        "runs",
+        "runs whose summary satisfied the predicate",
+    ),
+    col("probability", F64, "", "successes / seeds"),
+    col(
+        "wilson_low",
+        F64,
+        "",
+        "Wilson interval of the probability at the search's confidence, low end",
+    ),
+    col("wilson_high", F64, "", "the interval's high end"),
+    col("verdict", Str, "", "`holds` or `fails`"),
+    col(
+        "confident",
+        Bool,
+        "",
+        "false if the interval still held the required probability at max_seeds and the point estimate decided",
+    ),
+];
+
+const SENSITIVITY: &[ColumnDef] = &[
+    col("metric", Str, "", "the summary column analysed"),
+    col("key", Str, "", "the sampled scenario key"),
+    col(
+        "index",
+        Str,
+        "",
+        "first_order, total (Sobol'), mu_star, mu, sigma (Morris) or spearman (Latin hypercube)",
+    ),
+    col("estimate", F64, "", "the index over every point"),
+    col(
+        "ci_low",
+        F64,
+        "",
+        "95% bootstrap interval (resampling points), low end",
+    ),
+    col("ci_high", F64, "", "the interval's high end"),
+];
+
 /// Every table a run can write.
 pub const TABLES: &[TableDef] = &[
     TableDef {
@@ -1289,6 +1351,20 @@ pub const TABLES: &[TableDef] = &[
             SUMMARY_ECONOMY,
             SUMMARY_COUPLING,
         ],
+    },
+    TableDef {
+        name: names::SEARCH,
+        modes: "dcfs-sim search (in the search's directory, beside search.json)",
+        row: "a searched value",
+        spec: "§8",
+        columns: &[SEARCH],
+    },
+    TableDef {
+        name: names::SENSITIVITY,
+        modes: "dcfs-sim sweep / sensitivity with [sweep.sample] (in the sweep's directory)",
+        row: "an index of one metric and one sampled key",
+        spec: "§8",
+        columns: &[SENSITIVITY],
     },
 ];
 

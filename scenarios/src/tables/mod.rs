@@ -42,6 +42,10 @@ pub mod names {
     pub const VOTERS: &str = "voters";
     /// A run's key figures (one row).
     pub const SUMMARY: &str = "summary";
+    /// A search's evaluated values, one row each (`search.csv`; `search.json` holds the answer).
+    pub const SEARCH: &str = "search";
+    /// A sampled sweep's sensitivity indices (`sensitivity.csv`).
+    pub const SENSITIVITY: &str = "sensitivity";
     /// The tables that grow with the horizon: streamed to a sink while a run goes.
     pub const STREAMED: [&str; 7] = [
         DAILY,
