@@ -458,6 +458,21 @@ pub(super) fn drawn_offline(raw: &RawScenario) -> Vec<super::chain::DrawnOffline
         .collect()
 }
 
+/// A chain fault event's window: checks its mode and start, and returns its end in seconds
+/// (`None`: for good).
+fn chain_window(
+    i: usize,
+    raw: &RawScenario,
+    at_s: u64,
+    duration_hours: Option<u64>,
+) -> Result<Option<u64>, Issue> {
+    needs(i, raw, true)?;
+    in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
+    duration_hours
+        .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
+        .transpose()
+}
+
 /// `consensus` with the timeline's validator and partition events added as its faults (after
 /// checking them with their `events[i]` keys).
 pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue> {
@@ -470,11 +485,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 validators,
                 extra_ms,
             } => {
-                needs(i, raw, true)?;
-                in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
-                let end_s = duration_hours
-                    .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
-                    .transpose()?;
+                let end_s = chain_window(i, raw, *at_s, *duration_hours)?;
                 for ValidatorId(v) in validator_list(i, validators, c.validators)? {
                     c.slow.push(RawSlow {
                         validator: v,
@@ -490,11 +501,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 full_nodes,
                 full_node_region,
             } => {
-                needs(i, raw, true)?;
-                in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
-                let end_s = duration_hours
-                    .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
-                    .transpose()?;
+                let end_s = chain_window(i, raw, *at_s, *duration_hours)?;
                 if full_nodes.is_some() == full_node_region.is_some() {
                     return Err(Issue::new(
                         ErrorKind::MissingKey,
@@ -521,11 +528,7 @@ pub(super) fn with_chain_events(raw: &RawScenario) -> Result<RawConsensus, Issue
                 validators,
                 count,
             } => {
-                needs(i, raw, true)?;
-                in_horizon(i, "at_s", at_s.saturating_mul(1_000), raw)?;
-                let end_s = duration_hours
-                    .map(|h| hours(i, h).map(|ms| at_s.saturating_add(ms / 1_000)))
-                    .transpose()?;
+                let end_s = chain_window(i, raw, *at_s, *duration_hours)?;
                 if let Some(n) = *count {
                     if !validators.is_empty() || n == 0 || n > c.validators {
                         return Err(Issue::cross(
