@@ -94,18 +94,8 @@ enum Command {
     Sweep {
         /// Scenario file with a [sweep] section (.toml, or .json).
         file: PathBuf,
-        /// Output directory (created if missing).
-        #[arg(long, value_name = "DIR", default_value = "out")]
-        out: PathBuf,
-        /// Worker threads (default: all cores). Never changes a result.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
-        threads: Option<u64>,
-        /// Do only shard K of N (0-based), e.g. 3/16 or "$SLURM_ARRAY_TASK_ID/16".
-        #[arg(long, value_name = "K/N")]
-        shard: Option<Shard>,
-        /// Recompute every run even if a finished one is on disk.
-        #[arg(long)]
-        no_resume: bool,
+        #[command(flatten)]
+        runs: RunsArgs,
         /// If --out holds another sweep, compute this one beside it and replace it when done
         /// (until then it stays intact). Not with --shard: give each shard its own --out.
         #[arg(long, conflicts_with = "shard")]
@@ -122,18 +112,8 @@ enum Command {
     Search {
         /// Scenario file with a [search] section (.toml, or .json).
         file: PathBuf,
-        /// Output directory (created if missing).
-        #[arg(long, value_name = "DIR", default_value = "out")]
-        out: PathBuf,
-        /// Worker threads (default: all cores). Never changes a result.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
-        threads: Option<u64>,
-        /// Do only shard K of N of each batch, on an --out every shard shares.
-        #[arg(long, value_name = "K/N")]
-        shard: Option<Shard>,
-        /// Recompute every run even if a finished one is on disk.
-        #[arg(long)]
-        no_resume: bool,
+        #[command(flatten)]
+        runs: RunsArgs,
     },
     /// Sensitivity indices of summary columns over a sampled sweep ([sweep.sample]).
     ///
@@ -205,6 +185,31 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         work: Option<PathBuf>,
     },
+}
+
+/// What every multi-run command (sweep, search) takes besides its file; the command's
+/// description says what --shard splits.
+#[derive(Debug, clap::Args)]
+struct RunsArgs {
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Worker threads (default: all cores). Never changes a result.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    threads: Option<u64>,
+    /// Do only shard K of N (0-based), e.g. 3/16 or "$SLURM_ARRAY_TASK_ID/16".
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Recompute every run even if a finished one is on disk.
+    #[arg(long)]
+    no_resume: bool,
+}
+
+impl RunsArgs {
+    fn threads(&self) -> usize {
+        self.threads
+            .map_or_else(default_threads, |t| usize::try_from(t).unwrap_or(1))
+    }
 }
 
 /// An error meant for the user, with its exit code.
@@ -337,17 +342,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sweep {
             file,
-            out,
-            threads,
-            shard,
-            no_resume,
+            runs,
             replace,
         } => {
-            let threads = threads.map_or_else(default_threads, |t| usize::try_from(t).unwrap_or(1));
+            let (out, shard) = (runs.out.clone(), runs.shard);
             let opts = SweepOptions {
-                threads,
+                threads: runs.threads(),
                 shard,
-                resume: !no_resume,
+                resume: !runs.no_resume,
                 replace,
             };
             print_sweep(
@@ -369,21 +371,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Search {
-            file,
-            out,
-            threads,
-            shard,
-            no_resume,
-        } => {
-            let threads = threads.map_or_else(default_threads, |t| usize::try_from(t).unwrap_or(1));
+        Command::Search { file, runs } => {
             let p = prepare(&file, false)?;
             let opts = reports::search::SearchOptions {
-                threads,
-                shard,
-                resume: !no_resume,
+                threads: runs.threads(),
+                shard: runs.shard,
+                resume: !runs.no_resume,
             };
-            study::search(&p, &out, &opts)
+            study::search(&p, &runs.out, &opts)
         }
         Command::Sensitivity { dir, metrics } => study::sensitivity(&dir, &metrics),
         Command::Report { dir } => report(&dir),
