@@ -180,6 +180,38 @@ fn compare_sweeps(a: &Path, b: &Path, what: &str) -> anyhow::Result<SweepManifes
     Ok(ma)
 }
 
+/// Sets `run.horizon_days` to `horizon`, makes node CSV paths absolute, and drops timeline
+/// events at or after the horizon (they would be refused).
+fn shorten(v: &mut serde_json::Value, horizon: u64, absolute: &dyn Fn(&str) -> String) {
+    if let Some(obj) = v.as_object_mut() {
+        let run = obj
+            .entry("run")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if let Some(run) = run.as_object_mut() {
+            run.insert("horizon_days".to_owned(), horizon.into());
+        }
+    }
+    let groups = v
+        .get_mut("economy")
+        .and_then(|e| e.get_mut("node_groups"))
+        .and_then(serde_json::Value::as_array_mut);
+    for g in groups.into_iter().flatten() {
+        if let Some(serde_json::Value::String(csv)) = g.get_mut("from_csv") {
+            *csv = absolute(csv);
+        }
+    }
+    if let Some(serde_json::Value::Array(events)) = v.get_mut("events") {
+        events.retain(|e| {
+            let at = |k: &str, scale: u64| {
+                e.get(k)
+                    .and_then(serde_json::Value::as_u64)
+                    .map(|v| v.saturating_mul(scale))
+            };
+            at("day", 86_400).or(at("at_s", 1)).unwrap_or(0) < horizon.saturating_mul(86_400)
+        });
+    }
+}
+
 /// A copy of `file` in `work` with `run.horizon_days` at most `max_days` (same file name, so
 /// manifests name the original).
 fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf> {
@@ -191,70 +223,21 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
         let p = folder.join(rel);
         std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
     };
+    // One edit for both formats: TOML goes through the same JSON value and back.
+    let mut v: serde_json::Value = match doc.format {
+        Format::Toml => {
+            let t: toml::Table = toml::from_str(&doc.text).context("re-reading the TOML")?;
+            serde_json::to_value(t).context("reading the TOML as a value")?
+        }
+        Format::Json => serde_json::from_str(&doc.text).context("re-reading the JSON")?,
+    };
+    shorten(&mut v, horizon, &absolute);
     let text = match doc.format {
         Format::Toml => {
-            let mut t: toml::Table = toml::from_str(&doc.text).context("re-reading the TOML")?;
-            let run = t
-                .entry("run")
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if let toml::Value::Table(run) = run {
-                let days = i64::try_from(horizon).unwrap_or(i64::MAX);
-                run.insert("horizon_days".to_owned(), toml::Value::Integer(days));
-            }
-            let groups = t
-                .get_mut("economy")
-                .and_then(|e| e.get_mut("node_groups"))
-                .and_then(toml::Value::as_array_mut);
-            for g in groups.into_iter().flatten() {
-                if let Some(toml::Value::String(csv)) = g.get_mut("from_csv") {
-                    *csv = absolute(csv);
-                }
-            }
-            // Timeline events after the capped horizon would be refused: they go too.
-            if let Some(toml::Value::Array(events)) = t.get_mut("events") {
-                events.retain(|e| {
-                    let at = |k: &str, scale: u64| {
-                        e.get(k)
-                            .and_then(toml::Value::as_integer)
-                            .map(|v| v as u64 * scale)
-                    };
-                    at("day", 86_400).or(at("at_s", 1)).unwrap_or(0) < horizon * 86_400
-                });
-            }
+            let t: toml::Table = serde_json::from_value(v).context("back to TOML")?;
             toml::to_string(&t).context("writing the shortened TOML")?
         }
-        Format::Json => {
-            let mut v: serde_json::Value =
-                serde_json::from_str(&doc.text).context("re-reading the JSON")?;
-            if let Some(obj) = v.as_object_mut() {
-                let run = obj
-                    .entry("run")
-                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
-                if let Some(run) = run.as_object_mut() {
-                    run.insert("horizon_days".to_owned(), horizon.into());
-                }
-            }
-            let groups = v
-                .get_mut("economy")
-                .and_then(|e| e.get_mut("node_groups"))
-                .and_then(serde_json::Value::as_array_mut);
-            for g in groups.into_iter().flatten() {
-                if let Some(serde_json::Value::String(csv)) = g.get_mut("from_csv") {
-                    *csv = absolute(csv);
-                }
-            }
-            if let Some(serde_json::Value::Array(events)) = v.get_mut("events") {
-                events.retain(|e| {
-                    let at = |k: &str, scale: u64| {
-                        e.get(k)
-                            .and_then(serde_json::Value::as_u64)
-                            .map(|v| v * scale)
-                    };
-                    at("day", 86_400).or(at("at_s", 1)).unwrap_or(0) < horizon * 86_400
-                });
-            }
-            serde_json::to_string_pretty(&v).context("writing the shortened JSON")?
-        }
+        Format::Json => serde_json::to_string_pretty(&v).context("writing the shortened JSON")?,
     };
     let name = file
         .file_name()
