@@ -20,7 +20,7 @@ use sim_core::{
 use super::campaign::{Campaign, Term, Voting};
 use super::config::{
     AdoptionModel, CandidateRanking, ClearingRule, ConfigError, EconomyConfig, ExtraRule,
-    ForfeitSink, PreElectionRule, RepledgePolicy, ScheduledVote, VoterStrategy,
+    ForfeitSink, MS_PER_HOUR, PreElectionRule, RepledgePolicy, ScheduledVote, VoterStrategy,
 };
 use super::divide::DivU64;
 use super::nodes::{NO_CLASS, Nodes, UP, exponential_ms, ring_next, ring_slot};
@@ -2028,7 +2028,8 @@ impl Economy {
     /// `bps_per_hour` of its required pledge (in the order nodes first went offline that day,
     /// which the event order fixes).
     fn deduct_offline_hours(&mut self) -> Result<(), EconomyError> {
-        const MS_PER_HOUR_U32: u32 = 3_600_000;
+        // 3,600,000 fits u32, like the day's offline time it divides.
+        const MS_PER_HOUR_U32: u32 = MS_PER_HOUR as u32;
         let bps = self.cfg.readings.offline_deduction_bps_per_hour;
         let touched = std::mem::take(&mut self.touched);
         for &node in &touched {
