@@ -18,6 +18,9 @@ pub(crate) struct CheckOptions {
     pub threads: usize,
     /// Caps `run.horizon_days` (a shortened copy of the file is checked).
     pub max_days: Option<u64>,
+    /// Caps `consensus.full_nodes` (likewise): a gossip overlay of thousands of full nodes is
+    /// minutes per simulated day in a debug build, and a smaller one exercises the same code.
+    pub max_full_nodes: Option<u64>,
     /// Where the copies go; kept. Default: a temporary directory, removed on success.
     pub work: Option<PathBuf>,
 }
@@ -34,9 +37,10 @@ pub(crate) fn check(file: &Path, opts: &CheckOptions) -> anyhow::Result<String> 
     std::fs::create_dir_all(&work)
         .with_context(|| format!("creating the work directory {}", work.display()))?;
     let (shown, file) = (file.display().to_string(), file);
-    let file = match opts.max_days {
-        Some(days) => shortened(file, &work, days)?,
-        None => file.to_path_buf(),
+    let file = if opts.max_days.is_some() || opts.max_full_nodes.is_some() {
+        shortened(file, &work, opts)?
+    } else {
+        file.to_path_buf()
     };
     let runs = prepare(&file, true)?.plan.len();
     let said = if runs > 1 {
@@ -44,12 +48,21 @@ pub(crate) fn check(file: &Path, opts: &CheckOptions) -> anyhow::Result<String> 
     } else {
         check_run(&file, &work)?
     };
-    let capped = opts.max_days.map_or_else(String::new, |d| {
-        format!(
-            " (horizon capped at {d} day{})",
+    let mut caps = Vec::new();
+    if let Some(d) = opts.max_days {
+        caps.push(format!(
+            "horizon capped at {d} day{}",
             if d == 1 { "" } else { "s" }
-        )
-    });
+        ));
+    }
+    if let Some(f) = opts.max_full_nodes {
+        caps.push(format!("full nodes capped at {f}"));
+    }
+    let capped = if caps.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", caps.join(", "))
+    };
     let said = format!("{shown}{capped}: {said}");
     if opts.work.is_none() {
         let _ = std::fs::remove_dir_all(&work);
@@ -180,9 +193,29 @@ fn compare_sweeps(a: &Path, b: &Path, what: &str) -> anyhow::Result<SweepManifes
     Ok(ma)
 }
 
-/// Sets `run.horizon_days` to `horizon`, makes node CSV paths absolute, and drops timeline
-/// events at or after the horizon (they would be refused).
-fn shorten(v: &mut serde_json::Value, horizon: u64, absolute: &dyn Fn(&str) -> String) {
+/// Sets `run.horizon_days` to `horizon`, caps `consensus.full_nodes` (and the per-full-node
+/// region list) at `full_nodes`, makes node CSV paths absolute, and drops timeline events at or
+/// after the horizon (they would be refused).
+fn shorten(
+    v: &mut serde_json::Value,
+    horizon: u64,
+    full_nodes: Option<u64>,
+    absolute: &dyn Fn(&str) -> String,
+) {
+    if let (Some(cap), Some(consensus)) = (full_nodes, v.get_mut("consensus")) {
+        if let Some(count) = consensus.get_mut("full_nodes")
+            && count.as_u64().is_some_and(|c| c > cap)
+        {
+            *count = cap.into();
+        }
+        let regions = consensus
+            .get_mut("latency")
+            .and_then(|l| l.get_mut("full_node_regions"))
+            .and_then(serde_json::Value::as_array_mut);
+        if let Some(regions) = regions {
+            regions.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+        }
+    }
     if let Some(obj) = v.as_object_mut() {
         let run = obj
             .entry("run")
@@ -212,11 +245,12 @@ fn shorten(v: &mut serde_json::Value, horizon: u64, absolute: &dyn Fn(&str) -> S
     }
 }
 
-/// A copy of `file` in `work` with `run.horizon_days` at most `max_days` (same file name, so
-/// manifests name the original).
-fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf> {
+/// A copy of `file` in `work` within the caps of `opts` (same file name, so manifests name the
+/// original).
+fn shortened(file: &Path, work: &Path, opts: &CheckOptions) -> anyhow::Result<PathBuf> {
     let doc = scenarios::read_document(file).map_err(bad)?;
-    let horizon = doc.load().map_err(bad)?.spec.horizon_days().min(max_days);
+    let horizon = doc.load().map_err(bad)?.spec.horizon_days();
+    let horizon = opts.max_days.map_or(horizon, |d| horizon.min(d));
     // The copy lives elsewhere: data files it names relative to the original must still resolve.
     let folder = file.parent().unwrap_or(Path::new("."));
     let absolute = |rel: &str| -> String {
@@ -231,7 +265,7 @@ fn shortened(file: &Path, work: &Path, max_days: u64) -> anyhow::Result<PathBuf>
         }
         Format::Json => serde_json::from_str(&doc.text).context("re-reading the JSON")?,
     };
-    shorten(&mut v, horizon, &absolute);
+    shorten(&mut v, horizon, opts.max_full_nodes, &absolute);
     let text = match doc.format {
         Format::Toml => {
             let t: toml::Table = serde_json::from_value(v).context("back to TOML")?;
@@ -279,5 +313,29 @@ mod tests {
         let e = compare_runs(&a, &b, "twice").unwrap_err().to_string();
         assert!(e.contains("file index.html differs"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The full-node cap shortens the count and the per-node region list, and nothing else.
+    #[test]
+    fn full_nodes_are_capped_with_their_regions() {
+        let mut v = serde_json::json!({
+            "run": { "horizon_days": 3 },
+            "consensus": {
+                "validators": 21,
+                "full_nodes": 2000,
+                "latency": { "kind": "regions", "full_node_regions": [0, 1, 2, 0, 1] }
+            }
+        });
+        shorten(&mut v, 1, Some(3), &str::to_owned);
+        assert_eq!(v["run"]["horizon_days"], 1);
+        assert_eq!(v["consensus"]["full_nodes"], 3);
+        assert_eq!(v["consensus"]["validators"], 21);
+        assert_eq!(
+            v["consensus"]["latency"]["full_node_regions"],
+            serde_json::json!([0, 1, 2])
+        );
+        // Under the cap: unchanged.
+        shorten(&mut v, 1, Some(200), &str::to_owned);
+        assert_eq!(v["consensus"]["full_nodes"], 3);
     }
 }

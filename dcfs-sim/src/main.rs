@@ -181,6 +181,10 @@ enum Command {
         /// Check a copy with run.horizon_days capped at N (for quick checks in CI).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         max_days: Option<u64>,
+        /// Check a copy with consensus.full_nodes capped at N (a large gossip overlay is slow
+        /// in a debug build; a smaller one runs the same code).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..))]
+        max_full_nodes: Option<u64>,
         /// Keep the computed directories here (default: a temporary directory, removed).
         #[arg(long, value_name = "DIR")]
         work: Option<PathBuf>,
@@ -394,6 +398,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             threads,
             max_days,
+            max_full_nodes,
             work,
         } => {
             let threads = threads.map_or_else(
@@ -403,6 +408,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = check::CheckOptions {
                 threads,
                 max_days,
+                max_full_nodes,
                 work,
             };
             println!("{}", check::check(&file, &opts)?);
