@@ -266,6 +266,9 @@ pub struct ConsensusConfig {
     pub resync_ms: u64,
     /// How a full node gets the ancestors it lacks of a block it received.
     pub full_node_sync: AncestorSync,
+    /// Queue every block copy, even one its receiver would ignore whenever it arrived (the
+    /// event-per-message model; slower, same runs). Off by default; tests compare the two.
+    pub queue_every_copy: bool,
     /// A day is emitted once the simulation is this far past its end (or at `finish`); the
     /// canonical chain is judged then.
     pub finality_lag_ms: u64,
@@ -302,6 +305,7 @@ impl ConsensusConfig {
             faults: Faults::default(),
             resync_ms: 2_000,
             full_node_sync: AncestorSync::RoundTrip,
+            queue_every_copy: false,
             finality_lag_ms: sim_core::time::MS_PER_DAY,
             halt_gap_ms: 10 * BLOCK_PERIOD_MS,
             prune_keep_blocks: Some(3 * crate::types::BLOCKS_PER_DAY),

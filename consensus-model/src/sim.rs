@@ -243,15 +243,22 @@ struct Node {
     validator: bool,
     /// The block a full node awaits ancestors of ([`NO_BLOCK`]: none).
     syncing: u32,
-    /// Round-trip draws of a full node's ancestor requests (`None` for validators, or with
-    /// instantaneous sync).
-    sync_rng: Option<RandomStream>,
     slow_ms: u64,
     region: u16,
-    seal_rng: RandomStream,
-    tie_rng: RandomStream,
-    latency_rng: RandomStream,
-    fault_rng: RandomStream,
+}
+
+/// A node's random streams, kept apart from [`Node`]: five ChaCha buffers are ~1.6 KB, and a
+/// delivery reads the receiver's state but none of its streams, so with them inline every
+/// copy sent on a large overlay missed the cache on a node it barely touches.
+#[derive(Debug, Clone)]
+struct NodeStreams {
+    seal: RandomStream,
+    tie: RandomStream,
+    latency: RandomStream,
+    fault: RandomStream,
+    /// Round-trip draws of a full node's ancestor requests (`None` for validators, or with
+    /// instantaneous sync).
+    sync: Option<RandomStream>,
 }
 
 /// The closed event enum of the consensus model.
@@ -350,6 +357,9 @@ pub struct Summary {
     pub deepest_reorg: u64,
     /// Events handled.
     pub events: u64,
+    /// Block copies not queued because their receiver would have ignored them whenever they
+    /// arrived (see `World::ignores_forever`); the event-per-message model handled each.
+    pub copies_not_sent: u64,
     /// Active set in force after the canonical head.
     pub active_set: Vec<ValidatorId>,
 }
@@ -401,6 +411,8 @@ struct World<S, R> {
     sets: Vec<ActiveSet>,
     set_index: BTreeMap<Vec<u8>, u32>,
     nodes: Vec<Node>,
+    /// Each node's streams, indexed like `nodes`.
+    rngs: Vec<NodeStreams>,
     /// True when there are at most 64 validator nodes, so `Block::eligible` is filled in.
     eligible_cached: bool,
     /// Per validator node: `fire_ms << 1 | out_of_turn` of its pending attempt, or `u64::MAX`.
@@ -431,6 +443,7 @@ struct World<S, R> {
     reorgs: u64,
     deepest_reorg: u64,
     events: u64,
+    copies_not_sent: u64,
     sealed_total: u64,
     /// Canonical heights ≤ this are final and pruned; their figures are in `final_tally`.
     finalized_height: Height,
@@ -519,14 +532,18 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let ms = match self.cfg.latency {
             Latency::Constant { ms } => ms,
             Latency::Uniform { min_ms, max_ms } => {
-                network::in_range(&mut self.nodes[from].latency_rng, min_ms, max_ms)
+                network::in_range(&mut self.rngs[from].latency, min_ms, max_ms)
             }
             ref other => {
-                let to_region = self.nodes[to].region;
-                let sender = &mut self.nodes[from];
-                sample_latency_ms(other, &mut sender.latency_rng, sender.region, to_region)
+                let (a, b) = (self.nodes[from].region, self.nodes[to].region);
+                sample_latency_ms(other, &mut self.rngs[from].latency, a, b)
             }
         };
+        // The draw is made either way, so the sender's stream is the same.
+        if !self.cfg.queue_every_copy && self.ignores_forever(to, block) {
+            self.copies_not_sent += 1;
+            return Ok(());
+        }
         q.schedule_in(
             ms,
             Event::Deliver {
@@ -538,6 +555,24 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         Ok(())
     }
 
+    /// True if `node` would ignore a copy of `block` whenever it arrived: its head has a larger
+    /// total difficulty, or is the block and remembered as seen. A head's TD never decreases (a
+    /// node adopts only a heavier block or an equal-TD lower one), and a head is only left for
+    /// a block preferred to it, so such a copy could neither become the head, nor raise the
+    /// heaviest-received pair, nor flip a coin (a seen block is not tested again). A block a
+    /// validator sealed itself is its head without being seen: a copy of it coming back after
+    /// a coin moved the head away is flipped for, so it is queued. On a gossip overlay most
+    /// copies are ignored ones (a node's peers mostly have the block already).
+    ///
+    /// Exact but for one case: a copy of a former head still in flight when 16 newer heads
+    /// have pushed it out of the seen ring (16 adoptions within one latency draw) would have
+    /// been flipped for again. Tests compare whole runs with [`ConsensusConfig::queue_every_copy`].
+    fn ignores_forever(&self, node: usize, block: u32) -> bool {
+        let n = &self.nodes[node];
+        self.blocks[n.head].td > self.blocks[block].td
+            || (n.head == block && n.seen.contains(&block))
+    }
+
     fn broadcast(&mut self, from: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
         // Fast path of the common case (full mesh, no partition, uniform latency): the same
         // draws and schedules in the same order as `send` to every other node, with the
@@ -547,7 +582,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             && let Latency::Uniform { min_ms, max_ms } = self.cfg.latency
         {
             let count = self.nodes.len();
-            let rng = &mut self.nodes[from].latency_rng;
+            let rng = &mut self.rngs[from].latency;
             for to in 0..count {
                 if to != from {
                     let ms = network::in_range(rng, min_ms, max_ms);
@@ -662,7 +697,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 let wiggle = if in_turn {
                     0
                 } else {
-                    network::below(&mut n.seal_rng, set.limit * WIGGLE_MS)
+                    network::below(&mut self.rngs[node].seal, set.limit * WIGGLE_MS)
                 };
                 n.attempt_time_ms = nominal;
                 let fire = nominal
@@ -900,7 +935,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let (a, b) = (self.nodes[node].region, self.nodes[from].region);
         let head = self.nodes[node].head;
         let latency = &self.cfg.latency;
-        let Some(rng) = self.nodes[node].sync_rng.as_mut() else {
+        let Some(rng) = self.rngs[node].sync.as_mut() else {
             return Err(ConsensusError::Invariant(
                 "a full node without its sync stream",
             ));
@@ -969,7 +1004,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             TieBreak::Coin => {
                 n.seen[n.seen_next as usize % SEEN_RING] = block;
                 n.seen_next = n.seen_next.wrapping_add(1);
-                n.tie_rng.coin()
+                self.rngs[node].tie.coin()
             }
             TieBreak::FirstSeen => false,
             // Every node ranks the two heads the same way.
@@ -1368,7 +1403,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     }
 
     fn crash_draw(&mut self, node: usize, mean_ms: u64) -> u64 {
-        sample_exponential_ms(&mut self.nodes[node].fault_rng, mean_ms)
+        sample_exponential_ms(&mut self.rngs[node].fault, mean_ms)
     }
 
     /// Fires `node`'s pending attempt at `now` (the queue is at that time).
@@ -1477,6 +1512,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
         let v = ids.len();
         let total = config.node_count();
         let mut nodes = Vec::with_capacity(total);
+        let mut rngs = Vec::with_capacity(total);
         for i in 0..total {
             let region = match &config.latency {
                 Latency::Regions(r) if i < v => r.validator_regions[i],
@@ -1508,14 +1544,16 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 sealed: 0,
                 validator: i < v,
                 syncing: NO_BLOCK,
-                sync_rng: (i >= v && config.full_node_sync == AncestorSync::RoundTrip)
-                    .then(|| streams.stream(Domain("consensus/sync"), idx)),
                 slow_ms,
                 region,
-                seal_rng: streams.stream(Domain("consensus/seal"), idx),
-                tie_rng: streams.stream(Domain("consensus/tie"), idx),
-                latency_rng: streams.stream(Domain("consensus/latency"), idx),
-                fault_rng: streams.stream(Domain("consensus/faults"), idx),
+            });
+            rngs.push(NodeStreams {
+                seal: streams.stream(Domain("consensus/seal"), idx),
+                tie: streams.stream(Domain("consensus/tie"), idx),
+                latency: streams.stream(Domain("consensus/latency"), idx),
+                fault: streams.stream(Domain("consensus/faults"), idx),
+                sync: (i >= v && config.full_node_sync == AncestorSync::RoundTrip)
+                    .then(|| streams.stream(Domain("consensus/sync"), idx)),
             });
         }
         let adjacency = match config.topology {
@@ -1531,6 +1569,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             sets: Vec::new(),
             set_index: BTreeMap::new(),
             nodes,
+            rngs,
             eligible_cached: v <= 64,
             fire_key: vec![u64::MAX; v],
             attempt_min: (0, 0),
@@ -1552,6 +1591,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             reorgs: 0,
             deepest_reorg: 0,
             events: 0,
+            copies_not_sent: 0,
             sealed_total: 0,
             finalized_height: 0,
             finalized_tip: 0,
@@ -1826,6 +1866,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             reorgs: w.reorgs,
             deepest_reorg: w.deepest_reorg,
             events: w.events,
+            copies_not_sent: w.copies_not_sent,
             active_set: w.sets[best.child_set as usize].ids.clone(),
         }
     }
