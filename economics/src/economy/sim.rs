@@ -364,6 +364,46 @@ impl DayShares {
         })
     }
 
+    /// `floor(S·ea / (Σeff·10⁴))`: the stability share after adoption, `ea = eff·a`, as in
+    /// [`DayShares::compute`].
+    #[inline]
+    fn stability(&self, ea: u128) -> Result<u128, EconomyError> {
+        if let (Some(dv), Some(dbps)) = (self.fast, self.by_bps)
+            && let Some(x) = share(self.qs, self.rs, ea, &dv)
+        {
+            return Ok(dbps.div(x));
+        }
+        Ok(mul_div_floor(self.s, ea, self.den_a)?)
+    }
+
+    /// (basic, stability before adoption, memo hit) of effective power `e` through the day's
+    /// eff memo; not for the occupancy reading (whose basic depends on the adoption).
+    #[inline]
+    fn by_power(
+        &self,
+        memo: &mut [PowerSlot],
+        stamp: u64,
+        e: u128,
+    ) -> Result<(u128, u128, bool), EconomyError> {
+        debug_assert!(!self.basic_by_ea);
+        let h = (e as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let Some(slot) = memo.get_mut((h >> (64 - MEMO_BITS)) as usize) else {
+            let (bi, full, _) = self.compute(e, e, 10_000)?;
+            return Ok((bi, full, false));
+        };
+        if slot.stamp == stamp && slot.eff == e {
+            return Ok((slot.basic, slot.full, true));
+        }
+        let (bi, full, _) = self.compute(e, e, 10_000)?;
+        *slot = PowerSlot {
+            stamp,
+            eff: e,
+            basic: bi,
+            full,
+        };
+        Ok((bi, full, false))
+    }
+
     /// [`DayShares::compute`] through the day's direct-mapped memo keyed by (eff, adoption).
     #[inline(never)]
     fn memoised(
@@ -2157,20 +2197,32 @@ fn chunk_count(n: usize) -> usize {
         return 1;
     }
     let threads = match SETTLEMENT_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
-        0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        0 => machine_cores(),
         t => t,
     };
     (n / MIN_NODES_PER_CHUNK).clamp(1, threads.min(MAX_SETTLEMENT_THREADS))
 }
 
+/// The machine's cores, asked once: `available_parallelism` reads cgroup files on Linux (an
+/// open and reads per call, ~2% of a 10,000-node run when asked every day).
+fn machine_cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+}
+
 /// The most threads one day's settlement uses.
 pub const MAX_SETTLEMENT_THREADS: usize = 64;
 
-/// A settlement chunk's memos: the direct-mapped (eff, adoption) memo and the class shares.
+/// A settlement chunk's memos: the direct-mapped (eff, adoption) memo, the class shares, and
+/// the direct-mapped eff → (basic, stability before adoption) memo of nodes with a fresh
+/// random adoption each day.
 #[derive(Debug, Clone)]
 struct ChunkMemo {
     memo: Vec<MemoSlot>,
     class_memo: Vec<ClassMemo>,
+    power: Vec<PowerSlot>,
+    /// Probe `power` (decided from the last day's hit rate; never changes a value).
+    power_on: bool,
 }
 
 impl ChunkMemo {
@@ -2178,8 +2230,23 @@ impl ChunkMemo {
         ChunkMemo {
             memo: vec![MemoSlot::default(); 1 << MEMO_BITS],
             class_memo: vec![ClassMemo::default(); class_count],
+            power: vec![PowerSlot::default(); 1 << MEMO_BITS],
+            power_on: true,
         }
     }
+}
+
+/// One memoised eff → (basic, stability before adoption) of a day: both depend on the
+/// effective power alone, and a registry's integer power units repeat (the 10,000-node
+/// benchmark registry has a few hundred distinct powers), while the adoption drawn each day
+/// makes the stability after adoption almost never repeat.
+#[derive(Debug, Clone, Copy, Default)]
+struct PowerSlot {
+    /// `day + 1` of the day it belongs to (0 = empty).
+    stamp: u64,
+    eff: u128,
+    basic: u128,
+    full: u128,
 }
 
 /// A chunk's Σ basic, Σ stability before adoption, Σ stability paid.
@@ -2366,7 +2433,13 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
         (&adoption_const[..n], &adoption_model[..n], &class[..n]);
     let (offline_ms_today, status, std_power) =
         (&offline_ms_today[..n], &status[..n], &std_power[..n]);
-    let ChunkMemo { memo, class_memo } = memo;
+    let ChunkMemo {
+        memo,
+        class_memo,
+        power: power_memo,
+        power_on,
+    } = memo;
+    let (mut power_hits, mut power_probes) = (0u32, 0u32);
     let (ctx, stamp, burn_instead) = (d.ctx, d.stamp, d.burn_instead);
     let accrue = d.accrue_stability && !burn_instead;
     let occupancy = !adoption_today.is_empty();
@@ -2427,7 +2500,19 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
                         adoption_stream[i].as_mut(),
                         d.day,
                     );
-                    ctx.compute(e, e * u128::from(a), a)?
+                    if *power_on {
+                        power_probes += 1;
+                        let (bi, full, hit) = ctx.by_power(power_memo, stamp, e)?;
+                        power_hits += u32::from(hit);
+                        let si = if a >= 10_000 {
+                            full
+                        } else {
+                            ctx.stability(e * u128::from(a))?
+                        };
+                        (bi, full, si)
+                    } else {
+                        ctx.compute(e, e * u128::from(a), a)?
+                    }
                 }
                 // Others with the same (eff, adoption) get the same shares too: a small
                 // direct-mapped memo of the day.
@@ -2460,6 +2545,13 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
         ring_rows[ring_slot(st, w)][i] = Amount::from_wei(ring_value);
         ring_state[i] = ring_next(st, w);
     }
+    // Keep probing while at least half the probes hit; retry a switched-off memo every 32 days
+    // (powers change as nodes join, leave and go offline).
+    *power_on = if *power_on {
+        power_hits.saturating_mul(2) >= power_probes
+    } else {
+        d.day.is_multiple_of(32)
+    };
     // The classes' part of the sums: count × shares (each product is at most the category's
     // total, so nothing overflows; checked anyway).
     let of = |x: u128, k: u128| x.checked_mul(k).ok_or(AmountError::Overflow(x, "*", k));
@@ -2591,6 +2683,29 @@ mod fast_path_tests {
             let ea = e * u128::from(a);
             if let Some(y) = share(q, r, ea, &dv) {
                 prop_assert_eq!(U256::from(dbps.div(y)), wide(ea, U256::from(d) * U256::from(10_000u32)));
+            }
+        }
+
+        /// The split used for nodes with a fresh adoption each day (basic and stability before
+        /// adoption through the eff memo, stability after adoption alone) equals `compute`,
+        /// on the fast path and off it, on a memo hit and on a miss.
+        #[test]
+        fn power_memo_split_equals_compute(
+            b in 0u128..=10u128.pow(30),
+            s in 0u128..=10u128.pow(30),
+            sum_eff in 1u128..=u128::from(u64::MAX) * 4,
+            e_frac in any::<u64>(),
+            a in 0u32..=10_000,
+        ) {
+            let e = (u128::from(e_frac) % sum_eff) + 1;
+            let ctx = DayShares::new(b, s, sum_eff, None).unwrap();
+            let want = ctx.compute(e, e * u128::from(a), a).unwrap();
+            let mut memo = vec![PowerSlot::default(); 1 << MEMO_BITS];
+            for expect_hit in [false, true] {
+                let (bi, full, hit) = ctx.by_power(&mut memo, 7, e).unwrap();
+                prop_assert_eq!(hit, expect_hit);
+                let si = if a >= 10_000 { full } else { ctx.stability(e * u128::from(a)).unwrap() };
+                prop_assert_eq!((bi, full, si), want);
             }
         }
     }
