@@ -18,20 +18,24 @@ pub(super) struct RewardWindow {
 impl RewardWindow {
     /// Every node's totals now and what it received since the previous call, in node order.
     pub(super) fn take(&mut self, economy: &Economy) -> Vec<(NodeTotals, u128)> {
-        let totals: Vec<NodeTotals> = (0..economy.node_count())
-            .filter_map(|i| economy.node_totals(i))
-            .collect();
-        self.earned_before.resize(totals.len(), 0);
-        totals
-            .into_iter()
-            .zip(&mut self.earned_before)
-            .map(|(t, before)| {
-                let earned = rewards_total(&t);
-                let got = earned - *before;
-                *before = earned;
-                (t, got)
-            })
-            .collect()
+        let mut out = Vec::with_capacity(economy.node_count());
+        self.visit(economy, |t, got| out.push((*t, got)));
+        out
+    }
+
+    /// What `take` returns, handed to `f` node by node without collecting it (a 10,000-node
+    /// window was 1 MB of totals built and dropped every sample).
+    fn visit(&mut self, economy: &Economy, mut f: impl FnMut(&NodeTotals, u128)) {
+        let n = economy.node_count();
+        self.earned_before.resize(n, 0);
+        for (i, before) in self.earned_before.iter_mut().enumerate() {
+            let Some(t) = economy.node_totals(i) else {
+                break;
+            };
+            let earned = rewards_total(&t);
+            f(&t, earned - *before);
+            *before = earned;
+        }
     }
 }
 
@@ -42,6 +46,8 @@ pub(super) struct RewardInequality {
     window: RewardWindow,
     from_day: u64,
     samples: Vec<RewardSample>,
+    /// The population's rewards of the window being sampled (kept to reuse its allocation).
+    rewards: Vec<u128>,
 }
 
 impl RewardInequality {
@@ -52,6 +58,7 @@ impl RewardInequality {
             window: RewardWindow::default(),
             from_day: 0,
             samples: Vec::new(),
+            rewards: Vec::new(),
         })
     }
 
@@ -62,15 +69,13 @@ impl RewardInequality {
             return;
         }
         // The population: nodes that have joined and not left, paid or not.
-        let mut rewards: Vec<u128> = self
-            .window
-            .take(economy)
-            .into_iter()
-            .filter(|(t, got)| {
-                !matches!(t.status, NodeStatus::NotJoined | NodeStatus::Gone) || *got > 0
-            })
-            .map(|(_, got)| got)
-            .collect();
+        let mut rewards = std::mem::take(&mut self.rewards);
+        rewards.clear();
+        self.window.visit(economy, |t, got| {
+            if !matches!(t.status, NodeStatus::NotJoined | NodeStatus::Gone) || got > 0 {
+                rewards.push(got);
+            }
+        });
         rewards.sort_unstable();
         // Rewards are part of the 500M: the sum cannot overflow.
         let total: u128 = rewards.iter().sum();
@@ -83,6 +88,7 @@ impl RewardInequality {
             gini: gini(&rewards, total),
             nakamoto: nakamoto(&rewards, total),
         });
+        self.rewards = rewards;
         self.from_day = days_settled;
     }
 
