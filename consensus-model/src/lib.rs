@@ -8,6 +8,7 @@
 pub mod config;
 pub mod contracts;
 pub mod network;
+pub mod pipeline;
 pub mod queue;
 pub mod recents;
 pub mod record;
@@ -19,6 +20,7 @@ pub use config::{
     AncestorSync, ConfigError, ConsensusConfig, CrashRepair, Faults, Latency, NodeRef, Offline,
     Partition, RegionLatency, Slow, TieBreak, Topology,
 };
+pub use pipeline::Pipelined;
 pub use recents::{CompactRecents, HeaderError, Snapshot, verify_signers};
 pub use record::{
     BlockId, BlockRecord, CountingRecorder, DayStats, DigestRecorder, NullRecorder, Recorder,

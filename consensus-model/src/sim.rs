@@ -738,7 +738,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         };
         let result = self.source.end_block(&ctx);
         let new_set = result.map_err(|e| ConsensusError::Source {
-            height,
+            height: S::failed_at(&e).unwrap_or(height),
             message: e.to_string(),
         })?;
         self.executed_height = height;

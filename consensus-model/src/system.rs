@@ -42,6 +42,12 @@ pub trait EndBlockExecutor {
         &mut self,
         block: &BlockContext<'_>,
     ) -> Result<Option<Vec<ValidatorId>>, Self::Error>;
+
+    /// The height of the block that failed, if not the one `end_block` was called for (a
+    /// source that executes blocks later, [`crate::Pipelined`], reports an error late).
+    fn failed_at(_error: &Self::Error) -> Option<Height> {
+        None
+    }
 }
 
 /// A fixed set that never changes (no contracts).

@@ -1737,8 +1737,13 @@ impl Economy {
             }
             sums.extend(first.map(|c| pay_chunk(c, &day_ctx)));
             // Spin for the others rather than sleep in the scope's latch: waking this thread
-            // again cost ~30 µs a day, as long as settling 4,000 fully-online nodes.
-            while done.load(Ordering::Acquire) + 1 < chunks {
+            // again cost ~30 µs a day, as long as settling 4,000 fully-online nodes. Bounded,
+            // like the workers' spin: a pool busy with other work (a sweep in the same
+            // process) may take long to start a chunk, and then the latch's sleep is better.
+            for _ in 0..WARM_SPIN_ROUNDS * 64 {
+                if done.load(Ordering::Acquire) + 1 >= chunks {
+                    break;
+                }
                 std::hint::spin_loop();
             }
         });
@@ -2236,18 +2241,24 @@ pub fn set_settlement_threads(threads: usize) {
     SETTLEMENT_THREADS.store(threads, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Chunks for a day of `n` nodes: one per settlement thread, each with at least
-/// [`MIN_NODES_PER_CHUNK`] nodes; one inside a rayon pool (a sweep, whose runs are already
-/// spread over the cores).
-fn chunk_count(n: usize) -> usize {
+/// Threads one run may use for its own work from the calling thread: the
+/// [`set_settlement_threads`] setting (0: the machine's cores), and 1 inside a rayon pool (a
+/// sweep, whose runs are already spread over the cores). Chain runs also read it to decide
+/// whether their contracts get a thread of their own.
+pub fn run_threads() -> usize {
     if rayon::current_thread_index().is_some() {
         return 1;
     }
-    let threads = match SETTLEMENT_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
+    match SETTLEMENT_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
         0 => machine_cores(),
         t => t,
-    };
-    (n / MIN_NODES_PER_CHUNK).clamp(1, threads.min(MAX_SETTLEMENT_THREADS))
+    }
+}
+
+/// Chunks for a day of `n` nodes: one per [`run_threads`], each with at least
+/// [`MIN_NODES_PER_CHUNK`] nodes.
+fn chunk_count(n: usize) -> usize {
+    (n / MIN_NODES_PER_CHUNK).clamp(1, run_threads().min(MAX_SETTLEMENT_THREADS))
 }
 
 /// The machine's cores, asked once: `available_parallelism` reads cgroup files on Linux (an

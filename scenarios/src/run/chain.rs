@@ -5,10 +5,11 @@
 use consensus_model::contracts::{
     Accounting, ContractEvent, ContractsError, DrivenContracts, EpochRecord,
 };
+use consensus_model::pipeline::Delayed;
 use consensus_model::record::{
     BlockId, BlockRecord, DayStats, Recorder, ReorgRecord, ValidatorDay,
 };
-use consensus_model::{ConsensusConfig, ConsensusSim};
+use consensus_model::{ConsensusConfig, ConsensusSim, Pipelined};
 use economics::economy::{DayRow, Economy, VecRecorder as EconomyLog};
 use sim_core::{Amount, SimTime};
 
@@ -229,7 +230,9 @@ impl ChainOutput {
 /// A chain run in progress: advance it a day at a time and take its observables as it goes, so
 /// they never pile up ([`mod@crate::run`] streams them out this way).
 pub struct ChainRun {
-    sim: ConsensusSim<ChainSource, ChainLog>,
+    /// The contracts (and the economy) run on a thread of their own when the run may use two
+    /// ([`economics::economy::run_threads`]); the bytes are the same either way.
+    sim: ConsensusSim<Pipelined<ChainSource>, ChainLog>,
     horizon_days: u64,
 }
 
@@ -264,6 +267,8 @@ impl ChainRun {
             blocks_every: outputs.blocks_every,
             ..ChainLog::default()
         };
+        let threaded = economics::economy::run_threads() > 1;
+        let source = Pipelined::new(source, threaded);
         let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
         let ids = sim.validator_stats().iter().map(|v| v.id).collect();
         let log = sim.recorder_mut();
@@ -273,8 +278,9 @@ impl ChainRun {
     }
 
     /// The economy (coupled mode), as settled so far.
-    pub fn economy(&self) -> Option<&Economy> {
-        self.sim.source().economy.as_ref().map(|(e, _)| e)
+    pub fn economy(&mut self) -> Result<Option<&Economy>, ChainRunError> {
+        let source = self.sim.source_mut().get_mut().map_err(stopped)?;
+        Ok(source.economy.as_ref().map(|(e, _)| e))
     }
 
     /// Simulates up to the start of `day` (stepping does not change the simulation).
@@ -284,12 +290,12 @@ impl ChainRun {
     }
 
     /// Takes the observables recorded since the last call.
-    pub fn take_records(&mut self) -> ChainRecords {
+    pub fn take_records(&mut self) -> Result<ChainRecords, ChainRunError> {
         let mut r = ChainRecords::default();
-        let source = self.sim.source_mut();
+        let source = self.sim.source_mut().get_mut().map_err(stopped)?;
         take_source(&mut source.contracts, source.economy.as_mut(), &mut r);
         take_log(self.sim.recorder_mut(), self.horizon_days, &mut r);
-        r
+        Ok(r)
     }
 
     /// Runs the last minute (the first block after the last boundary settles the last day),
@@ -300,7 +306,8 @@ impl ChainRun {
         self.sim
             .run_until(SimTime::from_day(horizon_days).saturating_add_ms(60_000))?;
         let validator_stats = self.sim.validator_stats();
-        let (log, mut source, summary) = self.sim.finish();
+        let (log, source, summary) = self.sim.finish();
+        let mut source = source.into_inner().map_err(stopped)?;
         source
             .contracts
             .contracts
@@ -323,6 +330,15 @@ impl ChainRun {
             horizon_days,
         })
     }
+}
+
+/// A failure of the contracts found when their thread is waited for: the error the engine
+/// would have stopped with had it executed the block itself.
+fn stopped(e: Delayed<ChainSourceError>) -> ChainRunError {
+    ChainRunError::Consensus(consensus_model::ConsensusError::Source {
+        height: e.height,
+        message: e.error.to_string(),
+    })
 }
 
 /// What a chain run records for its outputs.

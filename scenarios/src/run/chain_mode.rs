@@ -140,8 +140,10 @@ pub(super) fn run(
     // A simulated day at a time, so the observables leave memory as they are made.
     for day in 1..=days {
         run.run_to_day(day)?;
-        take.take(run.take_records(), streams)?;
-        if let (Some(e), Some(daily)) = (run.economy(), take.economy_daily.as_mut()) {
+        take.take(run.take_records()?, streams)?;
+        if let Some(daily) = take.economy_daily.as_mut()
+            && let Some(e) = run.economy()?
+        {
             daily.settled(e, streams)?;
         }
         streams.day_done(day, days).map_err(RunError::interrupted)?;
