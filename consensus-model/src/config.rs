@@ -139,6 +139,32 @@ pub enum AncestorSync {
     Instant,
 }
 
+/// How a block travels a gossip overlay. A node acts on the first copy of a block to reach it
+/// while it is online: later copies find the block adopted, outweighed, coin-tested or being
+/// synced, and are ignored. The models differ in which later copies they draw and queue.
+/// Full meshes do not relay (each node gets one copy, from the sealer), so there every model
+/// draws and queues what [`Propagation::EveryCopy`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Propagation {
+    /// A copy is drawn only if it could arrive first: not when the receiver already has the
+    /// block (or a heavier head), nor when a copy of the block already on its way to it arrives
+    /// no later than the sender's time plus the link's least latency; and it is queued only if
+    /// it arrives before the copy on its way. A node that comes back online forgets the copy
+    /// it awaited, so copies sent after it are drawn again. Same distributions as the
+    /// event-per-message model, different draws: runs agree with it statistically, not to the
+    /// byte (`tests/propagation.rs` compares fork heights, reorgs, out-of-turn share and
+    /// delivery delays).
+    #[default]
+    FirstArrival,
+    /// Every copy is drawn (the event-per-message model's draws), and queued unless its
+    /// receiver would ignore it whenever it arrived: the same runs, to the byte, as
+    /// [`Propagation::EveryCopyQueued`], and slower than [`Propagation::FirstArrival`].
+    EveryCopy,
+    /// Every copy is drawn and queued: the event-per-message model itself, kept as the
+    /// reference that [`Propagation::EveryCopy`] is tested against.
+    EveryCopyQueued,
+}
+
 /// How nodes are connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Topology {
@@ -266,9 +292,8 @@ pub struct ConsensusConfig {
     pub resync_ms: u64,
     /// How a full node gets the ancestors it lacks of a block it received.
     pub full_node_sync: AncestorSync,
-    /// Queue every block copy, even one its receiver would ignore whenever it arrived (the
-    /// event-per-message model; slower, same runs). Off by default; tests compare the two.
-    pub queue_every_copy: bool,
+    /// How a block travels a gossip overlay.
+    pub propagation: Propagation,
     /// A day is emitted once the simulation is this far past its end (or at `finish`); the
     /// canonical chain is judged then.
     pub finality_lag_ms: u64,
@@ -305,7 +330,7 @@ impl ConsensusConfig {
             faults: Faults::default(),
             resync_ms: 2_000,
             full_node_sync: AncestorSync::RoundTrip,
-            queue_every_copy: false,
+            propagation: Propagation::FirstArrival,
             finality_lag_ms: sim_core::time::MS_PER_DAY,
             halt_gap_ms: 10 * BLOCK_PERIOD_MS,
             prune_keep_blocks: Some(3 * crate::types::BLOCKS_PER_DAY),

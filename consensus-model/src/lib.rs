@@ -18,7 +18,7 @@ pub mod types;
 
 pub use config::{
     AncestorSync, ConfigError, ConsensusConfig, CrashRepair, Faults, Latency, NodeRef, Offline,
-    Partition, RegionLatency, Slow, TieBreak, Topology,
+    Partition, Propagation, RegionLatency, Slow, TieBreak, Topology,
 };
 pub use pipeline::Pipelined;
 pub use recents::{CompactRecents, HeaderError, Snapshot, verify_signers};

@@ -94,6 +94,12 @@ pub trait Recorder {
     }
     /// A node reorganised.
     fn reorg(&mut self, reorg: &ReorgRecord);
+    /// `node` made `block`, received at `at`, its head (its own sealed blocks are not
+    /// reported: they are its head when sealed). For propagation statistics, as a block's
+    /// delivery delays are these times less its sealing time. Does nothing by default.
+    fn adopted(&mut self, node: u32, block: BlockId, at: SimTime) {
+        let _ = (node, block, at);
+    }
     /// A day was finalised.
     fn day(&mut self, day: &DayStats);
     /// The same day per validator (every validator, in index order), right after
@@ -129,6 +135,9 @@ impl<R: Recorder + ?Sized> Recorder for &mut R {
     fn reorg(&mut self, reorg: &ReorgRecord) {
         (**self).reorg(reorg);
     }
+    fn adopted(&mut self, node: u32, block: BlockId, at: SimTime) {
+        (**self).adopted(node, block, at);
+    }
     fn day(&mut self, day: &DayStats) {
         (**self).day(day);
     }
@@ -149,6 +158,10 @@ impl<A: Recorder, B: Recorder> Recorder for (A, B) {
     fn reorg(&mut self, reorg: &ReorgRecord) {
         self.0.reorg(reorg);
         self.1.reorg(reorg);
+    }
+    fn adopted(&mut self, node: u32, block: BlockId, at: SimTime) {
+        self.0.adopted(node, block, at);
+        self.1.adopted(node, block, at);
     }
     fn day(&mut self, day: &DayStats) {
         self.0.day(day);

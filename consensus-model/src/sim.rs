@@ -9,7 +9,9 @@
 //! ([`AncestorSync`]; instantaneous selectable); validators get missing ancestors with the block. A block that does not beat the head is ignored (kept in the arena, not relayed). A node
 //! remembers its last [`SEEN_RING`] distinct received blocks and ignores repeats, so the
 //! equal-difficulty coin is flipped at most once per block per node (as geth skips known blocks).
-//! On a gossip overlay a node relays a block to all its peers when it adopts it as its head.
+//! On a gossip overlay a node relays a block to all its peers when it adopts it as its head;
+//! by default only the copies that can reach a peer first are drawn and queued
+//! ([`Propagation`]: a node acts on the first copy of a block that reaches it online).
 //!
 //! **Events and ties.** Block deliveries and faults are queued events (a calendar queue with
 //! sim-core's (time, insertion) order); a validator's pending sealing attempt is not an event but
@@ -35,7 +37,7 @@ use sim_core::time::MS_PER_DAY;
 use sim_core::{Amount, Domain, RandomStream, ScheduleError, SimTime, Streams};
 
 use crate::config::{
-    AncestorSync, ConfigError, ConsensusConfig, Latency, NodeRef, TieBreak, Topology,
+    AncestorSync, ConfigError, ConsensusConfig, Latency, NodeRef, Propagation, TieBreak, Topology,
 };
 use crate::network::{self, gossip_overlay, sample_exponential_ms, sample_latency_ms};
 use crate::queue::{BucketQueue, DEFAULT_RING_BITS};
@@ -358,8 +360,11 @@ pub struct Summary {
     /// Events handled.
     pub events: u64,
     /// Block copies not queued because their receiver would have ignored them whenever they
-    /// arrived (see `World::ignores_forever`); the event-per-message model handled each.
+    /// arrived (see `World::ignores_forever`), or, under [`Propagation::FirstArrival`], because
+    /// a copy on its way arrives first; the event-per-message model handled each.
     pub copies_not_sent: u64,
+    /// Of those, copies not even drawn ([`Propagation::FirstArrival`] only).
+    pub copies_not_drawn: u64,
     /// Active set in force after the canonical head.
     pub active_set: Vec<ValidatorId>,
 }
@@ -444,12 +449,42 @@ struct World<S, R> {
     deepest_reorg: u64,
     events: u64,
     copies_not_sent: u64,
+    copies_not_drawn: u64,
+    /// Per node, what a sender needs to know to skip a copy, in one dense array: a node's
+    /// peers are scattered, and a relay visits each of them, mostly to find it has the block.
+    reach: Vec<Reach>,
+    /// [`Propagation::FirstArrival`] on an overlay.
+    first_arrival: bool,
     sealed_total: u64,
     /// Canonical heights ≤ this are final and pruned; their figures are in `final_tally`.
     finalized_height: Height,
     /// The canonical block at `finalized_height`.
     finalized_tip: u32,
     final_tally: Vec<ValidatorTally>,
+}
+
+/// A node as its senders see it.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// Total difficulty of its head (kept with `Node::head` by `World::sync_reach`).
+    head_td: u64,
+    /// When the copy of `awaited` that arrives first is due ([`Propagation::FirstArrival`]).
+    awaited_at_ms: u64,
+    /// The block of the first copy on its way ([`NO_BLOCK`]: none).
+    awaited: u32,
+    /// `Node::head` if it is in the node's seen ring, else [`NO_BLOCK`].
+    head_seen: u32,
+}
+
+// Two nodes to a cache line would need a narrower time or difficulty; three is what it costs.
+const _: () = assert!(std::mem::size_of::<Reach>() == 24);
+
+impl Reach {
+    /// `World::ignores_forever` from this copy of the node's state.
+    #[inline]
+    fn ignores_forever(&self, block: u32, block_td: u64) -> bool {
+        self.head_td > block_td || self.head_seen == block
+    }
 }
 
 /// Canonical per-validator counts.
@@ -529,18 +564,12 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         if !self.link_ok(from, to) {
             return Ok(());
         }
-        let ms = match self.cfg.latency {
-            Latency::Constant { ms } => ms,
-            Latency::Uniform { min_ms, max_ms } => {
-                network::in_range(&mut self.rngs[from].latency, min_ms, max_ms)
-            }
-            ref other => {
-                let (a, b) = (self.nodes[from].region, self.nodes[to].region);
-                sample_latency_ms(other, &mut self.rngs[from].latency, a, b)
-            }
-        };
+        if self.first_arrival {
+            return self.send_first_arrival(from, to, block, q);
+        }
+        let ms = self.draw_latency_ms(from, to);
         // The draw is made either way, so the sender's stream is the same.
-        if !self.cfg.queue_every_copy && self.ignores_forever(to, block) {
+        if self.cfg.propagation != Propagation::EveryCopyQueued && self.ignores_forever(to, block) {
             self.copies_not_sent += 1;
             return Ok(());
         }
@@ -555,6 +584,78 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         Ok(())
     }
 
+    /// [`Propagation::FirstArrival`]'s `send`: no draw for a receiver that has the block (or a
+    /// heavier head) or awaits a copy that the least latency cannot beat; no event for a copy
+    /// that arrives after the awaited one (at equal times the one queued first goes first).
+    #[inline]
+    fn send_first_arrival(
+        &mut self,
+        from: usize,
+        to: usize,
+        block: u32,
+        q: &mut Q,
+    ) -> Result<(), ConsensusError> {
+        let now_ms = q.now().as_ms();
+        let r = self.reach[to];
+        if r.ignores_forever(block, self.blocks[block].td)
+            || (r.awaited == block
+                && r.awaited_at_ms <= now_ms.saturating_add(self.least_latency_ms(from, to)))
+        {
+            self.copies_not_sent += 1;
+            self.copies_not_drawn += 1;
+            return Ok(());
+        }
+        let ms = self.draw_latency_ms(from, to);
+        let at_ms = now_ms.saturating_add(ms);
+        if r.awaited == block && r.awaited_at_ms <= at_ms {
+            self.copies_not_sent += 1;
+            return Ok(());
+        }
+        let r = &mut self.reach[to];
+        r.awaited = block;
+        r.awaited_at_ms = at_ms;
+        q.schedule_in(
+            ms,
+            Event::Deliver {
+                node: to as u32,
+                block,
+                from: from as u32,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The least one-way latency a draw from `from` to `to` can give.
+    fn least_latency_ms(&self, from: usize, to: usize) -> u64 {
+        match &self.cfg.latency {
+            Latency::Constant { ms } => *ms,
+            Latency::Uniform { min_ms, .. } | Latency::ExponentialWithMin { min_ms, .. } => *min_ms,
+            Latency::LogNormal { .. } => 0,
+            Latency::Regions(r) => {
+                let (a, b) = (self.nodes[from].region, self.nodes[to].region);
+                r.matrix_ms
+                    .get(usize::from(a))
+                    .and_then(|row| row.get(usize::from(b)))
+                    .copied()
+                    .unwrap_or(0)
+            }
+        }
+    }
+
+    /// One latency draw on the link, from the sender's stream.
+    fn draw_latency_ms(&mut self, from: usize, to: usize) -> u64 {
+        match self.cfg.latency {
+            Latency::Constant { ms } => ms,
+            Latency::Uniform { min_ms, max_ms } => {
+                network::in_range(&mut self.rngs[from].latency, min_ms, max_ms)
+            }
+            ref other => {
+                let (a, b) = (self.nodes[from].region, self.nodes[to].region);
+                sample_latency_ms(other, &mut self.rngs[from].latency, a, b)
+            }
+        }
+    }
+
     /// True if `node` would ignore a copy of `block` whenever it arrived: its head has a larger
     /// total difficulty, or is the block and remembered as seen. A head's TD never decreases (a
     /// node adopts only a heavier block or an equal-TD lower one), and a head is only left for
@@ -566,11 +667,28 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     ///
     /// Exact but for one case: a copy of a former head still in flight when 16 newer heads
     /// have pushed it out of the seen ring (16 adoptions within one latency draw) would have
-    /// been flipped for again. Tests compare whole runs with [`ConsensusConfig::queue_every_copy`].
+    /// been flipped for again. Tests compare whole runs with [`Propagation::EveryCopyQueued`].
     fn ignores_forever(&self, node: usize, block: u32) -> bool {
         let n = &self.nodes[node];
         self.blocks[n.head].td > self.blocks[block].td
             || (n.head == block && n.seen.contains(&block))
+    }
+
+    /// Brings `reach[node]` up to date after its head or seen ring changed (first-arrival
+    /// propagation only: the others do not read it).
+    #[inline]
+    fn sync_reach(&mut self, node: usize) {
+        if !self.first_arrival {
+            return;
+        }
+        let n = &self.nodes[node];
+        let r = &mut self.reach[node];
+        r.head_td = self.blocks[n.head].td;
+        r.head_seen = if n.seen.contains(&n.head) {
+            n.head
+        } else {
+            NO_BLOCK
+        };
     }
 
     fn broadcast(&mut self, from: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
@@ -607,13 +725,67 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 }
             }
             Some(adj) => {
-                let result = adj[from]
-                    .iter()
-                    .try_for_each(|&to| self.send(from, to as usize, block, q));
+                let result = match self.cfg.latency {
+                    Latency::Uniform { min_ms, max_ms }
+                        if self.first_arrival && self.partition_groups.is_none() =>
+                    {
+                        self.relay_first_arrival(from, block, &adj[from], (min_ms, max_ms), q)
+                    }
+                    _ => adj[from]
+                        .iter()
+                        .try_for_each(|&to| self.send(from, to as usize, block, q)),
+                };
                 self.adjacency = Some(adj);
                 result?;
             }
         }
+        Ok(())
+    }
+
+    /// `send_first_arrival` to each of `peers` with uniform latency and no partition: the same
+    /// decisions and draws, with everything that does not depend on the peer hoisted out of
+    /// the loop (a relay visits ~18 peers, most of which already have the block).
+    fn relay_first_arrival(
+        &mut self,
+        from: usize,
+        block: u32,
+        peers: &[u32],
+        (min_ms, max_ms): (u64, u64),
+        q: &mut Q,
+    ) -> Result<(), ConsensusError> {
+        let now_ms = q.now().as_ms();
+        let block_td = self.blocks[block].td;
+        let soonest_ms = now_ms.saturating_add(min_ms);
+        let rng = &mut self.rngs[from].latency;
+        let mut not_drawn = 0;
+        let mut not_sent = 0;
+        for &to in peers {
+            let r = &mut self.reach[to as usize];
+            if r.ignores_forever(block, block_td)
+                || (r.awaited == block && r.awaited_at_ms <= soonest_ms)
+            {
+                not_drawn += 1;
+                continue;
+            }
+            let ms = network::in_range(rng, min_ms, max_ms);
+            let at_ms = now_ms.saturating_add(ms);
+            if r.awaited == block && r.awaited_at_ms <= at_ms {
+                not_sent += 1;
+                continue;
+            }
+            r.awaited = block;
+            r.awaited_at_ms = at_ms;
+            q.schedule_in(
+                ms,
+                Event::Deliver {
+                    node: to,
+                    block,
+                    from: from as u32,
+                },
+            )?;
+        }
+        self.copies_not_drawn += not_drawn;
+        self.copies_not_sent += not_drawn + not_sent;
         Ok(())
     }
 
@@ -841,6 +1013,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             self.best = id;
         }
         self.nodes[node].head = id;
+        self.sync_reach(node);
         self.nodes[node].sealed += 1;
         note_received(&mut self.nodes[node].best_received, block.td, height);
         self.broadcast(node, id, q)?;
@@ -881,7 +1054,15 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     ) -> Result<(), ConsensusError> {
         // Gossip brings a block once per peer: one request for it is enough.
         let n = &self.nodes[node];
-        if n.down > 0 || n.head == block || n.syncing == block {
+        if n.down > 0 {
+            // Copies sent after this one must be drawn again: the node may be back for them.
+            let r = &mut self.reach[node];
+            if r.awaited == block {
+                r.awaited = NO_BLOCK;
+            }
+            return Ok(());
+        }
+        if n.head == block || n.syncing == block {
             return Ok(());
         }
         let better = self.prefers(node, block);
@@ -986,15 +1167,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     /// The fork choice of online `node` on receiving `block` (SPEC §2.5): true if it should
     /// become the head. Records the block as seen where a repeat must be ignored.
     fn prefers(&mut self, node: usize, block: u32) -> bool {
-        let n = &mut self.nodes[node];
+        let n = &self.nodes[node];
         let b = &self.blocks[block];
         let h = &self.blocks[n.head];
         // A head only ever moves to a heavier block or an equal-TD lower one, so a block seen
         // before can only matter again in the equal-TD, equal-height coin case: remember the
         // blocks adopted or coin-tested, and test membership only there.
         if b.td > h.td || (b.td == h.td && b.height < h.height) {
-            n.seen[n.seen_next as usize % SEEN_RING] = block;
-            n.seen_next = n.seen_next.wrapping_add(1);
+            self.remember_seen(node, block);
             return true;
         }
         if b.td != h.td || b.height != h.height || n.seen.contains(&block) {
@@ -1002,8 +1182,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         }
         match self.cfg.tie_break {
             TieBreak::Coin => {
-                n.seen[n.seen_next as usize % SEEN_RING] = block;
-                n.seen_next = n.seen_next.wrapping_add(1);
+                self.remember_seen(node, block);
                 self.rngs[node].tie.coin()
             }
             TieBreak::FirstSeen => false,
@@ -1013,6 +1192,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 self.eip3436_prefers(block, head)
             }
         }
+    }
+
+    /// Puts `block` in `node`'s seen ring (pushing out the oldest).
+    fn remember_seen(&mut self, node: usize, block: u32) {
+        let n = &mut self.nodes[node];
+        n.seen[n.seen_next as usize % SEEN_RING] = block;
+        n.seen_next = n.seen_next.wrapping_add(1);
+        self.sync_reach(node);
     }
 
     /// EIP-3436 rules 3 and 4 for two blocks of equal total difficulty and height: true if `a`
@@ -1044,6 +1231,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let old = n.head;
         let depth = self.reorg_depth(old, block)?;
         self.nodes[node].head = block;
+        self.sync_reach(node);
         if depth > 0 {
             let now = q.now();
             self.reorgs += 1;
@@ -1059,6 +1247,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 new_head: BlockId(block),
             });
         }
+        self.recorder.adopted(node as u32, BlockId(block), q.now());
         if self.adjacency.is_some() {
             self.broadcast(node, block, q)?;
         }
@@ -1128,6 +1317,9 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         if let Some(from) = offline_from {
             self.count_offline(node, from, q.now().as_ms());
         }
+        // Copies skipped while it was down for one it then ignored come again as its peers'
+        // heads, just below.
+        self.reach[node].awaited = NO_BLOCK;
         for p in self.peers(node) {
             if self.nodes[p].down == 0 {
                 let head = self.nodes[p].head;
@@ -1563,6 +1755,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 validator_mesh,
             } => Some(gossip_overlay(streams, total, v, degree, validator_mesh)),
         };
+        let adjacency_some = adjacency.is_some();
         let mut world = World {
             ids,
             blocks: Arena::default(),
@@ -1592,6 +1785,17 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             deepest_reorg: 0,
             events: 0,
             copies_not_sent: 0,
+            copies_not_drawn: 0,
+            reach: vec![
+                Reach {
+                    head_td: 0,
+                    awaited_at_ms: 0,
+                    awaited: NO_BLOCK,
+                    head_seen: NO_BLOCK,
+                };
+                total
+            ],
+            first_arrival: adjacency_some && config.propagation == Propagation::FirstArrival,
             sealed_total: 0,
             finalized_height: 0,
             finalized_tip: 0,
@@ -1867,6 +2071,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             deepest_reorg: w.deepest_reorg,
             events: w.events,
             copies_not_sent: w.copies_not_sent,
+            copies_not_drawn: w.copies_not_drawn,
             active_set: w.sets[best.child_set as usize].ids.clone(),
         }
     }

@@ -21,8 +21,9 @@ use consensus_model::sim::WIGGLE_MS;
 use consensus_model::{
     BLOCK_PERIOD_MS, BlockContext, BlockId, BlockRecord, ConsensusConfig, ConsensusSim,
     CrashRepair, DayStats, DigestRecorder, EPOCH_LENGTH, EndBlockExecutor, Height, Latency,
-    MAX_ACTIVE_VALIDATORS, NodeRef, Offline, Partition, Recorder, RegionLatency, ReorgRecord, Slow,
-    StaticSet, TieBreak, Topology, ValidatorId, is_epoch_block, recents_window, verify_signers,
+    MAX_ACTIVE_VALIDATORS, NodeRef, Offline, Partition, Propagation, Recorder, RegionLatency,
+    ReorgRecord, Slow, StaticSet, TieBreak, Topology, ValidatorId, is_epoch_block, recents_window,
+    verify_signers,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError};
@@ -632,6 +633,9 @@ struct LiveScenario {
     first_seen: bool,
     /// (full nodes, degree); validators are always meshed so they stay connected.
     gossip: Option<(u32, u32)>,
+    /// How blocks travel the overlay (not drawn: the default, but for pinned cases found under
+    /// another model, whose draws they need to deadlock again).
+    propagation: Propagation,
     /// (index into the other validators, start s, duration s; `None` = for good)
     offline: Vec<(u32, u64, Option<u64>)>,
     /// (index into the online validators, extra ms)
@@ -677,6 +681,7 @@ fn live_scenario(n_min: u32) -> impl Strategy<Value = LiveScenario> {
                     lat,
                     first_seen,
                     gossip,
+                    propagation: Propagation::default(),
                     offline,
                     slow,
                     partition,
@@ -710,6 +715,7 @@ fn build_live(s: &LiveScenario, online: &[ValidatorId], others: &[ValidatorId]) 
     } else {
         TieBreak::Coin
     };
+    c.propagation = s.propagation;
     if let Some((full, degree)) = s.gossip {
         c.full_nodes = full;
         c.topology = Topology::Gossip {
@@ -980,6 +986,8 @@ fn found_deadlocks_are_recognised_and_last() {
         lat: Lat::Regions(3, 161, 171),
         first_seen: false,
         gossip: Some((2, 0)),
+        // Found when every copy was drawn (before first-arrival propagation).
+        propagation: Propagation::EveryCopy,
         offline: vec![
             (958_725_643, 1620, Some(463)),
             (2_069_934_327, 1628, None),
@@ -1008,6 +1016,7 @@ fn found_deadlocks_are_recognised_and_last() {
         lat: Lat::Uniform(145, 633),
         first_seen: true,
         gossip: None,
+        propagation: Propagation::default(),
         offline: vec![(881_681_027, 839, None), (728_254_906, 349, Some(562))],
         slow: vec![],
         partition: None,

@@ -1,11 +1,12 @@
-//! Block propagation on gossip overlays: not queueing the copies a receiver would ignore gives
-//! exactly the runs of the event-per-message model (`queue_every_copy`): the same blocks, reorgs
+//! Block propagation on gossip overlays: not queueing the copies a receiver would ignore
+//! ([`Propagation::EveryCopy`]) gives exactly the runs of the event-per-message model
+//! ([`Propagation::EveryCopyQueued`]): the same blocks, reorgs
 //! (time, node, depth, heads), days and per-validator figures, under each tie rule, with
 //! crashes, outages, a partition and round-trip ancestor sync.
 
 use consensus_model::{
     AncestorSync, BlockRecord, ConsensusConfig, ConsensusSim, CrashRepair, DayStats, Latency,
-    NodeRef, Offline, Partition, Recorder, ReorgRecord, StaticSet, TieBreak, Topology,
+    NodeRef, Offline, Partition, Propagation, Recorder, ReorgRecord, StaticSet, TieBreak, Topology,
     ValidatorDay, ValidatorId,
 };
 use sim_core::SimTime;
@@ -58,7 +59,11 @@ fn run(case: &Case, seed: u64, every_copy: bool, hours: u64) -> (Trace, u64, u64
     };
     c.tie_break = case.tie;
     c.full_node_sync = case.sync;
-    c.queue_every_copy = every_copy;
+    c.propagation = if every_copy {
+        Propagation::EveryCopyQueued
+    } else {
+        Propagation::EveryCopy
+    };
     c.finality_lag_ms = 3_600_000;
     c.prune_keep_blocks = Some(20_000);
     c.faults.crash = Some(CrashRepair {

@@ -26,6 +26,8 @@ pub struct RawConsensus {
     /// How a full node gets a received block's missing ancestors: `round_trip` (default) or
     /// `instant`.
     pub full_node_sync: RawSync,
+    /// How a block travels a gossip overlay: `first_arrival` (default) or `every_copy`.
+    pub propagation: RawPropagation,
     /// A day's chain statistics are judged this long after it ends.
     pub finality_lag_ms: u64,
     /// A day with a gap of at least this long between canonical blocks counts as halted.
@@ -59,6 +61,7 @@ impl Default for RawConsensus {
             tie_break: RawTieBreak::Coin,
             resync_ms: 2_000,
             full_node_sync: RawSync::RoundTrip,
+            propagation: RawPropagation::FirstArrival,
             finality_lag_ms: sim_core::time::MS_PER_DAY,
             halt_gap_ms: 60_000,
             max_blocks: 100_000_000,
@@ -83,6 +86,15 @@ impl Default for RawConsensus {
 pub enum RawSync {
     RoundTrip,
     Instant,
+}
+
+/// Block propagation on a gossip overlay.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawPropagation {
+    FirstArrival,
+    EveryCopy,
 }
 
 /// Fork-choice tie rule.

@@ -4,7 +4,7 @@
 
 use consensus_model::ValidatorId;
 use consensus_model::config::{
-    AncestorSync, ConsensusConfig, CrashRepair, Latency, NodeRef, Offline, Partition,
+    AncestorSync, ConsensusConfig, CrashRepair, Latency, NodeRef, Offline, Partition, Propagation,
     RegionLatency, Slow, TieBreak, Topology,
 };
 use consensus_model::contracts::{
@@ -17,8 +17,8 @@ use sim_core::{Amount, SimTime};
 use crate::error::{ErrorKind, Issue};
 use crate::format::{
     RawConfiscation, RawConsensus, RawContracts, RawFeeModel, RawFeeSplit, RawIncomeRule,
-    RawIncomeWithdrawals, RawLatency, RawMinStakeRule, RawOffline, RawPartition, RawProposer,
-    RawRanking, RawStakerGroup, RawSync, RawTieBreak, RawTopology,
+    RawIncomeWithdrawals, RawLatency, RawMinStakeRule, RawOffline, RawPartition, RawPropagation,
+    RawProposer, RawRanking, RawStakerGroup, RawSync, RawTieBreak, RawTopology,
 };
 use crate::limits::{MAX_FULL_NODES, MAX_GENESIS_VALIDATORS, MAX_STAKERS, MAX_VALIDATOR_NODES};
 
@@ -196,6 +196,10 @@ fn consensus_config(raw: &RawConsensus) -> Result<ConsensusConfig, Issue> {
     cfg.full_node_sync = match raw.full_node_sync {
         RawSync::RoundTrip => AncestorSync::RoundTrip,
         RawSync::Instant => AncestorSync::Instant,
+    };
+    cfg.propagation = match raw.propagation {
+        RawPropagation::FirstArrival => Propagation::FirstArrival,
+        RawPropagation::EveryCopy => Propagation::EveryCopy,
     };
     cfg.finality_lag_ms = raw.finality_lag_ms;
     cfg.halt_gap_ms = raw.halt_gap_ms;
