@@ -15,6 +15,7 @@ pub mod record;
 pub mod sim;
 pub mod system;
 pub mod types;
+mod waves;
 
 pub use config::{
     AncestorSync, ConfigError, ConsensusConfig, CrashRepair, Faults, Latency, NodeRef, Offline,

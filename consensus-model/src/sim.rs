@@ -47,6 +47,7 @@ use crate::system::{BlockContext, EndBlockExecutor};
 use crate::types::{
     BLOCK_PERIOD_MS, EPOCH_LENGTH, Height, ValidatorId, is_epoch_block, recents_window,
 };
+use crate::waves::{self, DONE, NONE, Waves};
 
 type Q = BucketQueue<Event>;
 
@@ -450,11 +451,13 @@ struct World<S, R> {
     events: u64,
     copies_not_sent: u64,
     copies_not_drawn: u64,
-    /// Per node, what a sender needs to know to skip a copy, in one dense array: a node's
-    /// peers are scattered, and a relay visits each of them, mostly to find it has the block.
-    reach: Vec<Reach>,
     /// [`Propagation::FirstArrival`] on an overlay.
     first_arrival: bool,
+    /// With `first_arrival`: per node, whether it ignores a block whatever its wave says (a
+    /// heavier head), in one dense array (a relay visits scattered peers).
+    reach: Vec<Reach>,
+    /// With `first_arrival`: each recent block's copies on their way and nodes done with it.
+    waves: Waves,
     sealed_total: u64,
     /// Canonical heights ≤ this are final and pruned; their figures are in `final_tally`.
     finalized_height: Height,
@@ -463,21 +466,14 @@ struct World<S, R> {
     final_tally: Vec<ValidatorTally>,
 }
 
-/// A node as its senders see it.
+/// A node as its senders see it (first-arrival propagation), kept by `World::sync_reach`.
 #[derive(Debug, Clone, Copy)]
 struct Reach {
-    /// Total difficulty of its head (kept with `Node::head` by `World::sync_reach`).
+    /// Total difficulty of its head.
     head_td: u64,
-    /// When the copy of `awaited` that arrives first is due ([`Propagation::FirstArrival`]).
-    awaited_at_ms: u64,
-    /// The block of the first copy on its way ([`NO_BLOCK`]: none).
-    awaited: u32,
     /// `Node::head` if it is in the node's seen ring, else [`NO_BLOCK`].
     head_seen: u32,
 }
-
-// Two nodes to a cache line would need a narrower time or difficulty; three is what it costs.
-const _: () = assert!(std::mem::size_of::<Reach>() == 24);
 
 impl Reach {
     /// `World::ignores_forever` from this copy of the node's state.
@@ -584,10 +580,10 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         Ok(())
     }
 
-    /// [`Propagation::FirstArrival`]'s `send`: no draw for a receiver that has the block (or a
-    /// heavier head) or awaits a copy that the least latency cannot beat; no event for a copy
-    /// that arrives after the awaited one (at equal times the one queued first goes first).
-    #[inline]
+    /// [`Propagation::FirstArrival`]'s `send`: no draw for a receiver that has acted on the
+    /// block, has a heavier head, or awaits a copy that the least latency cannot beat; no event
+    /// for a copy that arrives after the awaited one (at equal times the one queued first goes
+    /// first). Blocks too old for a wave are drawn and queued unless the receiver has them.
     fn send_first_arrival(
         &mut self,
         from: usize,
@@ -596,10 +592,16 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         q: &mut Q,
     ) -> Result<(), ConsensusError> {
         let now_ms = q.now().as_ms();
-        let r = self.reach[to];
-        if r.ignores_forever(block, self.blocks[block].td)
-            || (r.awaited == block
-                && r.awaited_at_ms <= now_ms.saturating_add(self.least_latency_ms(from, to)))
+        let least_ms = self.least_latency_ms(from, to);
+        let block_td = self.blocks[block].td;
+        let reach = self.reach[to];
+        let (sealed_ms, due) = match self.waves.get(block) {
+            Some(w) => (w.sealed_ms, w.due[to]),
+            None => (now_ms, NONE),
+        };
+        if due == DONE
+            || (due != NONE && u64::from(due) <= (now_ms + least_ms).saturating_sub(sealed_ms))
+            || reach.ignores_forever(block, block_td)
         {
             self.copies_not_sent += 1;
             self.copies_not_drawn += 1;
@@ -607,13 +609,15 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         }
         let ms = self.draw_latency_ms(from, to);
         let at_ms = now_ms.saturating_add(ms);
-        if r.awaited == block && r.awaited_at_ms <= at_ms {
+        if due != NONE && u64::from(due) <= at_ms - sealed_ms {
             self.copies_not_sent += 1;
             return Ok(());
         }
-        let r = &mut self.reach[to];
-        r.awaited = block;
-        r.awaited_at_ms = at_ms;
+        if let Some(w) = self.waves.get(block)
+            && let Some(o) = waves::offset(w.sealed_ms, at_ms)
+        {
+            w.due[to] = o;
+        }
         q.schedule_in(
             ms,
             Event::Deliver {
@@ -753,36 +757,57 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         (min_ms, max_ms): (u64, u64),
         q: &mut Q,
     ) -> Result<(), ConsensusError> {
+        let Some(wave) = self.waves.get(block) else {
+            return peers
+                .iter()
+                .try_for_each(|&to| self.send_first_arrival(from, to as usize, block, q));
+        };
         let now_ms = q.now().as_ms();
         let block_td = self.blocks[block].td;
-        let soonest_ms = now_ms.saturating_add(min_ms);
+        // Arrivals as kept in the wave: ms after sealing.
+        let now_at = now_ms - wave.sealed_ms;
+        // Below NONE and DONE, so that "due by then" is one comparison for any entry.
+        let soonest_at = now_at.saturating_add(min_ms).min(u64::from(DONE) - 1);
         let rng = &mut self.rngs[from].latency;
         let mut not_drawn = 0;
         let mut not_sent = 0;
-        for &to in peers {
-            let r = &mut self.reach[to as usize];
-            if r.ignores_forever(block, block_td)
-                || (r.awaited == block && r.awaited_at_ms <= soonest_ms)
-            {
-                not_drawn += 1;
-                continue;
+        // Most peers are done with the block or await an earlier copy, and which ones is a coin
+        // toss to the branch predictor: sift the rest out first without branching (mispredicted
+        // skips were most of a relay's time), then decide those few one by one.
+        let mut rest = [0u32; 64];
+        for chunk in peers.chunks(rest.len()) {
+            let mut kept = 0;
+            for &to in chunk {
+                let d = u64::from(wave.due[to as usize]);
+                rest[kept] = to;
+                kept += usize::from((d > soonest_at) & (d != u64::from(DONE)));
             }
-            let ms = network::in_range(rng, min_ms, max_ms);
-            let at_ms = now_ms.saturating_add(ms);
-            if r.awaited == block && r.awaited_at_ms <= at_ms {
-                not_sent += 1;
-                continue;
+            not_drawn += (chunk.len() - kept) as u64;
+            for &to in &rest[..kept] {
+                let due = &mut wave.due[to as usize];
+                let d = *due;
+                if self.reach[to as usize].ignores_forever(block, block_td) {
+                    not_drawn += 1;
+                    continue;
+                }
+                let ms = network::in_range(rng, min_ms, max_ms);
+                let at = now_at + ms;
+                if d != NONE && u64::from(d) <= at {
+                    not_sent += 1;
+                    continue;
+                }
+                if at < u64::from(DONE) {
+                    *due = at as u32;
+                }
+                q.schedule_in(
+                    ms,
+                    Event::Deliver {
+                        node: to,
+                        block,
+                        from: from as u32,
+                    },
+                )?;
             }
-            r.awaited = block;
-            r.awaited_at_ms = at_ms;
-            q.schedule_in(
-                ms,
-                Event::Deliver {
-                    node: to,
-                    block,
-                    from: from as u32,
-                },
-            )?;
         }
         self.copies_not_drawn += not_drawn;
         self.copies_not_sent += not_drawn + not_sent;
@@ -1014,6 +1039,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         }
         self.nodes[node].head = id;
         self.sync_reach(node);
+        self.waves.start(id, now.as_ms());
         self.nodes[node].sealed += 1;
         note_received(&mut self.nodes[node].best_received, block.td, height);
         self.broadcast(node, id, q)?;
@@ -1056,11 +1082,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let n = &self.nodes[node];
         if n.down > 0 {
             // Copies sent after this one must be drawn again: the node may be back for them.
-            let r = &mut self.reach[node];
-            if r.awaited == block {
-                r.awaited = NO_BLOCK;
+            if let Some(w) = self.waves.get(block) {
+                w.due[node] = NONE;
             }
             return Ok(());
+        }
+        // A node acts on the first copy that reaches it online; the rest change nothing.
+        if let Some(w) = self.waves.get(block) {
+            w.due[node] = DONE;
         }
         if n.head == block || n.syncing == block {
             return Ok(());
@@ -1197,9 +1226,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     /// Puts `block` in `node`'s seen ring (pushing out the oldest).
     fn remember_seen(&mut self, node: usize, block: u32) {
         let n = &mut self.nodes[node];
-        n.seen[n.seen_next as usize % SEEN_RING] = block;
+        let slot = &mut n.seen[n.seen_next as usize % SEEN_RING];
+        let evicted = std::mem::replace(slot, block);
         n.seen_next = n.seen_next.wrapping_add(1);
-        self.sync_reach(node);
+        // `block` is never the head here (a node does not receive its head again), so the
+        // head can only have left the ring.
+        if self.first_arrival && self.reach[node].head_seen == evicted {
+            self.sync_reach(node);
+        }
     }
 
     /// EIP-3436 rules 3 and 4 for two blocks of equal total difficulty and height: true if `a`
@@ -1317,9 +1351,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         if let Some(from) = offline_from {
             self.count_offline(node, from, q.now().as_ms());
         }
-        // Copies skipped while it was down for one it then ignored come again as its peers'
-        // heads, just below.
-        self.reach[node].awaited = NO_BLOCK;
+
         for p in self.peers(node) {
             if self.nodes[p].down == 0 {
                 let head = self.nodes[p].head;
@@ -1755,7 +1787,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 validator_mesh,
             } => Some(gossip_overlay(streams, total, v, degree, validator_mesh)),
         };
-        let adjacency_some = adjacency.is_some();
+        let first_arrival = adjacency.is_some() && config.propagation == Propagation::FirstArrival;
         let mut world = World {
             ids,
             blocks: Arena::default(),
@@ -1786,16 +1818,15 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
             events: 0,
             copies_not_sent: 0,
             copies_not_drawn: 0,
+            first_arrival,
             reach: vec![
                 Reach {
                     head_td: 0,
-                    awaited_at_ms: 0,
-                    awaited: NO_BLOCK,
                     head_seen: NO_BLOCK,
                 };
-                total
+                if first_arrival { total } else { 0 }
             ],
-            first_arrival: adjacency_some && config.propagation == Propagation::FirstArrival,
+            waves: Waves::new(if first_arrival { total } else { 0 }),
             sealed_total: 0,
             finalized_height: 0,
             finalized_tip: 0,
