@@ -58,6 +58,8 @@ pub const MAX_DISTINCT_SETS: usize = 1_000_000;
 pub const SEEN_RING: usize = 16;
 /// "No block" marker of a node's pending ancestor request.
 const NO_BLOCK: u32 = u32::MAX;
+/// The stream domain of a block's copies under first-arrival propagation (index: block id).
+const RELAY: Domain = Domain("consensus/relay");
 /// Out-of-turn delay unit: the window is `[0, L × 500 ms)` (SPEC §2.4).
 pub const WIGGLE_MS: u64 = 500;
 
@@ -458,6 +460,8 @@ struct World<S, R> {
     reach: Vec<Reach>,
     /// With `first_arrival`: each recent block's copies on their way and nodes done with it.
     waves: Waves,
+    /// The run's streams (first-arrival waves take one per block).
+    streams: Streams,
     sealed_total: u64,
     /// Canonical heights ≤ this are final and pruned; their figures are in `final_tally`.
     finalized_height: Height,
@@ -607,7 +611,13 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             self.copies_not_drawn += 1;
             return Ok(());
         }
-        let ms = self.draw_latency_ms(from, to);
+        // A block's copies draw from its wave's stream (hot, and independent of other blocks'
+        // traffic); a block too old for a wave draws from the sender's.
+        let (a, b) = (self.nodes[from].region, self.nodes[to].region);
+        let ms = match self.waves.get(block) {
+            Some(w) => draw_latency_ms(&self.cfg.latency, w.rng, a, b),
+            None => draw_latency_ms(&self.cfg.latency, &mut self.rngs[from].latency, a, b),
+        };
         let at_ms = now_ms.saturating_add(ms);
         if due != NONE && u64::from(due) <= at_ms - sealed_ms {
             self.copies_not_sent += 1;
@@ -648,16 +658,8 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
 
     /// One latency draw on the link, from the sender's stream.
     fn draw_latency_ms(&mut self, from: usize, to: usize) -> u64 {
-        match self.cfg.latency {
-            Latency::Constant { ms } => ms,
-            Latency::Uniform { min_ms, max_ms } => {
-                network::in_range(&mut self.rngs[from].latency, min_ms, max_ms)
-            }
-            ref other => {
-                let (a, b) = (self.nodes[from].region, self.nodes[to].region);
-                sample_latency_ms(other, &mut self.rngs[from].latency, a, b)
-            }
-        }
+        let (a, b) = (self.nodes[from].region, self.nodes[to].region);
+        draw_latency_ms(&self.cfg.latency, &mut self.rngs[from].latency, a, b)
     }
 
     /// True if `node` would ignore a copy of `block` whenever it arrived: its head has a larger
@@ -768,7 +770,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let now_at = now_ms - wave.sealed_ms;
         // Below NONE and DONE, so that "due by then" is one comparison for any entry.
         let soonest_at = now_at.saturating_add(min_ms).min(u64::from(DONE) - 1);
-        let rng = &mut self.rngs[from].latency;
+        let rng = wave.rng;
         let mut not_drawn = 0;
         let mut not_sent = 0;
         // Most peers are done with the block or await an earlier copy, and which ones is a coin
@@ -1039,7 +1041,9 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         }
         self.nodes[node].head = id;
         self.sync_reach(node);
-        self.waves.start(id, now.as_ms());
+        self.waves.start(id, now.as_ms(), || {
+            self.streams.stream(RELAY, u64::from(id))
+        });
         self.nodes[node].sealed += 1;
         note_received(&mut self.nodes[node].best_received, block.td, height);
         self.broadcast(node, id, q)?;
@@ -1682,6 +1686,16 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     }
 }
 
+/// One latency draw on a link between regions `a` and `b` (uniform draws inlined: the hot path).
+#[inline]
+fn draw_latency_ms(latency: &Latency, rng: &mut RandomStream, a: u16, b: u16) -> u64 {
+    match *latency {
+        Latency::Constant { ms } => ms,
+        Latency::Uniform { min_ms, max_ms } => network::in_range(rng, min_ms, max_ms),
+        ref other => sample_latency_ms(other, rng, a, b),
+    }
+}
+
 /// Folds a received block's (total difficulty, height) into a node's heaviest-received pair:
 /// larger TD wins; at equal TD the lower height is kept.
 fn note_received(best: &mut (u64, Height), td: u64, height: Height) {
@@ -1710,7 +1724,8 @@ impl<S: EndBlockExecutor, R: Recorder> std::fmt::Debug for ConsensusSim<S, R> {
 impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
     /// Builds a run at genesis. Streams are derived from `seed` per node and purpose
     /// ("consensus/seal", "consensus/tie", "consensus/latency", "consensus/faults",
-    /// "consensus/topology").
+    /// "consensus/sync", "consensus/topology"), and under first-arrival propagation per block
+    /// ("consensus/relay": the latencies of the block's copies).
     pub fn new(
         mut config: ConsensusConfig,
         seed: u64,
@@ -1827,6 +1842,7 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 if first_arrival { total } else { 0 }
             ],
             waves: Waves::new(if first_arrival { total } else { 0 }),
+            streams,
             sealed_total: 0,
             finalized_height: 0,
             finalized_tip: 0,

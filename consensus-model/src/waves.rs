@@ -5,6 +5,8 @@
 //! A block older than that has no wave; its copies are decided without one (drawn and queued
 //! unless the receiver has it), which is rare and only costs work.
 
+use sim_core::RandomStream;
+
 /// Blocks with a wave: ~1.5 simulated minutes of blocks, far longer than one takes to spread.
 pub const WAVE_SLOTS: usize = 32;
 
@@ -23,6 +25,8 @@ pub struct Waves {
     sealed_ms: Vec<u64>,
     /// `WAVE_SLOTS × nodes`: [`NONE`], [`DONE`], or an arrival in ms after sealing.
     due: Vec<u32>,
+    /// Each slot's block's latency stream (`consensus/relay`, the block id).
+    rng: Vec<Option<RandomStream>>,
 }
 
 /// One block's wave, borrowed.
@@ -31,6 +35,8 @@ pub struct Wave<'a> {
     pub sealed_ms: u64,
     /// Per node: [`NONE`], [`DONE`], or an arrival in ms after `sealed_ms`.
     pub due: &'a mut [u32],
+    /// The latency draws of the block's copies.
+    pub rng: &'a mut RandomStream,
 }
 
 impl Waves {
@@ -41,15 +47,18 @@ impl Waves {
             block: vec![NONE; WAVE_SLOTS],
             sealed_ms: vec![0; WAVE_SLOTS],
             due: vec![NONE; WAVE_SLOTS * nodes],
+            rng: vec![None; WAVE_SLOTS],
         }
     }
 
-    /// Starts `block`'s wave (sealed at `sealed_ms`), dropping the oldest.
-    pub fn start(&mut self, block: u32, sealed_ms: u64) {
+    /// Starts `block`'s wave (sealed at `sealed_ms`, its copies drawn from `rng()`), dropping
+    /// the oldest.
+    pub fn start(&mut self, block: u32, sealed_ms: u64, rng: impl FnOnce() -> RandomStream) {
         if self.nodes == 0 {
             return;
         }
         let slot = block as usize % WAVE_SLOTS;
+        self.rng[slot] = Some(rng());
         self.block[slot] = block;
         self.sealed_ms[slot] = sealed_ms;
         self.due[slot * self.nodes..(slot + 1) * self.nodes].fill(NONE);
@@ -65,6 +74,7 @@ impl Waves {
         Some(Wave {
             sealed_ms: self.sealed_ms[slot],
             due: &mut self.due[slot * self.nodes..(slot + 1) * self.nodes],
+            rng: self.rng[slot].as_mut()?,
         })
     }
 }
@@ -80,16 +90,21 @@ pub fn offset(sealed_ms: u64, at_ms: u64) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim_core::{Domain, Streams};
+
+    fn rng() -> RandomStream {
+        Streams::new(1).stream(Domain("t"), 0)
+    }
 
     #[test]
     fn a_slot_is_reused_for_a_later_block_only() {
         let mut w = Waves::new(3);
-        w.start(5, 1_000);
+        w.start(5, 1_000, rng);
         w.get(5).unwrap().due[1] = 40;
         assert!(w.get(5 + WAVE_SLOTS as u32).is_none());
-        w.start(6, 1_200);
+        w.start(6, 1_200, rng);
         assert_eq!(w.get(5).unwrap().due[1], 40);
-        w.start(5 + WAVE_SLOTS as u32, 9_000);
+        w.start(5 + WAVE_SLOTS as u32, 9_000, rng);
         assert!(w.get(5).is_none());
         let later = w.get(5 + WAVE_SLOTS as u32).unwrap();
         assert_eq!((later.sealed_ms, later.due[1]), (9_000, NONE));
