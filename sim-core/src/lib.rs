@@ -25,5 +25,7 @@ pub use amount::{Amount, AmountError, BPS_DENOMINATOR, WEI_PER_DCC};
 pub use digest::{Digest, OutputDigest};
 pub use queue::{EventKey, EventQueue, ScheduleError};
 pub use rng::{Domain, RandomStream, Streams};
-pub use split::{ProRata, split_into, split_pro_rata, split_remainder_to_last};
+pub use split::{
+    ProRata, split_into, split_pro_rata, split_remainder_to_last, split_remainder_to_last_into,
+};
 pub use time::SimTime;

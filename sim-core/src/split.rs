@@ -57,25 +57,35 @@ pub fn split_remainder_to_last(
     total: Amount,
     weights: &[u128],
 ) -> Result<Option<Vec<Amount>>, AmountError> {
+    let mut shares = Vec::new();
+    Ok(split_remainder_to_last_into(total, weights, &mut shares)?.then_some(shares))
+}
+
+/// [`split_remainder_to_last`] into `out` (cleared first; a caller splitting every block keeps
+/// one buffer): false, and `out` empty, for empty input.
+pub fn split_remainder_to_last_into(
+    total: Amount,
+    weights: &[u128],
+    out: &mut Vec<Amount>,
+) -> Result<bool, AmountError> {
+    out.clear();
     if weights.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
-    let all_zero = weights.iter().all(|&w| w == 0);
-    let ones;
-    let weights = if all_zero {
-        ones = vec![1_u128; weights.len()];
-        &ones[..]
+    out.resize(weights.len(), Amount::ZERO);
+    let remainder = if weights.iter().all(|&w| w == 0) {
+        // Weights of one each: floor(total / n) apiece.
+        let n = weights.len() as u128;
+        let share = total.wei() / n;
+        out.fill(Amount::from_wei(share));
+        Amount::from_wei(total.wei() - share * n)
     } else {
-        weights
+        split_into(total, weights, out)?
     };
-    let ProRata {
-        mut shares,
-        remainder,
-    } = split_pro_rata(total, weights)?;
-    if let Some(last) = shares.last_mut() {
+    if let Some(last) = out.last_mut() {
         *last = last.checked_add(remainder)?;
     }
-    Ok(Some(shares))
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -138,6 +148,30 @@ mod tests {
             prop_assert!(p.remainder.wei() < weights.len().max(1) as u128 || weights.iter().all(|&w| w == 0));
             for (s, &w) in p.shares.iter().zip(&weights) {
                 if w == 0 { prop_assert!(s.is_zero()); }
+            }
+        }
+
+        /// The allocation-free form gives the shares of the rule as first written: a pro-rata
+        /// split (by ones when every weight is zero) with the remainder added to the last, and
+        /// a reused buffer holds nothing of the previous split.
+        #[test]
+        fn remainder_to_last_into_is_the_rule(
+            total in any::<u128>(),
+            weights in proptest::collection::vec(prop_oneof![Just(0u64), any::<u64>()], 0..30),
+            stale in proptest::collection::vec(any::<u128>(), 0..40),
+        ) {
+            let w: Vec<u128> = weights.iter().map(|&x| u128::from(x)).collect();
+            let mut out: Vec<Amount> = stale.into_iter().map(Amount::from_wei).collect();
+            let some = split_remainder_to_last_into(Amount::from_wei(total), &w, &mut out).unwrap();
+            prop_assert_eq!(some, !w.is_empty());
+            if w.is_empty() {
+                prop_assert!(out.is_empty());
+            } else {
+                let by = if w.iter().all(|&x| x == 0) { vec![1; w.len()] } else { w.clone() };
+                let mut want = split_pro_rata(Amount::from_wei(total), &by).unwrap();
+                let last = want.shares.len() - 1;
+                want.shares[last] = want.shares[last].checked_add(want.remainder).unwrap();
+                prop_assert_eq!(out, want.shares);
             }
         }
 

@@ -266,7 +266,14 @@ impl ContractDriver {
             }
         }
         let period = contracts.config().income_withdraw_period_blocks;
-        for (v, state) in contracts.validators() {
+        // Every block: no walk over the validators when no rule can withdraw.
+        let withdrawals =
+            self.income.default != IncomeWithdrawal::Never || !self.income.by_validator.is_empty();
+        let validators = withdrawals
+            .then(|| contracts.validators())
+            .into_iter()
+            .flatten();
+        for (v, state) in validators {
             if self.income.withdraws(v, state, height, period) {
                 txs.push(Tx {
                     from: self.income.fee_payer.unwrap_or(AccountId(v.0)),

@@ -4,11 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 use sim_core::{
-    Amount, AmountError, RandomStream, SimTime, split_pro_rata, split_remainder_to_last,
+    Amount, AmountError, RandomStream, SimTime, split_pro_rata, split_remainder_to_last_into,
 };
 
 use super::records::{ContractEvent, ContractRecorder};
-use super::{AccountId, ContractsError, FeeSplit, SystemContracts};
+use super::{AccountId, ContractsError, FeeSplit, SplitScratch, SystemContracts};
 use crate::system::BlockContext;
 use crate::types::ValidatorId;
 
@@ -136,16 +136,19 @@ impl<R: ContractRecorder> SystemContracts<R> {
         &self,
         total: Amount,
         recipients: &[ValidatorId],
-    ) -> Result<Option<Vec<Amount>>, AmountError> {
-        let weights: Vec<u128> = match self.config.fee_split {
-            FeeSplit::ByStake => recipients
-                .iter()
-                .map(|id| self.validators.get(id).map_or(0, |v| v.stake_wei.wei()))
-                .collect(),
-            // All-zero weights are split equally by split_remainder_to_last.
-            FeeSplit::Equal => vec![0; recipients.len()],
-        };
-        split_remainder_to_last(total, &weights)
+        scratch: &mut SplitScratch,
+    ) -> Result<bool, AmountError> {
+        scratch.weights.clear();
+        match self.config.fee_split {
+            FeeSplit::ByStake => scratch.weights.extend(
+                recipients
+                    .iter()
+                    .map(|id| self.validators.get(id).map_or(0, |v| v.stake_wei.wei())),
+            ),
+            // All-zero weights are split equally by split_remainder_to_last_into.
+            FeeSplit::Equal => scratch.weights.resize(recipients.len(), 0),
+        }
+        split_remainder_to_last_into(total, &scratch.weights, &mut scratch.shares)
     }
 
     /// Credits `amount` of income to `validator`.
@@ -172,8 +175,12 @@ impl<R: ContractRecorder> SystemContracts<R> {
         if fees.is_zero() {
             return Ok(());
         }
-        let recipients = self.recipients(&self.active_set, None);
-        let Some(shares) = self.split_among(fees, &recipients)? else {
+        // Buffers kept between blocks (this runs every block); an error loses them, and the run.
+        let mut scratch = std::mem::take(&mut self.split_scratch);
+        let recipients = &mut scratch.recipients;
+        self.recipients_into(&self.active_set, None, recipients);
+        let recipients = std::mem::take(recipients);
+        if !self.split_among(fees, &recipients, &mut scratch)? {
             self.undistributed = self.undistributed.checked_add(fees)?;
             self.recorder.on_event(
                 block.height,
@@ -184,18 +191,23 @@ impl<R: ContractRecorder> SystemContracts<R> {
                     undistributed: fees,
                 },
             );
+            scratch.recipients = recipients;
+            self.split_scratch = scratch;
             return Ok(());
-        };
-        for (&v, &share) in recipients.iter().zip(&shares) {
+        }
+        for (&v, &share) in recipients.iter().zip(&scratch.shares) {
             let kept = self.pay_stakers(v, share)?;
             self.credit_income(v, kept)?;
         }
+        let count = recipients.len();
+        scratch.recipients = recipients;
+        self.split_scratch = scratch;
         self.recorder.on_event(
             block.height,
             block.time,
             &ContractEvent::FeesDistributed {
                 total: fees,
-                recipients: recipients.len() as u32,
+                recipients: count as u32,
                 undistributed: Amount::ZERO,
             },
         );

@@ -630,6 +630,16 @@ pub struct SystemContracts<R = NullRecorder> {
     /// Money that left (debits).
     pub(crate) outflow: Amount,
     pub(crate) recorder: R,
+    /// Buffers of the fee split, kept between blocks.
+    pub(crate) split_scratch: SplitScratch,
+}
+
+/// Buffers a fee split fills: recipients, their weights and shares.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SplitScratch {
+    pub(crate) recipients: Vec<ValidatorId>,
+    pub(crate) weights: Vec<u128>,
+    pub(crate) shares: Vec<Amount>,
 }
 
 impl<R: ContractRecorder> SystemContracts<R> {
@@ -696,6 +706,7 @@ impl<R: ContractRecorder> SystemContracts<R> {
             inflow,
             outflow: Amount::ZERO,
             recorder,
+            split_scratch: SplitScratch::default(),
         })
     }
 
@@ -902,20 +913,23 @@ impl<R: ContractRecorder> SystemContracts<R> {
 
     /// The other validators of the current set, not jailed, excluding `except`: the recipients
     /// of fees and confiscated income, in set (ascending id) order.
-    pub(crate) fn recipients(
+    pub(crate) fn recipients_into(
         &self,
         set: &[ValidatorId],
         except: Option<ValidatorId>,
-    ) -> Vec<ValidatorId> {
-        set.iter()
-            .copied()
-            .filter(|v| Some(*v) != except)
-            .filter(|v| {
-                self.validators
-                    .get(v)
-                    .is_some_and(|s| s.status != ValidatorStatus::Jailed)
-            })
-            .collect()
+        out: &mut Vec<ValidatorId>,
+    ) {
+        out.clear();
+        out.extend(
+            set.iter()
+                .copied()
+                .filter(|v| Some(*v) != except)
+                .filter(|v| {
+                    self.validators
+                        .get(v)
+                        .is_some_and(|s| s.status != ValidatorStatus::Jailed)
+                }),
+        );
     }
 
     fn check_block(&self, block: &BlockContext<'_>) -> Result<(), ContractsError> {

@@ -5,7 +5,7 @@
 use sim_core::{Amount, SimTime};
 
 use super::records::{ContractEvent, ContractRecorder, PunishOutcome};
-use super::{Confiscation, ContractsError, SystemContracts, ValidatorStatus};
+use super::{Confiscation, ContractsError, SplitScratch, SystemContracts, ValidatorStatus};
 use crate::system::BlockContext;
 use crate::types::{Height, ValidatorId};
 
@@ -77,14 +77,15 @@ impl<R: ContractRecorder> SystemContracts<R> {
         match self.config.confiscation {
             Confiscation::Burn => self.burned = self.burned.checked_add(income)?,
             Confiscation::Redistribute => {
-                let others = self.recipients(&self.active_set, Some(target));
-                match self.split_among(income, &others)? {
-                    Some(shares) => {
-                        for (&o, &s) in others.iter().zip(&shares) {
-                            self.credit_income(o, s)?;
-                        }
+                let mut others = Vec::new();
+                self.recipients_into(&self.active_set, Some(target), &mut others);
+                let mut split = SplitScratch::default();
+                if self.split_among(income, &others, &mut split)? {
+                    for (&o, &s) in others.iter().zip(&split.shares) {
+                        self.credit_income(o, s)?;
                     }
-                    None => self.undistributed = self.undistributed.checked_add(income)?,
+                } else {
+                    self.undistributed = self.undistributed.checked_add(income)?;
                 }
             }
         }
