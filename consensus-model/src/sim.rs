@@ -573,14 +573,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             self.copies_not_sent += 1;
             return Ok(());
         }
-        q.schedule_in(
-            ms,
-            Event::Deliver {
-                node: to as u32,
-                block,
-                from: from as u32,
-            },
-        )?;
+        queue_copy(q, ms, from, to as u32, block)?;
         Ok(())
     }
 
@@ -628,14 +621,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         {
             w.due[to] = o;
         }
-        q.schedule_in(
-            ms,
-            Event::Deliver {
-                node: to as u32,
-                block,
-                from: from as u32,
-            },
-        )?;
+        queue_copy(q, ms, from, to as u32, block)?;
         Ok(())
     }
 
@@ -710,14 +696,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             for to in 0..count {
                 if to != from {
                     let ms = network::in_range(rng, min_ms, max_ms);
-                    q.schedule_in(
-                        ms,
-                        Event::Deliver {
-                            node: to as u32,
-                            block,
-                            from: from as u32,
-                        },
-                    )?;
+                    queue_copy(q, ms, from, to as u32, block)?;
                 }
             }
             return Ok(());
@@ -801,14 +780,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 if at < u64::from(DONE) {
                     *due = at as u32;
                 }
-                q.schedule_in(
-                    ms,
-                    Event::Deliver {
-                        node: to,
-                        block,
-                        from: from as u32,
-                    },
-                )?;
+                queue_copy(q, ms, from, to, block)?;
             }
         }
         self.copies_not_drawn += not_drawn;
@@ -1684,6 +1656,19 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
             Event::Slow { index, on } => self.slow_change(index as usize, on),
         }
     }
+}
+
+/// Queues the copy of `block` that `from` sends to `to`, arriving in `ms`.
+#[inline]
+fn queue_copy(q: &mut Q, ms: u64, from: usize, to: u32, block: u32) -> Result<(), ScheduleError> {
+    q.schedule_in(
+        ms,
+        Event::Deliver {
+            node: to,
+            block,
+            from: from as u32,
+        },
+    )
 }
 
 /// One latency draw on a link between regions `a` and `b` (uniform draws inlined: the hot path).
