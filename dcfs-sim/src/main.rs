@@ -78,8 +78,9 @@ enum Command {
         /// Output directory (created if missing).
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
-        /// Threads settling the economy's nodes each day (default: the machine's cores; used
-        /// from 16,384 nodes per thread). The outputs do not depend on it.
+        /// Threads one run may use (default: the machine's cores): the economy's nodes are
+        /// settled in chunks of at least 4,096 per thread, and from 2 a chain run executes its
+        /// contracts on a thread of their own. The outputs do not depend on it.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=economics::economy::MAX_SETTLEMENT_THREADS as u64))]
         threads: Option<u64>,
     },
