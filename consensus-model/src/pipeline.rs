@@ -25,6 +25,9 @@ const BATCH_BLOCKS: usize = 32;
 /// timed): waking a blocked thread took ~50 µs on the 2-core VM, as long as ~60 blocks.
 const SPIN_ROUNDS: u32 = 2_048;
 
+/// A waiting side yields its core once every this many spin rounds.
+const YIELD_EVERY_ROUNDS: u32 = 64;
+
 /// An error of the source, with the height of the block it came from.
 #[derive(Debug)]
 pub struct Delayed<E> {
@@ -274,10 +277,15 @@ where
 
 /// The next message, spinning a while before blocking; `None` if the other side is gone.
 fn wait<T>(rx: &Receiver<T>) -> Option<T> {
-    for _ in 0..SPIN_ROUNDS {
+    for round in 0..SPIN_ROUNDS {
         match rx.try_recv() {
             Ok(m) => return Some(m),
             Err(TryRecvError::Disconnected) => return None,
+            // Now and then offer the core: on a busy machine (a sweep, another run) the thread
+            // this one waits for may be the one that needs it.
+            Err(TryRecvError::Empty) if round % YIELD_EVERY_ROUNDS == YIELD_EVERY_ROUNDS - 1 => {
+                std::thread::yield_now();
+            }
             Err(TryRecvError::Empty) => {
                 for _ in 0..64 {
                     std::hint::spin_loop();
