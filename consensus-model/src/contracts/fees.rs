@@ -8,7 +8,7 @@ use sim_core::{
 };
 
 use super::records::{ContractEvent, ContractRecorder};
-use super::{AccountId, ContractsError, FeeSplit, SplitScratch, SystemContracts};
+use super::{AccountId, ContractsError, FeeSplit, SplitScratch, SystemContracts, ValidatorStatus};
 use crate::system::BlockContext;
 use crate::types::ValidatorId;
 
@@ -130,23 +130,30 @@ pub fn uniform_amount(stream: &mut RandomStream, min: Amount, max: Amount) -> Am
 }
 
 impl<R: ContractRecorder> SystemContracts<R> {
-    /// Splits `total` among `recipients` (set order) by the configured rule: floors, remainder to
-    /// the last. Returns `None` if there is nobody.
-    pub(crate) fn split_among(
+    /// Fills `scratch` with the active, non-jailed validators but `except` (set order) and their
+    /// weights under the configured rule, one look-up each (this runs every block), then splits
+    /// `total` among them: floors, remainder to the last. False if there is nobody.
+    pub(crate) fn split_among_active(
         &self,
         total: Amount,
-        recipients: &[ValidatorId],
+        except: Option<ValidatorId>,
         scratch: &mut SplitScratch,
     ) -> Result<bool, AmountError> {
+        scratch.recipients.clear();
         scratch.weights.clear();
-        match self.config.fee_split {
-            FeeSplit::ByStake => scratch.weights.extend(
-                recipients
-                    .iter()
-                    .map(|id| self.validators.get(id).map_or(0, |v| v.stake_wei.wei())),
-            ),
-            // All-zero weights are split equally by split_remainder_to_last_into.
-            FeeSplit::Equal => scratch.weights.resize(recipients.len(), 0),
+        for &v in &self.active_set {
+            let Some(state) = self.validators.get(&v) else {
+                continue;
+            };
+            if Some(v) == except || state.status == ValidatorStatus::Jailed {
+                continue;
+            }
+            scratch.recipients.push(v);
+            scratch.weights.push(match self.config.fee_split {
+                FeeSplit::ByStake => state.stake_wei.wei(),
+                // All-zero weights are split equally by split_remainder_to_last_into.
+                FeeSplit::Equal => 0,
+            });
         }
         split_remainder_to_last_into(total, &scratch.weights, &mut scratch.shares)
     }
@@ -177,10 +184,7 @@ impl<R: ContractRecorder> SystemContracts<R> {
         }
         // Buffers kept between blocks (this runs every block); an error loses them, and the run.
         let mut scratch = std::mem::take(&mut self.split_scratch);
-        let recipients = &mut scratch.recipients;
-        self.recipients_into(&self.active_set, None, recipients);
-        let recipients = std::mem::take(recipients);
-        if !self.split_among(fees, &recipients, &mut scratch)? {
+        if !self.split_among_active(fees, None, &mut scratch)? {
             self.undistributed = self.undistributed.checked_add(fees)?;
             self.recorder.on_event(
                 block.height,
@@ -191,16 +195,14 @@ impl<R: ContractRecorder> SystemContracts<R> {
                     undistributed: fees,
                 },
             );
-            scratch.recipients = recipients;
             self.split_scratch = scratch;
             return Ok(());
         }
-        for (&v, &share) in recipients.iter().zip(&scratch.shares) {
+        for (&v, &share) in scratch.recipients.iter().zip(&scratch.shares) {
             let kept = self.pay_stakers(v, share)?;
             self.credit_income(v, kept)?;
         }
-        let count = recipients.len();
-        scratch.recipients = recipients;
+        let count = scratch.recipients.len();
         self.split_scratch = scratch;
         self.recorder.on_event(
             block.height,

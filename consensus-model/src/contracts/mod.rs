@@ -911,27 +911,6 @@ impl<R: ContractRecorder> SystemContracts<R> {
         Ok(())
     }
 
-    /// The other validators of the current set, not jailed, excluding `except`: the recipients
-    /// of fees and confiscated income, in set (ascending id) order.
-    pub(crate) fn recipients_into(
-        &self,
-        set: &[ValidatorId],
-        except: Option<ValidatorId>,
-        out: &mut Vec<ValidatorId>,
-    ) {
-        out.clear();
-        out.extend(
-            set.iter()
-                .copied()
-                .filter(|v| Some(*v) != except)
-                .filter(|v| {
-                    self.validators
-                        .get(v)
-                        .is_some_and(|s| s.status != ValidatorStatus::Jailed)
-                }),
-        );
-    }
-
     fn check_block(&self, block: &BlockContext<'_>) -> Result<(), ContractsError> {
         if block.height != self.open_height() {
             return Err(ContractsError::HeightOutOfOrder {

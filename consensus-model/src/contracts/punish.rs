@@ -77,11 +77,9 @@ impl<R: ContractRecorder> SystemContracts<R> {
         match self.config.confiscation {
             Confiscation::Burn => self.burned = self.burned.checked_add(income)?,
             Confiscation::Redistribute => {
-                let mut others = Vec::new();
-                self.recipients_into(&self.active_set, Some(target), &mut others);
                 let mut split = SplitScratch::default();
-                if self.split_among(income, &others, &mut split)? {
-                    for (&o, &s) in others.iter().zip(&split.shares) {
+                if self.split_among_active(income, Some(target), &mut split)? {
+                    for (&o, &s) in split.recipients.iter().zip(&split.shares) {
                         self.credit_income(o, s)?;
                     }
                 } else {
