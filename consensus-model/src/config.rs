@@ -149,10 +149,11 @@ pub enum Propagation {
     /// A copy is drawn only if it could arrive first: not when the receiver already has the
     /// block (or a heavier head), nor when a copy of the block already on its way to it arrives
     /// no later than the sender's time plus the link's least latency; and it is queued only if
-    /// it arrives before the copy on its way. A node that comes back online forgets the copy
-    /// it awaited, so copies sent after it are drawn again. Same distributions as the
+    /// it arrives before the copy on its way. A copy that reaches a node while it is down is
+    /// forgotten, so copies sent after it are drawn again. The latencies of a block's copies
+    /// come from the block's own stream (`consensus/relay`). Same distributions as the
     /// event-per-message model, different draws: runs agree with it statistically, not to the
-    /// byte (`tests/propagation.rs` compares fork heights, reorgs, out-of-turn share and
+    /// byte (`tests/first_arrival.rs` compares fork heights, reorgs, out-of-turn share and
     /// delivery delays).
     #[default]
     FirstArrival,

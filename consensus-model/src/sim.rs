@@ -591,14 +591,14 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let now_ms = q.now().as_ms();
         let least_ms = self.least_latency_ms(from, to);
         let block_td = self.blocks[block].td;
-        let reach = self.reach[to];
-        let (sealed_ms, due) = match self.waves.get(block) {
-            Some(w) => (w.sealed_ms, w.due[to]),
-            None => (now_ms, NONE),
-        };
+        let (a, b) = (self.nodes[from].region, self.nodes[to].region);
+        let mut wave = self.waves.get(block);
+        let (sealed_ms, due) = wave
+            .as_ref()
+            .map_or((now_ms, NONE), |w| (w.sealed_ms, w.due[to]));
         if due == DONE
             || (due != NONE && u64::from(due) <= (now_ms + least_ms).saturating_sub(sealed_ms))
-            || reach.ignores_forever(block, block_td)
+            || self.reach[to].ignores_forever(block, block_td)
         {
             self.copies_not_sent += 1;
             self.copies_not_drawn += 1;
@@ -606,20 +606,20 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         }
         // A block's copies draw from its wave's stream (hot, and independent of other blocks'
         // traffic); a block too old for a wave draws from the sender's.
-        let (a, b) = (self.nodes[from].region, self.nodes[to].region);
-        let ms = match self.waves.get(block) {
-            Some(w) => draw_latency_ms(&self.cfg.latency, w.rng, a, b),
-            None => draw_latency_ms(&self.cfg.latency, &mut self.rngs[from].latency, a, b),
+        let rng = match &mut wave {
+            Some(w) => &mut *w.rng,
+            None => &mut self.rngs[from].latency,
         };
-        let at_ms = now_ms.saturating_add(ms);
-        if due != NONE && u64::from(due) <= at_ms - sealed_ms {
+        let ms = draw_latency_ms(&self.cfg.latency, rng, a, b);
+        let after_ms = (now_ms - sealed_ms).saturating_add(ms);
+        if due != NONE && u64::from(due) <= after_ms {
             self.copies_not_sent += 1;
             return Ok(());
         }
-        if let Some(w) = self.waves.get(block)
-            && let Some(o) = waves::offset(w.sealed_ms, at_ms)
+        if let Some(w) = wave
+            && let Some(d) = waves::due(after_ms)
         {
-            w.due[to] = o;
+            w.due[to] = d;
         }
         queue_copy(q, ms, from, to as u32, block)?;
         Ok(())
@@ -777,8 +777,8 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                     not_sent += 1;
                     continue;
                 }
-                if at < u64::from(DONE) {
-                    *due = at as u32;
+                if let Some(d) = waves::due(at) {
+                    *due = d;
                 }
                 queue_copy(q, ms, from, to, block)?;
             }
@@ -1056,18 +1056,13 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
     ) -> Result<(), ConsensusError> {
         // Gossip brings a block once per peer: one request for it is enough.
         let n = &self.nodes[node];
-        if n.down > 0 {
-            // Copies sent after this one must be drawn again: the node may be back for them.
-            if let Some(w) = self.waves.get(block) {
-                w.due[node] = NONE;
-            }
-            return Ok(());
-        }
-        // A node acts on the first copy that reaches it online; the rest change nothing.
+        // A node acts on the first copy that reaches it online; the rest change nothing. One
+        // that finds it down is forgotten: copies sent after it are drawn again, as the node
+        // may be back for them.
         if let Some(w) = self.waves.get(block) {
-            w.due[node] = DONE;
+            w.due[node] = if n.down > 0 { NONE } else { DONE };
         }
-        if n.head == block || n.syncing == block {
+        if n.down > 0 || n.head == block || n.syncing == block {
             return Ok(());
         }
         let better = self.prefers(node, block);
@@ -1327,7 +1322,6 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         if let Some(from) = offline_from {
             self.count_offline(node, from, q.now().as_ms());
         }
-
         for p in self.peers(node) {
             if self.nodes[p].down == 0 {
                 let head = self.nodes[p].head;

@@ -79,12 +79,11 @@ impl Waves {
     }
 }
 
-/// An arrival as kept in a wave, if it fits (below [`DONE`]; ~49 days after sealing).
+/// An arrival `after_ms` after sealing as kept in a wave, if it fits (below [`DONE`]; ~49
+/// days).
 #[inline]
-pub fn offset(sealed_ms: u64, at_ms: u64) -> Option<u32> {
-    u32::try_from(at_ms.checked_sub(sealed_ms)?)
-        .ok()
-        .filter(|&o| o < DONE)
+pub fn due(after_ms: u64) -> Option<u32> {
+    u32::try_from(after_ms).ok().filter(|&o| o < DONE)
 }
 
 #[cfg(test)]
@@ -112,10 +111,10 @@ mod tests {
     }
 
     #[test]
-    fn offsets_fit_below_done() {
-        assert_eq!(offset(100, 160), Some(60));
-        assert_eq!(offset(100, 99), None);
-        assert_eq!(offset(0, u64::from(DONE)), None);
-        assert_eq!(offset(0, u64::from(DONE) - 1), Some(DONE - 1));
+    fn arrivals_fit_below_done() {
+        assert_eq!(due(60), Some(60));
+        assert_eq!(due(u64::from(DONE)), None);
+        assert_eq!(due(u64::MAX), None);
+        assert_eq!(due(u64::from(DONE) - 1), Some(DONE - 1));
     }
 }

@@ -108,6 +108,11 @@ impl IncomePlan {
         self.by_validator.get(&v).copied().unwrap_or(self.default)
     }
 
+    /// False when every validator's rule is `Never`.
+    fn may_withdraw(&self) -> bool {
+        self.default != IncomeWithdrawal::Never || !self.by_validator.is_empty()
+    }
+
     /// True if `v`'s rule withdraws at `height` given its state (no draw: deterministic).
     fn withdraws(
         &self,
@@ -267,13 +272,8 @@ impl ContractDriver {
         }
         let period = contracts.config().income_withdraw_period_blocks;
         // Every block: no walk over the validators when no rule can withdraw.
-        let withdrawals =
-            self.income.default != IncomeWithdrawal::Never || !self.income.by_validator.is_empty();
-        let validators = withdrawals
-            .then(|| contracts.validators())
-            .into_iter()
-            .flatten();
-        for (v, state) in validators {
+        let validators = self.income.may_withdraw().then(|| contracts.validators());
+        for (v, state) in validators.into_iter().flatten() {
             if self.income.withdraws(v, state, height, period) {
                 txs.push(Tx {
                     from: self.income.fee_payer.unwrap_or(AccountId(v.0)),
