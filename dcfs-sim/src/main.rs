@@ -351,6 +351,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             replace,
         } => {
             let (out, shard) = (runs.out.clone(), runs.shard);
+            // Bounds the work outside the runs' pool too (the report's charts).
+            economics::economy::set_settlement_threads(runs.threads());
             let opts = SweepOptions {
                 threads: runs.threads(),
                 shard,
@@ -378,6 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search { file, runs } => {
             let p = prepare(&file, false)?;
+            economics::economy::set_settlement_threads(runs.threads());
             let opts = reports::search::SearchOptions {
                 threads: runs.threads(),
                 shard: runs.shard,

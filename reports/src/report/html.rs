@@ -27,14 +27,27 @@ pub struct Rendered {
 }
 
 /// Renders `charts` into `<dir>/charts/<id>.svg` and `.png` (atomically).
+///
+/// Charts are drawn on up to [`economics::economy::run_threads`] threads (each chart alone, so
+/// the bytes cannot depend on it) and written in their given order: a sweep's ~36 charts took
+/// ~0.35 s on one thread, the serial tail after its runs.
 pub fn write_charts(dir: &Path, charts: Vec<Chart>) -> Result<Vec<Rendered>, ReportError> {
+    use rayon::prelude::*;
     let cdir = dir.join(CHARTS);
     mkdir(&cdir)?;
+    let draw = |chart: &Chart| -> Result<(String, Vec<u8>), ReportError> {
+        Ok((render_svg(chart)?, render_png(chart)?))
+    };
+    let drawn: Vec<Result<(String, Vec<u8>), ReportError>> =
+        if economics::economy::run_threads() > 1 {
+            charts.par_iter().map(draw).collect()
+        } else {
+            charts.iter().map(draw).collect()
+        };
     let mut out = Vec::with_capacity(charts.len());
-    for chart in charts {
-        let svg = render_svg(&chart)?;
+    for (chart, drawn) in charts.into_iter().zip(drawn) {
+        let (svg, png) = drawn?;
         write_bytes(&cdir.join(format!("{}.svg", chart.id)), svg.as_bytes())?;
-        let png = render_png(&chart)?;
         write_bytes(&cdir.join(format!("{}.png", chart.id)), &png)?;
         out.push(Rendered { chart, svg });
     }
