@@ -7,7 +7,7 @@
 
 use consensus_model::{
     AncestorSync, BlockId, BlockRecord, ConsensusConfig, ConsensusSim, CrashRepair, DayStats,
-    Latency, Propagation, Recorder, ReorgRecord, StaticSet, TieBreak, Topology,
+    Latency, Propagation, Recorder, RegionLatency, ReorgRecord, StaticSet, TieBreak, Topology,
 };
 use sim_core::SimTime;
 
@@ -60,7 +60,8 @@ struct Figures {
     deepest_reorg: u64,
 }
 
-fn run(propagation: Propagation, seed: u64) -> Figures {
+/// The compared setting: 141 nodes, forks, crashes and round-trip sync.
+fn config(propagation: Propagation) -> ConsensusConfig {
     let mut c = ConsensusConfig::with_validators(21).unwrap();
     // Wide latencies make forks common, so their statistics are worth comparing.
     c.latency = Latency::Uniform {
@@ -85,6 +86,11 @@ fn run(propagation: Propagation, seed: u64) -> Figures {
     });
     c.finality_lag_ms = 3_600_000;
     c.prune_keep_blocks = None;
+    c
+}
+
+fn run(propagation: Propagation, seed: u64) -> Figures {
+    let c = config(propagation);
     let set = StaticSet(c.genesis_set.clone());
     let mut s = ConsensusSim::new(c, seed, set, Stats::default()).unwrap();
     s.run_until(SimTime::from_secs(3 * 3_600)).unwrap();
@@ -189,4 +195,72 @@ fn first_arrival_has_the_statistics_of_every_copy() {
         (ma - mb).abs() <= 0.03 * ma,
         "mean delay {ma:.1} vs {mb:.1} ms"
     );
+}
+
+/// Everything a run reports, in order, adoptions included.
+#[derive(Debug, Default, PartialEq)]
+struct Trace {
+    events: Vec<String>,
+}
+
+impl Recorder for Trace {
+    fn block(&mut self, b: &BlockRecord) {
+        self.events.push(format!("{b:?}"));
+    }
+    fn finalized(&mut self, id: BlockId, canonical: bool) {
+        self.events.push(format!("final {} {canonical}", id.0));
+    }
+    fn reorg(&mut self, r: &ReorgRecord) {
+        self.events.push(format!("{r:?}"));
+    }
+    fn adopted(&mut self, node: u32, block: BlockId, at: SimTime) {
+        self.events
+            .push(format!("adopt {node} {} {}", block.0, at.as_ms()));
+    }
+    fn day(&mut self, d: &DayStats) {
+        self.events.push(format!("{d:?}"));
+    }
+}
+
+/// The relay loop for uniform latencies without a partition (`relay_first_arrival`, the hot
+/// path) makes the decisions and draws of the per-copy path (`send_first_arrival`, used for
+/// region latencies and partitions) copy for copy: one region whose base is the uniform
+/// minimum and whose jitter is its width draws the same latencies, through the per-copy path.
+#[test]
+fn the_uniform_relay_loop_is_the_per_copy_path() {
+    for seed in 1..4u64 {
+        let traces: Vec<(Trace, u64)> = [false, true]
+            .into_iter()
+            .map(|regions| {
+                let mut c = config(Propagation::FirstArrival);
+                if regions {
+                    c.latency = Latency::Regions(RegionLatency {
+                        matrix_ms: vec![vec![20]],
+                        jitter_ms: 1_180,
+                        validator_regions: vec![0; 21],
+                        full_node_regions: Vec::new(),
+                    });
+                }
+                let set = StaticSet(c.genesis_set.clone());
+                let mut s = ConsensusSim::new(c, seed, set, Trace::default()).unwrap();
+                s.run_until(SimTime::from_secs(3_600)).unwrap();
+                let (trace, _, summary) = s.finish();
+                (trace, summary.copies_not_drawn)
+            })
+            .collect();
+        let ((uniform, skipped), (regions, skipped_regions)) = (&traces[0], &traces[1]);
+        assert!(uniform.events.len() > 100_000, "seed {seed}: a busy hour");
+        assert!(*skipped > 10_000, "seed {seed}: the sift skipped peers");
+        assert_eq!(skipped, skipped_regions, "seed {seed}: copies not drawn");
+        if let Some(i) =
+            (0..uniform.events.len()).find(|&i| uniform.events.get(i) != regions.events.get(i))
+        {
+            panic!(
+                "seed {seed}: first difference at record {i}: {:?} vs {:?}",
+                uniform.events.get(i),
+                regions.events.get(i)
+            );
+        }
+        assert_eq!(uniform.events.len(), regions.events.len(), "seed {seed}");
+    }
 }
