@@ -9,7 +9,7 @@ use std::process::ExitCode;
 struct CountingSink(u64);
 
 impl scenarios::TableSink for CountingSink {
-    fn write_batch(&mut self, batch: &scenarios::Table) -> Result<(), scenarios::SinkError> {
+    fn write_batch(&mut self, batch: scenarios::Table) -> Result<(), scenarios::SinkError> {
         self.0 += batch.rows() as u64;
         Ok(())
     }

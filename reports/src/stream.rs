@@ -46,37 +46,13 @@ struct TableFiles {
     parquet: Option<ParquetTableWriter>,
 }
 
-/// Writes a run's streamed tables into a directory; a [`TableSink`] for
-/// [`scenarios::run_streaming`].
-pub struct RunFiles {
+/// A run's open table files, by table name.
+struct Files {
     dir: PathBuf,
     tables: BTreeMap<String, TableFiles>,
-    finished: bool,
 }
 
-impl std::fmt::Debug for RunFiles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunFiles")
-            .field("dir", &self.dir)
-            .field("tables", &self.tables.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
-impl RunFiles {
-    /// Streams into `dir` (created if missing).
-    pub fn create(dir: &Path) -> Result<Self, FileError> {
-        fs::create_dir_all(dir).map_err(|source| FileError::Write {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        Ok(RunFiles {
-            dir: dir.to_path_buf(),
-            tables: BTreeMap::new(),
-            finished: false,
-        })
-    }
-
+impl Files {
     fn open(&mut self, first: &Table) -> Result<TableFiles, SinkError> {
         if self.tables.len() >= MAX_STREAMED_TABLES {
             return Err(format!("more than {MAX_STREAMED_TABLES} streamed tables").into());
@@ -98,45 +74,7 @@ impl RunFiles {
         })
     }
 
-    /// Completes every file (CSV flushed and synced, Parquet footer written) and renames them
-    /// into place; returns the SHA-256 of each CSV by file name, as run manifests list them.
-    pub fn finish(mut self) -> Result<BTreeMap<String, String>, FileError> {
-        let mut hashes = BTreeMap::new();
-        let tables = std::mem::take(&mut self.tables);
-        for (name, mut files) in tables {
-            let csv_path = self.dir.join(format!("{name}.csv"));
-            let write_err = |source| FileError::Write {
-                path: csv_path.clone(),
-                source,
-            };
-            files.csv.flush().map_err(write_err)?;
-            let digest = Digest(files.csv.hasher.finalize().into());
-            let file = files
-                .csv
-                .inner
-                .into_inner()
-                .map_err(|e| write_err(e.into_error()))?;
-            file.sync_all().map_err(write_err)?;
-            if let Some(pq) = files.parquet.take() {
-                pq.finish().map_err(|e| FileError::Write {
-                    path: self.dir.join(format!("{name}.parquet")),
-                    source: io::Error::other(e),
-                })?;
-            }
-            fs::rename(&files.csv_tmp, &csv_path).map_err(write_err)?;
-            hashes.insert(format!("{name}.csv"), digest.to_string());
-        }
-        self.finished = true;
-        Ok(hashes)
-    }
-}
-
-fn with_path(path: &Path, e: io::Error) -> SinkError {
-    format!("cannot write {}: {e}", path.display()).into()
-}
-
-impl TableSink for RunFiles {
-    fn write_batch(&mut self, batch: &Table) -> Result<(), SinkError> {
+    fn write(&mut self, batch: &Table) -> Result<(), SinkError> {
         if !self.tables.contains_key(&batch.name) {
             let files = self.open(batch)?;
             self.tables.insert(batch.name.clone(), files);
@@ -151,14 +89,209 @@ impl TableSink for RunFiles {
         }
         Ok(())
     }
+
+    /// Completes every file (CSV flushed and synced, Parquet footer written) and renames them
+    /// into place; returns the SHA-256 of each CSV by file name. Tables not completed stay
+    /// listed, so their temporary files are removed with the rest.
+    fn finish(&mut self) -> Result<BTreeMap<String, String>, FileError> {
+        let mut hashes = BTreeMap::new();
+        while let Some((name, files)) = self.tables.pop_first() {
+            let tmp = files.csv_tmp.clone();
+            match self.complete(&name, files) {
+                Ok(digest) => hashes.insert(format!("{name}.csv"), digest.to_string()),
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(e);
+                }
+            };
+        }
+        Ok(hashes)
+    }
+
+    fn complete(&self, name: &str, mut files: TableFiles) -> Result<Digest, FileError> {
+        let csv_path = self.dir.join(format!("{name}.csv"));
+        let write_err = |source| FileError::Write {
+            path: csv_path.clone(),
+            source,
+        };
+        files.csv.flush().map_err(write_err)?;
+        files.csv.inner.get_ref().sync_all().map_err(write_err)?;
+        if let Some(pq) = files.parquet.take() {
+            pq.finish().map_err(|e| FileError::Write {
+                path: self.dir.join(format!("{name}.parquet")),
+                source: io::Error::other(e),
+            })?;
+        }
+        fs::rename(&files.csv_tmp, &csv_path).map_err(write_err)?;
+        Ok(Digest(files.csv.hasher.finalize().into()))
+    }
+
+    /// Removes the temporary files of an unfinished run (Parquet writers remove their own when
+    /// dropped unfinished).
+    fn remove_temporaries(&self) {
+        for files in self.tables.values() {
+            let _ = fs::remove_file(&files.csv_tmp);
+        }
+    }
+}
+
+/// Batches waiting for the writer thread at most: bounds the memory of a run whose tables are
+/// made faster than they are written.
+pub const MAX_BATCHES_QUEUED: usize = 4;
+
+/// The writer thread of a [`RunFiles`] and the way to it.
+struct Writer {
+    batches: std::sync::mpsc::SyncSender<Table>,
+    /// Gives the files back when the channel closes, with the error that stopped it if any.
+    thread: std::thread::JoinHandle<(Files, Option<SinkError>)>,
+}
+
+/// Writes a run's streamed tables into a directory; a [`TableSink`] for
+/// [`scenarios::run_streaming`].
+///
+/// With more than one thread allowed ([`economics::economy::run_threads`]) the files are
+/// written on a thread of their own, in the order the batches came: CSV formatting and Parquet
+/// encoding were a quarter of a consensus run's main thread. The bytes are the same either way.
+pub struct RunFiles {
+    dir: PathBuf,
+    /// The files, when written on the calling thread (or once the writer has stopped).
+    inline: Option<Files>,
+    writer: Option<Writer>,
+    /// A batch could not be written: the files are incomplete and must not be finished.
+    failed: bool,
+    finished: bool,
+}
+
+impl std::fmt::Debug for RunFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunFiles")
+            .field("dir", &self.dir)
+            .field("threaded", &self.writer.is_some())
+            .finish()
+    }
+}
+
+impl RunFiles {
+    /// Streams into `dir` (created if missing), on a writer thread if the run may use more
+    /// than one.
+    pub fn create(dir: &Path) -> Result<Self, FileError> {
+        Self::create_with(dir, economics::economy::run_threads() > 1)
+    }
+
+    /// As [`RunFiles::create`], with the writer thread or without.
+    pub fn create_with(dir: &Path, threaded: bool) -> Result<Self, FileError> {
+        fs::create_dir_all(dir).map_err(|source| FileError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let files = Files {
+            dir: dir.to_path_buf(),
+            tables: BTreeMap::new(),
+        };
+        let (inline, writer) = if threaded {
+            (None, Some(spawn_writer(files, dir)?))
+        } else {
+            (Some(files), None)
+        };
+        Ok(RunFiles {
+            dir: dir.to_path_buf(),
+            inline,
+            writer,
+            failed: false,
+            finished: false,
+        })
+    }
+
+    /// Waits for the writer thread (if any) to write everything sent; its error, if it
+    /// stopped on one.
+    fn join_writer(&mut self) -> Option<SinkError> {
+        let w = self.writer.take()?;
+        drop(w.batches);
+        match w.thread.join() {
+            Ok((files, error)) => {
+                self.inline = Some(files);
+                error
+            }
+            Err(_) => Some("the table writer thread panicked".into()),
+        }
+    }
+
+    /// Completes every file (CSV flushed and synced, Parquet footer written) and renames them
+    /// into place; returns the SHA-256 of each CSV by file name, as run manifests list them.
+    pub fn finish(mut self) -> Result<BTreeMap<String, String>, FileError> {
+        let error = self.join_writer().or_else(|| {
+            self.failed
+                .then(|| "an earlier batch could not be written".into())
+        });
+        if let Some(e) = error {
+            return Err(FileError::Write {
+                path: self.dir.clone(),
+                source: io::Error::other(e),
+            });
+        }
+        let hashes = match self.inline.as_mut() {
+            Some(files) => files.finish()?,
+            None => BTreeMap::new(),
+        };
+        self.finished = true;
+        Ok(hashes)
+    }
+}
+
+fn spawn_writer(mut files: Files, dir: &Path) -> Result<Writer, FileError> {
+    let (batches, incoming) = std::sync::mpsc::sync_channel::<Table>(MAX_BATCHES_QUEUED);
+    let thread = std::thread::Builder::new()
+        .name("dcfs-tables".into())
+        .spawn(move || {
+            for batch in incoming {
+                if let Err(e) = files.write(&batch) {
+                    // Dropping the receiver tells the run at its next batch.
+                    return (files, Some(e));
+                }
+            }
+            (files, None)
+        })
+        .map_err(|source| FileError::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    Ok(Writer { batches, thread })
+}
+
+fn with_path(path: &Path, e: io::Error) -> SinkError {
+    format!("cannot write {}: {e}", path.display()).into()
+}
+
+impl TableSink for RunFiles {
+    fn write_batch(&mut self, batch: Table) -> Result<(), SinkError> {
+        if let Some(w) = &self.writer {
+            if w.batches.send(batch).is_ok() {
+                return Ok(());
+            }
+            // The writer stopped: its error is the one to report.
+            self.failed = true;
+            return Err(self
+                .join_writer()
+                .unwrap_or_else(|| "the table writer stopped".into()));
+        }
+        if self.failed {
+            return Err("an earlier batch could not be written".into());
+        }
+        let result = match self.inline.as_mut() {
+            Some(files) => files.write(&batch),
+            None => Err("the table files are closed".into()),
+        };
+        self.failed = result.is_err();
+        result
+    }
 }
 
 impl Drop for RunFiles {
     fn drop(&mut self) {
         if !self.finished {
-            // Parquet writers remove their own temporary files when dropped unfinished.
-            for files in self.tables.values() {
-                let _ = fs::remove_file(&files.csv_tmp);
+            let _ = self.join_writer();
+            if let Some(files) = &self.inline {
+                files.remove_temporaries();
             }
         }
     }
@@ -191,46 +324,79 @@ mod tests {
 
     #[test]
     fn streamed_files_equal_whole_table_files() {
-        let dir = temp_dir("equal");
-        let mut files = RunFiles::create(&dir).unwrap();
-        let mut whole = rows(0, 0);
-        for (from, n) in [(0, 0), (0, 3), (3, 1000)] {
-            files.write_batch(&rows(from, n)).unwrap();
-            assert!(whole.append(rows(from, n)));
+        for threaded in [false, true] {
+            let dir = temp_dir(&format!("equal-{threaded}"));
+            let mut files = RunFiles::create_with(&dir, threaded).unwrap();
+            let mut whole = rows(0, 0);
+            for (from, n) in [(0, 0), (0, 3), (3, 1000), (1003, 5)] {
+                files.write_batch(rows(from, n)).unwrap();
+                assert!(whole.append(rows(from, n)));
+            }
+            // Nothing is visible before finish.
+            assert!(!dir.join("blocks.csv").exists());
+            assert!(!dir.join("blocks.parquet").exists());
+            let hashes = files.finish().unwrap();
+            let mut expected = Vec::new();
+            crate::csv::write_table_csv(&mut expected, &whole).unwrap();
+            let written = fs::read(dir.join("blocks.csv")).unwrap();
+            assert_eq!(written, expected, "threaded: {threaded}");
+            assert_eq!(
+                hashes["blocks.csv"],
+                Digest::of_bytes(&expected).to_string()
+            );
+            let back =
+                crate::frame::read_parquet_table(&dir.join("blocks.parquet"), "blocks").unwrap();
+            assert_eq!(back, whole);
+            assert_eq!(
+                fs::read_dir(&dir).unwrap().count(),
+                2,
+                "no temporary files left"
+            );
+            fs::remove_dir_all(&dir).unwrap();
         }
-        // Nothing is visible before finish.
-        assert!(!dir.join("blocks.csv").exists());
-        assert!(!dir.join("blocks.parquet").exists());
-        let hashes = files.finish().unwrap();
-        let mut expected = Vec::new();
-        crate::csv::write_table_csv(&mut expected, &whole).unwrap();
-        let written = fs::read(dir.join("blocks.csv")).unwrap();
-        assert_eq!(written, expected);
-        assert_eq!(
-            hashes["blocks.csv"],
-            Digest::of_bytes(&expected).to_string()
-        );
-        let back = crate::frame::read_parquet_table(&dir.join("blocks.parquet"), "blocks").unwrap();
-        assert_eq!(back, whole);
-        assert_eq!(
-            fs::read_dir(&dir).unwrap().count(),
-            2,
-            "no temporary files left"
-        );
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn an_unfinished_run_leaves_earlier_files_and_no_temporaries() {
-        let dir = temp_dir("drop");
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("blocks.csv"), "old").unwrap();
-        {
-            let mut files = RunFiles::create(&dir).unwrap();
-            files.write_batch(&rows(0, 10)).unwrap();
+        for threaded in [false, true] {
+            let dir = temp_dir(&format!("drop-{threaded}"));
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("blocks.csv"), "old").unwrap();
+            {
+                let mut files = RunFiles::create_with(&dir, threaded).unwrap();
+                files.write_batch(rows(0, 10)).unwrap();
+            }
+            assert_eq!(fs::read_to_string(dir.join("blocks.csv")).unwrap(), "old");
+            assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+            fs::remove_dir_all(&dir).unwrap();
         }
-        assert_eq!(fs::read_to_string(dir.join("blocks.csv")).unwrap(), "old");
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
-        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A batch the writer thread cannot write fails the run (at a later batch or at finish,
+    /// as it is written after it was handed over) and leaves earlier outputs as they were.
+    #[test]
+    fn a_writer_error_reaches_the_run() {
+        for threaded in [false, true] {
+            let dir = temp_dir(&format!("error-{threaded}"));
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("blocks.csv"), "old").unwrap();
+            let mut files = RunFiles::create_with(&dir, threaded).unwrap();
+            files.write_batch(rows(0, 10)).unwrap();
+            let mut other = Table::new("blocks");
+            other.push("height", ColumnData::Str(vec!["x".into()]));
+            let mut failed = files.write_batch(other).is_err();
+            for from in 10..20 {
+                failed |= files.write_batch(rows(from, 1)).is_err();
+            }
+            failed |= files.finish().is_err();
+            assert!(failed, "threaded: {threaded}");
+            assert_eq!(fs::read_to_string(dir.join("blocks.csv")).unwrap(), "old");
+            assert_eq!(
+                fs::read_dir(&dir).unwrap().count(),
+                1,
+                "threaded: {threaded}"
+            );
+            fs::remove_dir_all(&dir).unwrap();
+        }
     }
 }

@@ -217,8 +217,8 @@ const GOLDEN_BASELINE_1D: &str = "a977caa3ead88245386713f2c787b8936ad8095d32414f
 struct Collect(Vec<scenarios::Table>);
 
 impl scenarios::TableSink for Collect {
-    fn write_batch(&mut self, batch: &scenarios::Table) -> Result<(), scenarios::SinkError> {
-        self.0.push(batch.clone());
+    fn write_batch(&mut self, batch: scenarios::Table) -> Result<(), scenarios::SinkError> {
+        self.0.push(batch);
         Ok(())
     }
 }

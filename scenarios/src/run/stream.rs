@@ -23,8 +23,8 @@ pub type SinkError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Batches of different tables interleave. Every streamed table gets at least one batch. The run
 /// stops at the first error a sink returns.
 pub trait TableSink {
-    /// Takes the next rows of table `batch.name`.
-    fn write_batch(&mut self, batch: &Table) -> Result<(), SinkError>;
+    /// Takes the next rows of table `batch.name` (by value: a sink may keep or send it on).
+    fn write_batch(&mut self, batch: Table) -> Result<(), SinkError>;
 }
 
 /// A streamed table went wrong.
@@ -184,11 +184,9 @@ impl<'s> Streams<'s> {
             batches.push(s.pending.empty_like());
         }
         for batch in batches {
-            sink.write_batch(&batch)
-                .map_err(|source| StreamError::Sink {
-                    table: batch.name.clone(),
-                    source,
-                })?;
+            let table = batch.name.clone();
+            sink.write_batch(batch)
+                .map_err(|source| StreamError::Sink { table, source })?;
             s.batches += 1;
         }
         Ok(())
@@ -247,8 +245,8 @@ mod tests {
 
     struct Collect(Vec<Table>);
     impl TableSink for Collect {
-        fn write_batch(&mut self, batch: &Table) -> Result<(), SinkError> {
-            self.0.push(batch.clone());
+        fn write_batch(&mut self, batch: Table) -> Result<(), SinkError> {
+            self.0.push(batch);
             Ok(())
         }
     }
