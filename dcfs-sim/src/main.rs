@@ -79,8 +79,9 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
         /// Threads one run may use (default: the machine's cores): the economy's nodes are
-        /// settled in chunks of at least 4,096 per thread, and from 2 a chain run executes its
-        /// contracts on a thread of their own. The outputs do not depend on it.
+        /// settled in chunks of at least 4,096 per thread; from 2 a chain run executes its
+        /// contracts, and any run writes its table files, on threads of their own, and the
+        /// report's charts are drawn in parallel. The outputs do not depend on it.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=economics::economy::MAX_SETTLEMENT_THREADS as u64))]
         threads: Option<u64>,
     },
