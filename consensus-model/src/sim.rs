@@ -676,11 +676,10 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
         let n = &self.nodes[node];
         let r = &mut self.reach[node];
         r.head_td = self.blocks[n.head].td;
-        r.head_seen = if n.seen.contains(&n.head) {
-            n.head
-        } else {
-            NO_BLOCK
-        };
+        // One vector compare and one branch (`contains` compiled to a chain of 16 cmovs);
+        // this runs at every adoption of a gossip run.
+        let seen = n.seen.iter().map(|&s| u32::from(s == n.head)).sum::<u32>() != 0;
+        r.head_seen = if seen { n.head } else { NO_BLOCK };
     }
 
     fn broadcast(&mut self, from: usize, block: u32, q: &mut Q) -> Result<(), ConsensusError> {
