@@ -48,8 +48,6 @@ pub(super) struct RewardInequality {
     samples: Vec<RewardSample>,
     /// The population's rewards of the window being sampled (kept to reuse its allocation).
     rewards: Vec<u128>,
-    /// The radix sort's other buffer.
-    scratch: Vec<u128>,
 }
 
 impl RewardInequality {
@@ -61,7 +59,6 @@ impl RewardInequality {
             from_day: 0,
             samples: Vec::new(),
             rewards: Vec::new(),
-            scratch: Vec::new(),
         })
     }
 
@@ -79,7 +76,7 @@ impl RewardInequality {
                 rewards.push(got);
             }
         });
-        radix_sort(&mut rewards, &mut self.scratch);
+        rewards.sort_unstable();
         // Rewards are part of the 500M: the sum cannot overflow.
         let total: u128 = rewards.iter().sum();
         self.samples.push(RewardSample {
@@ -174,39 +171,6 @@ fn gini(x: &[u128], total: u128) -> f64 {
     (weighted / (n * total as f64)).max(0.0) + 0.0
 }
 
-/// Sorts `x` ascending, exactly as `sort_unstable` (equal values are indistinguishable), by
-/// bytes from the lowest, skipping bytes all values share. A week's rewards of 10,000 nodes
-/// use ~70 bits; comparison sorting them every sample was ~7% of a 10-year run's main thread.
-fn radix_sort(x: &mut Vec<u128>, scratch: &mut Vec<u128>) {
-    let n = x.len();
-    if n < 64 {
-        x.sort_unstable();
-        return;
-    }
-    let bits = 128 - x.iter().fold(0u128, |a, &v| a | v).leading_zeros();
-    scratch.clear();
-    scratch.resize(n, 0);
-    for shift in (0..bits).step_by(8) {
-        let mut count = [0usize; 256];
-        for &v in x.iter() {
-            count[(v >> shift) as usize & 0xff] += 1;
-        }
-        if count.contains(&n) {
-            continue;
-        }
-        let mut start = 0;
-        for c in &mut count {
-            (*c, start) = (start, start + *c);
-        }
-        for &v in x.iter() {
-            let d = (v >> shift) as usize & 0xff;
-            scratch[count[d]] = v;
-            count[d] += 1;
-        }
-        std::mem::swap(x, scratch);
-    }
-}
-
 /// Nakamoto coefficient of ascending `x`: the fewest nodes that received more than half of
 /// `total` (exact integers); 0 when nothing was paid.
 fn nakamoto(x: &[u128], total: u128) -> u64 {
@@ -223,21 +187,6 @@ fn nakamoto(x: &[u128], total: u128) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    proptest::proptest! {
-        #[test]
-        fn radix_sort_sorts(
-            mut x in proptest::collection::vec(proptest::prelude::any::<u128>(), 0..300),
-            narrow in proptest::collection::vec(0u128..1 << 72, 0..300),
-        ) {
-            for mut v in [std::mem::take(&mut x), narrow] {
-                let mut expected = v.clone();
-                expected.sort_unstable();
-                radix_sort(&mut v, &mut Vec::new());
-                proptest::prop_assert_eq!(v, expected);
-            }
-        }
-    }
 
     #[test]
     fn known_distributions() {
