@@ -356,31 +356,36 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_unfinished_run_leaves_earlier_files_and_no_temporaries() {
+    /// Runs `run` on both kinds of `RunFiles` over a directory holding an earlier `blocks.csv`,
+    /// which must be all that is left afterwards.
+    fn leaves_earlier_output(tag: &str, run: impl Fn(RunFiles, bool)) {
         for threaded in [false, true] {
-            let dir = temp_dir(&format!("drop-{threaded}"));
+            let dir = temp_dir(&format!("{tag}-{threaded}"));
             fs::create_dir_all(&dir).unwrap();
             fs::write(dir.join("blocks.csv"), "old").unwrap();
-            {
-                let mut files = RunFiles::create_with(&dir, threaded).unwrap();
-                files.write_batch(rows(0, 10)).unwrap();
-            }
+            run(RunFiles::create_with(&dir, threaded).unwrap(), threaded);
             assert_eq!(fs::read_to_string(dir.join("blocks.csv")).unwrap(), "old");
-            assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+            assert_eq!(
+                fs::read_dir(&dir).unwrap().count(),
+                1,
+                "threaded: {threaded}"
+            );
             fs::remove_dir_all(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn an_unfinished_run_leaves_earlier_files_and_no_temporaries() {
+        leaves_earlier_output("drop", |mut files, _| {
+            files.write_batch(rows(0, 10)).unwrap();
+        });
     }
 
     /// A batch the writer thread cannot write fails the run (at a later batch or at finish,
     /// as it is written after it was handed over) and leaves earlier outputs as they were.
     #[test]
     fn a_writer_error_reaches_the_run() {
-        for threaded in [false, true] {
-            let dir = temp_dir(&format!("error-{threaded}"));
-            fs::create_dir_all(&dir).unwrap();
-            fs::write(dir.join("blocks.csv"), "old").unwrap();
-            let mut files = RunFiles::create_with(&dir, threaded).unwrap();
+        leaves_earlier_output("error", |mut files, threaded| {
             files.write_batch(rows(0, 10)).unwrap();
             let mut other = Table::new("blocks");
             other.push("height", ColumnData::Str(vec!["x".into()]));
@@ -390,13 +395,6 @@ mod tests {
             }
             failed |= files.finish().is_err();
             assert!(failed, "threaded: {threaded}");
-            assert_eq!(fs::read_to_string(dir.join("blocks.csv")).unwrap(), "old");
-            assert_eq!(
-                fs::read_dir(&dir).unwrap().count(),
-                1,
-                "threaded: {threaded}"
-            );
-            fs::remove_dir_all(&dir).unwrap();
-        }
+        });
     }
 }
