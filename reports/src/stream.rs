@@ -43,7 +43,7 @@ impl<W: Write> Write for Hashing<W> {
 struct TableFiles {
     csv: Hashing<BufWriter<File>>,
     csv_tmp: PathBuf,
-    parquet: Option<ParquetTableWriter>,
+    parquet: ParquetTableWriter,
 }
 
 /// A run's open table files, by table name.
@@ -70,7 +70,7 @@ impl Files {
         Ok(TableFiles {
             csv,
             csv_tmp,
-            parquet: Some(parquet),
+            parquet,
         })
     }
 
@@ -82,11 +82,8 @@ impl Files {
         let Some(files) = self.tables.get_mut(&batch.name) else {
             return Err(format!("table {} was not opened", batch.name).into());
         };
-        let tmp = files.csv_tmp.clone();
-        write_csv_rows(&mut files.csv, batch).map_err(|e| with_path(&tmp, e))?;
-        if let Some(pq) = files.parquet.as_mut() {
-            pq.write_batch(batch)?;
-        }
+        write_csv_rows(&mut files.csv, batch).map_err(|e| with_path(&files.csv_tmp, e))?;
+        files.parquet.write_batch(batch)?;
         Ok(())
     }
 
@@ -108,22 +105,25 @@ impl Files {
         Ok(hashes)
     }
 
-    fn complete(&self, name: &str, mut files: TableFiles) -> Result<Digest, FileError> {
+    fn complete(&self, name: &str, files: TableFiles) -> Result<Digest, FileError> {
+        let TableFiles {
+            mut csv,
+            csv_tmp,
+            parquet,
+        } = files;
         let csv_path = self.dir.join(format!("{name}.csv"));
         let write_err = |source| FileError::Write {
             path: csv_path.clone(),
             source,
         };
-        files.csv.flush().map_err(write_err)?;
-        files.csv.inner.get_ref().sync_all().map_err(write_err)?;
-        if let Some(pq) = files.parquet.take() {
-            pq.finish().map_err(|e| FileError::Write {
-                path: self.dir.join(format!("{name}.parquet")),
-                source: io::Error::other(e),
-            })?;
-        }
-        fs::rename(&files.csv_tmp, &csv_path).map_err(write_err)?;
-        Ok(Digest(files.csv.hasher.finalize().into()))
+        csv.flush().map_err(write_err)?;
+        csv.inner.get_ref().sync_all().map_err(write_err)?;
+        parquet.finish().map_err(|e| FileError::Write {
+            path: self.dir.join(format!("{name}.parquet")),
+            source: io::Error::other(e),
+        })?;
+        fs::rename(&csv_tmp, &csv_path).map_err(write_err)?;
+        Ok(Digest(csv.hasher.finalize().into()))
     }
 
     /// Removes the temporary files of an unfinished run (Parquet writers remove their own when
