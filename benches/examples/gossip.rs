@@ -9,7 +9,8 @@ use sim_core::SimTime;
 fn main() -> Result<(), ConsensusError> {
     let arg = |i: usize| std::env::args().nth(i);
     let full_nodes: u32 = arg(1).and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let hours: u64 = arg(2).and_then(|a| a.parse().ok()).unwrap_or(24);
+    // Fractional hours are allowed (`0.25`), for quick profiles of large overlays.
+    let hours: f64 = arg(2).and_then(|a| a.parse().ok()).unwrap_or(24.0);
     let propagation = match arg(3).as_deref() {
         Some("every_copy") => Propagation::EveryCopy,
         _ => Propagation::FirstArrival,
@@ -17,7 +18,7 @@ fn main() -> Result<(), ConsensusError> {
     let c = benches::gossip_bench_config(full_nodes, propagation);
     let set = StaticSet(c.genesis_set.clone());
     let mut sim = ConsensusSim::new(c, 1, set, CountingRecorder::default())?;
-    sim.run_until(SimTime::from_secs(hours * 3_600))?;
+    sim.run_until(SimTime::from_ms((hours * 3_600_000.0) as u64))?;
     let (rec, _, s) = sim.finish();
     println!(
         "full_nodes {full_nodes} hours {hours} {propagation:?}: canonical {} sealed {} \

@@ -193,6 +193,18 @@ impl<E: Copy> BucketQueue<E> {
         Some((self.now(), event))
     }
 
+    /// The event `k` places behind the next one in the earliest ring bucket, if there is one:
+    /// a hint of what is coming (it need not be the (k+1)-th next event), so that a caller can
+    /// start loading the state it will touch while it handles the current one.
+    #[inline]
+    pub fn ring_ahead(&self, k: usize) -> Option<E> {
+        if self.ring_len == 0 {
+            return None;
+        }
+        let b = (self.ring_min & self.mask) as usize;
+        self.buckets[b].get(self.heads[b] as usize + k).copied()
+    }
+
     /// The earliest ring time after `t` (whose bucket just emptied), by a bitmap scan.
     fn scan_from(&self, t: u64) -> u64 {
         if self.ring_len == 0 {
@@ -268,6 +280,24 @@ mod tests {
         assert_eq!(q.pop(), Some((SimTime::from_ms(100), 2)));
         assert_eq!(q.pop(), Some((SimTime::from_ms(u64::MAX), 3)));
         assert_eq!(q.pop(), None);
+    }
+
+    /// `ring_ahead` shows events of the earliest bucket behind the next one, and only those.
+    #[test]
+    fn ring_ahead_looks_into_the_next_bucket_only() {
+        let mut q: BucketQueue<u8> = BucketQueue::new(10, 6);
+        assert_eq!(q.ring_ahead(0), None);
+        for (ms, e) in [(5, 1), (5, 2), (5, 3), (7, 4)] {
+            q.schedule_in(ms, e).unwrap();
+        }
+        assert_eq!(q.ring_ahead(0), Some(1));
+        assert_eq!(q.ring_ahead(2), Some(3));
+        assert_eq!(q.ring_ahead(3), None);
+        assert_eq!(q.pop(), Some((SimTime::from_ms(5), 1)));
+        assert_eq!(q.ring_ahead(1), Some(3));
+        q.pop();
+        q.pop();
+        assert_eq!(q.ring_ahead(0), Some(4));
     }
 
     #[test]
