@@ -339,7 +339,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             threads,
         } => {
-            economics::economy::set_settlement_threads(
+            sim_core::threads::set_run_threads(
                 threads.map_or(0, |t| usize::try_from(t).unwrap_or(1)),
             );
             let m = run_one(&file, seed, &out)?;
@@ -353,7 +353,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (out, shard) = (runs.out.clone(), runs.shard);
             // Bounds the work outside the runs' pool too (the report's charts).
-            economics::economy::set_settlement_threads(runs.threads());
+            sim_core::threads::set_run_threads(runs.threads());
             let opts = SweepOptions {
                 threads: runs.threads(),
                 shard,
@@ -381,7 +381,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search { file, runs } => {
             let p = prepare(&file, false)?;
-            economics::economy::set_settlement_threads(runs.threads());
+            sim_core::threads::set_run_threads(runs.threads());
             let opts = reports::search::SearchOptions {
                 threads: runs.threads(),
                 shard: runs.shard,

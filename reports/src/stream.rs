@@ -149,7 +149,7 @@ struct Writer {
 /// Writes a run's streamed tables into a directory; a [`TableSink`] for
 /// [`scenarios::run_streaming`].
 ///
-/// With more than one thread allowed ([`economics::economy::run_threads`]) the files are
+/// With more than one thread allowed ([`sim_core::threads::run_threads`]) the files are
 /// written on a thread of their own, in the order the batches came: CSV formatting and Parquet
 /// encoding were a quarter of a consensus run's main thread. The bytes are the same either way.
 pub struct RunFiles {
@@ -175,7 +175,7 @@ impl RunFiles {
     /// Streams into `dir` (created if missing), on a writer thread if the run may use more
     /// than one.
     pub fn create(dir: &Path) -> Result<Self, FileError> {
-        Self::create_with(dir, economics::economy::run_threads() > 1)
+        Self::create_with(dir, sim_core::threads::run_threads() > 1)
     }
 
     /// As [`RunFiles::create`], with the writer thread or without.

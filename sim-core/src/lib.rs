@@ -11,7 +11,8 @@
 //! with equal time in the order they were scheduled. Nothing else (payload, address, hash)
 //! influences the order.
 //!
-//! This crate does no IO and never reads the wall clock; with the same inputs and seed, every
+//! This crate does no IO (but for asking the OS its core count once, [`threads`]) and never
+//! reads the wall clock; with the same inputs and seed, every
 //! function returns the same values on every platform and thread count.
 
 pub mod amount;
@@ -19,6 +20,7 @@ pub mod digest;
 pub mod queue;
 pub mod rng;
 pub mod split;
+pub mod threads;
 pub mod time;
 
 pub use amount::{Amount, AmountError, BPS_DENOMINATOR, WEI_PER_DCC};

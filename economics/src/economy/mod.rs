@@ -115,5 +115,4 @@ pub use record::{
 };
 pub use sim::{
     Economy, EconomyError, FOUNDATION_ACCOUNT, MAX_SETTLEMENT_THREADS, MIN_NODES_PER_CHUNK,
-    run_threads, set_settlement_threads,
 };

@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sim_core::amount::mul_div_floor;
+use sim_core::threads::run_threads;
 use sim_core::time::MS_PER_DAY;
 use sim_core::{
     Amount, AmountError, Domain, EventQueue, RandomStream, ScheduleError, SimTime, Streams,
@@ -2231,41 +2232,10 @@ fn keep_workers_warm(workers: usize) {
     }
 }
 
-/// Threads settling one day's nodes (0: as many as the machine has cores); see
-/// [`set_settlement_threads`].
-static SETTLEMENT_THREADS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Sets how many threads settle one day's nodes (0: the machine's cores; 1: the calling
-/// thread alone). Any value gives the same bytes: it only decides how the work is cut.
-pub fn set_settlement_threads(threads: usize) {
-    SETTLEMENT_THREADS.store(threads, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Threads one run may use for its own work from the calling thread: the
-/// [`set_settlement_threads`] setting (0: the machine's cores), and 1 inside a rayon pool (a
-/// sweep, whose runs are already spread over the cores). Chain runs also read it to decide
-/// whether their contracts get a thread of their own.
-pub fn run_threads() -> usize {
-    if rayon::current_thread_index().is_some() {
-        return 1;
-    }
-    match SETTLEMENT_THREADS.load(std::sync::atomic::Ordering::Relaxed) {
-        0 => machine_cores(),
-        t => t,
-    }
-}
-
-/// Chunks for a day of `n` nodes: one per [`run_threads`], each with at least
-/// [`MIN_NODES_PER_CHUNK`] nodes.
+/// Chunks for a day of `n` nodes: one per thread the run may use ([`run_threads`]), each with
+/// at least [`MIN_NODES_PER_CHUNK`] nodes.
 fn chunk_count(n: usize) -> usize {
     (n / MIN_NODES_PER_CHUNK).clamp(1, run_threads().min(MAX_SETTLEMENT_THREADS))
-}
-
-/// The machine's cores, asked once: `available_parallelism` reads cgroup files on Linux (an
-/// open and reads per call, ~2% of a 10,000-node run when asked every day).
-fn machine_cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }
 
 /// The most threads one day's settlement uses.

@@ -833,7 +833,7 @@ fn chunked_settlement_does_not_depend_on_threads() {
         o.endowment = Amount::from_dcc(1_000_000);
     }
     let in_pool = |threads: usize| {
-        super::sim::set_settlement_threads(threads);
+        sim_core::threads::set_run_threads(threads);
         let (e, rec) = run(cfg.clone(), 12);
         let totals: Vec<_> = (0..e.node_count())
             .filter_map(|i| e.node_totals(i))
@@ -850,5 +850,5 @@ fn chunked_settlement_does_not_depend_on_threads() {
         .build()
         .unwrap();
     assert_eq!(one, pool.install(|| in_pool(3)));
-    super::sim::set_settlement_threads(0);
+    sim_core::threads::set_run_threads(0);
 }

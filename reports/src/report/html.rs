@@ -28,7 +28,7 @@ pub struct Rendered {
 
 /// Renders `charts` into `<dir>/charts/<id>.svg` and `.png` (atomically).
 ///
-/// Charts are drawn on up to [`economics::economy::run_threads`] threads (each chart alone, so
+/// Charts are drawn on up to [`sim_core::threads::run_threads`] threads (each chart alone, so
 /// the bytes cannot depend on it) and written in their given order: a sweep's ~36 charts took
 /// ~0.35 s on one thread, the serial tail after its runs.
 pub fn write_charts(dir: &Path, charts: Vec<Chart>) -> Result<Vec<Rendered>, ReportError> {
@@ -39,7 +39,7 @@ pub fn write_charts(dir: &Path, charts: Vec<Chart>) -> Result<Vec<Rendered>, Rep
         Ok((render_svg(chart)?, render_png(chart)?))
     };
     let drawn: Vec<Result<(String, Vec<u8>), ReportError>> =
-        if economics::economy::run_threads() > 1 {
+        if sim_core::threads::run_threads() > 1 {
             charts.par_iter().map(draw).collect()
         } else {
             charts.iter().map(draw).collect()

@@ -231,7 +231,7 @@ impl ChainOutput {
 /// they never pile up ([`mod@crate::run`] streams them out this way).
 pub struct ChainRun {
     /// The contracts (and the economy) run on a thread of their own when the run may use two
-    /// ([`economics::economy::run_threads`]); the bytes are the same either way.
+    /// ([`sim_core::threads::run_threads`]); the bytes are the same either way.
     sim: ConsensusSim<Pipelined<ChainSource>, ChainLog>,
     horizon_days: u64,
 }
@@ -267,7 +267,7 @@ impl ChainRun {
             blocks_every: outputs.blocks_every,
             ..ChainLog::default()
         };
-        let threaded = economics::economy::run_threads() > 1;
+        let threaded = sim_core::threads::run_threads() > 1;
         let source = Pipelined::new(source, threaded);
         let mut sim = ConsensusSim::new(consensus.clone(), seed, source, log)?;
         let ids = sim.validator_stats().iter().map(|v| v.id).collect();
