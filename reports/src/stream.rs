@@ -75,6 +75,9 @@ impl Files {
     }
 
     fn write(&mut self, batch: &Table) -> Result<(), SinkError> {
+        // The tests' stand-in for a bug in the writer.
+        #[cfg(test)]
+        assert!(batch.name != PANIC_TABLE, "the tests' panicking table");
         if !self.tables.contains_key(&batch.name) {
             let files = self.open(batch)?;
             self.tables.insert(batch.name.clone(), files);
@@ -134,6 +137,10 @@ impl Files {
         }
     }
 }
+
+/// A table name `Files::write` panics on in tests.
+#[cfg(test)]
+const PANIC_TABLE: &str = "panics-in-tests";
 
 /// Batches waiting for the writer thread at most: bounds the memory of a run whose tables are
 /// made faster than they are written.
@@ -244,9 +251,18 @@ fn spawn_writer(mut files: Files, dir: &Path) -> Result<Writer, FileError> {
         .name("dcfs-tables".into())
         .spawn(move || {
             for batch in incoming {
-                if let Err(e) = files.write(&batch) {
+                // A panic here is a bug; it still reaches the run (as a failed join), but the
+                // temporary files, whose paths die with this thread, are removed first.
+                let written =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| files.write(&batch)));
+                match written {
+                    Ok(Ok(())) => {}
                     // Dropping the receiver tells the run at its next batch.
-                    return (files, Some(e));
+                    Ok(Err(e)) => return (files, Some(e)),
+                    Err(panic) => {
+                        files.remove_temporaries();
+                        std::panic::resume_unwind(panic)
+                    }
                 }
             }
             (files, None)
@@ -379,6 +395,25 @@ mod tests {
         leaves_earlier_output("drop", |mut files, _| {
             files.write_batch(rows(0, 10)).unwrap();
         });
+    }
+
+    /// A panic in the writer thread (a bug) fails the run without leaving temporary files.
+    #[test]
+    fn a_writer_panic_leaves_no_temporaries() {
+        let dir = temp_dir("panic");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("blocks.csv"), "old").unwrap();
+        let mut files = RunFiles::create_with(&dir, true).unwrap();
+        files.write_batch(rows(0, 10)).unwrap();
+        let mut failed = files.write_batch(Table::new(PANIC_TABLE)).is_err();
+        for from in 10..20 {
+            failed |= files.write_batch(rows(from, 1)).is_err();
+        }
+        failed |= files.finish().is_err();
+        assert!(failed);
+        assert_eq!(fs::read_to_string(dir.join("blocks.csv")).unwrap(), "old");
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "no temporaries");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A batch the writer thread cannot write fails the run (at a later batch or at finish,
