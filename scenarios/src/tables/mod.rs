@@ -229,6 +229,31 @@ impl Table {
         }
     }
 
+    /// Splits the rows at `at`: `self` keeps rows `..at` in its own buffers (nothing of them is
+    /// copied), the rows `at..` are returned.
+    pub fn split_off(&mut self, at: usize) -> Table {
+        let at = at.min(self.rows());
+        Table {
+            name: self.name.clone(),
+            columns: self
+                .columns
+                .iter_mut()
+                .map(|c| Column {
+                    name: c.name.clone(),
+                    data: match &mut c.data {
+                        ColumnData::U64(v) => ColumnData::U64(v.split_off(at)),
+                        ColumnData::U128(v) => ColumnData::U128(v.split_off(at)),
+                        ColumnData::Bool(v) => ColumnData::Bool(v.split_off(at)),
+                        ColumnData::Str(v) => ColumnData::Str(v.split_off(at)),
+                        ColumnData::OptU64(v) => ColumnData::OptU64(v.split_off(at)),
+                        ColumnData::OptU128(v) => ColumnData::OptU128(v.split_off(at)),
+                        ColumnData::F64(v) => ColumnData::F64(v.split_off(at)),
+                    },
+                })
+                .collect(),
+        }
+    }
+
     /// True if `other` has the same columns (names and types, in order).
     pub fn same_columns(&self, other: &Table) -> bool {
         self.columns.len() == other.columns.len()
