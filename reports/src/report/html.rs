@@ -38,12 +38,12 @@ pub fn write_charts(dir: &Path, charts: Vec<Chart>) -> Result<Vec<Rendered>, Rep
     let draw = |chart: &Chart| -> Result<(String, Vec<u8>), ReportError> {
         Ok((render_svg(chart)?, render_png(chart)?))
     };
-    let drawn: Vec<Result<(String, Vec<u8>), ReportError>> =
-        if sim_core::threads::run_threads() > 1 {
-            charts.par_iter().map(draw).collect()
-        } else {
-            charts.iter().map(draw).collect()
-        };
+    let drawn: Vec<Result<(String, Vec<u8>), ReportError>> = if sim_core::threads::run_threads() > 1
+    {
+        charts.par_iter().map(draw).collect()
+    } else {
+        charts.iter().map(draw).collect()
+    };
     let mut out = Vec::with_capacity(charts.len());
     for (chart, drawn) in charts.into_iter().zip(drawn) {
         let (svg, png) = drawn?;
