@@ -1,5 +1,6 @@
-//! `dcfs-sim check`: a determinism self-check. A run is computed twice; a sweep with one thread,
-//! with N threads, and as two shards merged. Every table digest and every file hash must agree;
+//! `dcfs-sim check`: a determinism self-check. A run is computed on one thread and on N (its
+//! settlement chunks, contracts, table writer and inequality samples then use other threads); a
+//! sweep with one thread, with N threads, and as two shards merged. Every table digest and every file hash must agree;
 //! otherwise the first difference is named and the command fails.
 
 use std::path::{Path, PathBuf};
@@ -46,7 +47,7 @@ pub(crate) fn check(file: &Path, opts: &CheckOptions) -> anyhow::Result<String> 
     let said = if runs > 1 {
         check_sweep(&file, &work, opts.threads)?
     } else {
-        check_run(&file, &work)?
+        check_run(&file, &work, opts.threads)?
     };
     let mut caps = Vec::new();
     if let Some(d) = opts.max_days {
@@ -70,13 +71,19 @@ pub(crate) fn check(file: &Path, opts: &CheckOptions) -> anyhow::Result<String> 
     Ok(said)
 }
 
-fn check_run(file: &Path, work: &Path) -> anyhow::Result<String> {
-    let (a, b) = (work.join("first"), work.join("second"));
+fn check_run(file: &Path, work: &Path, threads: usize) -> anyhow::Result<String> {
+    let (a, b) = (
+        work.join("threads-1"),
+        work.join(format!("threads-{threads}")),
+    );
+    sim_core::threads::set_run_threads(1);
     run_one(file, None, &a)?;
+    sim_core::threads::set_run_threads(threads);
     run_one(file, None, &b)?;
-    let m = compare_runs(&a, &b, "the same run computed twice")?;
+    let m = compare_runs(&a, &b, &format!("the run on 1 and on {threads} threads"))?;
     Ok(format!(
-        "deterministic: the run computed twice gave the same {} tables and {} files (digest {})",
+        "deterministic: the run on 1 and on {threads} threads gave the same {} tables and {} \
+         files (digest {})",
         m.tables.len(),
         m.files.len(),
         m.digest

@@ -171,13 +171,14 @@ enum Command {
     },
     /// Check that a scenario's outputs are reproducible on this machine.
     ///
-    /// A run is computed twice; a sweep with 1 thread, with --threads, and as 2 shards merged.
+    /// A run is computed on 1 thread and on --threads; a sweep with 1 thread, with --threads, and
+    /// as 2 shards merged.
     /// Every table digest and file hash must agree; otherwise the first differing table or file
     /// is named and the exit code is 1.
     Check {
         /// Scenario file (.toml, or .json).
         file: PathBuf,
-        /// Threads of the parallel sweep (default: all cores, at least 2).
+        /// Threads of the parallel run or sweep (default: all cores, at least 2).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
         threads: Option<u64>,
         /// Check a copy with run.horizon_days capped at N (for quick checks in CI).

@@ -400,9 +400,25 @@ fn check_finds_a_run_and_a_sweep_deterministic() {
     let o = run(bin()
         .arg("check")
         .arg(workspace().join("scenarios/examples/emissions-40y.toml"))
-        .args(["--max-days", "10"]));
+        .args(["--max-days", "10", "--threads", "2"]));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("the run computed twice"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("the run on 1 and on 2 threads"));
+}
+
+/// A 10,000-node economy settles in two chunks, streams through the writer thread and sorts
+/// its inequality windows on a helper with two threads: the same bytes as on one.
+#[test]
+fn a_registry_economy_is_the_same_on_one_thread_and_two() {
+    let o = run(bin()
+        .arg("check")
+        .arg(workspace().join("scenarios/examples/node-registry.toml"))
+        .args(["--max-days", "15", "--threads", "2"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        said.contains("the run on 1 and on 2 threads gave"),
+        "{said}"
+    );
 }
 
 #[test]

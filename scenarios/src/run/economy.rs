@@ -148,7 +148,7 @@ impl EconomyDaily {
                 .collect();
             pieces.push(Piece::Memory(tables::nodes(&totals)));
         }
-        if let Some(inequality) = &self.inequality {
+        if let Some(inequality) = &mut self.inequality {
             let samples = inequality.samples();
             pieces.push(Piece::Memory(crate::tables::inequality::reward_inequality(
                 samples,
