@@ -1,7 +1,7 @@
 //! `dcfs-sim check`: a determinism self-check. A run is computed on one thread and on N (its
 //! settlement chunks, contracts, table writer and inequality samples then use other threads); a
-//! sweep with one thread, with N threads, and as two shards merged. Every table digest and every file hash must agree;
-//! otherwise the first difference is named and the command fails.
+//! sweep with one thread, with N threads, and as two shards merged. Every table digest and every
+//! file hash must agree; otherwise the first difference is named and the command fails.
 
 use std::path::{Path, PathBuf};
 

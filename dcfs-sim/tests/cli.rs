@@ -379,16 +379,17 @@ fn random_sweep_is_thread_and_shard_independent() {
     }
 }
 
+/// What `dcfs-sim check FILE ARGS` printed; it must succeed.
+fn check_says(file: &Path, args: &[&str]) -> String {
+    let o = run(bin().arg("check").arg(file).args(args));
+    assert!(o.status.success(), "{}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 #[test]
 fn check_finds_a_run_and_a_sweep_deterministic() {
     let dir = tmp("check");
-    let file = sweep_file(&dir);
-    let o = run(bin()
-        .arg("check")
-        .arg(&file)
-        .args(["--max-days", "50", "--threads", "3"]));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    let said = check_says(&sweep_file(&dir), &["--max-days", "50", "--threads", "3"]);
     assert!(
         said.contains("(horizon capped at 50 days): deterministic: 6 runs"),
         "{said}"
@@ -397,24 +398,21 @@ fn check_finds_a_run_and_a_sweep_deterministic() {
         said.contains("1 and 3 threads and as 2 merged shards"),
         "{said}"
     );
-    let o = run(bin()
-        .arg("check")
-        .arg(workspace().join("scenarios/examples/emissions-40y.toml"))
-        .args(["--max-days", "10", "--threads", "2"]));
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("the run on 1 and on 2 threads"));
+    let said = check_says(
+        &workspace().join("scenarios/examples/emissions-40y.toml"),
+        &["--max-days", "10", "--threads", "2"],
+    );
+    assert!(said.contains("the run on 1 and on 2 threads"), "{said}");
 }
 
 /// A 10,000-node economy settles in two chunks, streams through the writer thread and sorts
 /// its inequality windows on a helper with two threads: the same bytes as on one.
 #[test]
 fn a_registry_economy_is_the_same_on_one_thread_and_two() {
-    let o = run(bin()
-        .arg("check")
-        .arg(workspace().join("scenarios/examples/node-registry.toml"))
-        .args(["--max-days", "15", "--threads", "2"]));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    let said = check_says(
+        &workspace().join("scenarios/examples/node-registry.toml"),
+        &["--max-days", "15", "--threads", "2"],
+    );
     assert!(
         said.contains("the run on 1 and on 2 threads gave"),
         "{said}"

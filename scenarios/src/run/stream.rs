@@ -166,10 +166,8 @@ impl<'s> Streams<'s> {
             });
         }
         if s.pending.rows() == 0 {
-            // Taken as it is: copying a day's rows into an empty table only cost page faults.
-            let name = std::mem::take(&mut s.pending.name);
-            s.pending = rows;
-            s.pending.name = name;
+            // Taken as they are: copying a day's rows into an empty table only cost page faults.
+            s.pending.columns = rows.columns;
         } else {
             let appended = s.pending.append(rows);
             debug_assert!(appended, "columns checked above");
