@@ -79,9 +79,10 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
         /// Threads one run may use (default: the machine's cores): the economy's nodes are
-        /// settled in chunks of at least 4,096 per thread; from 2 a chain run executes its
-        /// contracts, and any run writes its table files, on threads of their own, and the
-        /// report's charts are drawn in parallel. The outputs do not depend on it.
+        /// settled on up to a thread per 4,096 (in chunks that free threads take in turn); from
+        /// 2 a chain run executes its contracts, and any run writes its table files, on threads
+        /// of their own, and the report's charts are drawn in parallel. The outputs do not
+        /// depend on it.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=economics::economy::MAX_SETTLEMENT_THREADS as u64))]
         threads: Option<u64>,
     },

@@ -114,5 +114,5 @@ pub use record::{
     TermResult, VecRecorder, VoterTotals,
 };
 pub use sim::{
-    Economy, EconomyError, FOUNDATION_ACCOUNT, MAX_SETTLEMENT_THREADS, MIN_NODES_PER_CHUNK,
+    Economy, EconomyError, FOUNDATION_ACCOUNT, MAX_SETTLEMENT_THREADS, MIN_NODES_PER_THREAD,
 };

@@ -196,7 +196,7 @@ pub struct Economy {
     /// The voters' split of the last day paid: a pure function of (term, pot), reused while
     /// both stay the same (the pot only changes at halvings and when capped by the pool).
     voter_split: VoterSplit,
-    /// One memo per settlement chunk.
+    /// One memo per settlement thread.
     memos: Vec<ChunkMemo>,
     /// What each node was paid on the last settled day (basic + stability; 0 when burned),
     /// for the operator payments made after the chunks.
@@ -1671,7 +1671,7 @@ impl Economy {
     /// `day`; returns (Σ basic, Σ stability before adoption, Σ stability paid).
     ///
     /// The nodes are settled in chunks, in parallel on rayon's current pool when there are
-    /// enough of them ([`MIN_NODES_PER_CHUNK`]): each node's shares are a pure function of the
+    /// enough of them ([`settlement_split`]): each node's shares are a pure function of the
     /// day's constants and the node's own state and stream, the sums are exact integers (their
     /// order cannot matter), and payments to operator accounts — which nodes may share — are
     /// made afterwards in node order. So the chunk and thread counts never change a byte.
@@ -1690,8 +1690,8 @@ impl Economy {
         };
         let ctx = DayShares::new(b, s, sum_eff, sum_ea)?;
         let n = self.eff_s.len();
-        let chunks = chunk_count(n);
-        while self.memos.len() < chunks {
+        let (threads, chunks) = settlement_split(n);
+        while self.memos.len() < threads {
             self.memos.push(ChunkMemo::new(self.nodes.class_count));
         }
         self.day_total.resize(n, Amount::ZERO);
@@ -1703,7 +1703,6 @@ impl Economy {
                 accrual: &mut self.accrual,
                 adoption_today: &self.adoption_today,
             },
-            &mut self.memos,
             chunks,
         );
         let models = &self.adoption_models;
@@ -1715,43 +1714,9 @@ impl Economy {
             accrue_stability: self.cfg.readings.stability_lump_days > 0,
             models,
         };
-        // Chunk 0 on this thread, the others on rayon's pool (whose workers stay awake
-        // between days, unlike threads spawned per day); results kept in chunk order.
-        let mut parts = parts.into_iter();
-        let first = parts.next();
-        let mut rest: Vec<Option<Result<ChunkSums, EconomyError>>> =
-            (1..chunks).map(|_| None).collect();
-        let mut sums: Vec<Result<ChunkSums, EconomyError>> = Vec::with_capacity(chunks);
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        rayon::in_place_scope(|scope| {
-            use std::sync::atomic::Ordering;
-            for (c, slot) in parts.zip(rest.iter_mut()) {
-                let (day_ctx, done) = (&day_ctx, &done);
-                scope.spawn(move |_| {
-                    *slot = Some(pay_chunk(c, day_ctx));
-                    done.fetch_add(1, Ordering::Release);
-                });
-            }
-            if chunks > 1 {
-                // The chunks are queued: release the workers spinning since yesterday.
-                SETTLEMENT_GENERATION.fetch_add(1, Ordering::Release);
-            }
-            sums.extend(first.map(|c| pay_chunk(c, &day_ctx)));
-            // Spin for the others rather than sleep in the scope's latch: waking this thread
-            // again cost ~30 µs a day, as long as settling 4,000 fully-online nodes. Bounded,
-            // like the workers' spin: a pool busy with other work (a sweep in the same
-            // process) may take long to start a chunk, and then the latch's sleep is better.
-            for _ in 0..WARM_SPIN_ROUNDS * 64 {
-                if done.load(Ordering::Acquire) + 1 >= chunks {
-                    break;
-                }
-                std::hint::spin_loop();
-            }
-        });
-        // Every spawned job has run when the scope ends.
-        sums.extend(rest.into_iter().flatten());
-        if chunks > 1 {
-            keep_workers_warm(chunks - 1);
+        let sums = settle_chunks(parts, &mut self.memos[..threads], &day_ctx);
+        if threads > 1 {
+            keep_workers_warm(threads - 1);
         }
         let mut total = ChunkSums::default();
         for part in sums {
@@ -2197,10 +2162,10 @@ impl Economy {
 
 // ----- settlement in chunks -----
 
-/// Fewest nodes a settlement chunk gets: below this a day is settled in one chunk. A chunk of
-/// 4,096 nodes settles in ~0.1 ms; handing it to a pool worker kept awake between days
+/// Fewest nodes per settlement thread: below twice this a day is settled on one thread. 4,096
+/// nodes settle in ~0.1 ms; handing work to a pool worker kept awake between days
 /// ([`keep_workers_warm`]) costs a few µs, so a 10,000-node economy settles on two threads.
-pub const MIN_NODES_PER_CHUNK: usize = 4_096;
+pub const MIN_NODES_PER_THREAD: usize = 4_096;
 
 /// Bumped when a day's chunks are handed out: it ends the warm-keeping tasks of the day before.
 static SETTLEMENT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -2232,16 +2197,102 @@ fn keep_workers_warm(workers: usize) {
     }
 }
 
-/// Chunks for a day of `n` nodes: one per thread the run may use ([`run_threads`]), each with
-/// at least [`MIN_NODES_PER_CHUNK`] nodes.
-fn chunk_count(n: usize) -> usize {
-    (n / MIN_NODES_PER_CHUNK).clamp(1, run_threads().min(MAX_SETTLEMENT_THREADS))
+/// (threads, chunks) for a day of `n` nodes: a thread for each [`MIN_NODES_PER_THREAD`] nodes,
+/// up to the threads the run may use ([`run_threads`]); with more than one, [`CHUNKS_PER_THREAD`]
+/// chunks a thread of at least [`MIN_NODES_PER_CHUNK`] nodes, taken in turn by whichever thread
+/// is free, so a thread the OS preempts (this VM has two cores for the run, the pool's spare
+/// worker, the table writer and the inequality helper) settles less of the day instead of
+/// keeping the others waiting (two equal chunks left the calling thread spinning for the
+/// worker's in 4.5–8.9% of a registry run's samples; four a thread, 1.6–2.3%).
+fn settlement_split(n: usize) -> (usize, usize) {
+    let threads = (n / MIN_NODES_PER_THREAD).clamp(1, run_threads().min(MAX_SETTLEMENT_THREADS));
+    if threads == 1 {
+        return (1, 1);
+    }
+    let chunks = (n / MIN_NODES_PER_CHUNK).clamp(threads, threads * CHUNKS_PER_THREAD);
+    (threads, chunks)
+}
+
+/// Chunks a settlement thread takes on average (see [`settlement_split`]).
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// Fewest nodes a chunk of a parallel settlement gets: its memo misses and its hand-out should
+/// stay small beside its ~25 µs of work.
+const MIN_NODES_PER_CHUNK: usize = 1_024;
+
+/// Settles `parts` on `memos.len()` threads (this one and pool workers), each thread taking the
+/// next chunk not yet taken, with its own memo (memos change no value); returns each chunk's
+/// sums in chunk order, whoever settled it.
+fn settle_chunks(
+    parts: Vec<NodeChunk<'_>>,
+    memos: &mut [ChunkMemo],
+    day_ctx: &PayDay<'_>,
+) -> Vec<Result<ChunkSums, EconomyError>> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let chunks = parts.len();
+    let Some((mine, others)) = memos.split_first_mut() else {
+        unreachable!("at least one thread");
+    };
+    if others.is_empty() {
+        return parts
+            .into_iter()
+            .map(|c| pay_chunk(c, mine, day_ctx))
+            .collect();
+    }
+    let slots: Vec<Mutex<Option<NodeChunk<'_>>>> =
+        parts.into_iter().map(|c| Mutex::new(Some(c))).collect();
+    let results: Vec<Mutex<Option<Result<ChunkSums, EconomyError>>>> =
+        (0..chunks).map(|_| Mutex::new(None)).collect();
+    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    // Takes chunks until none is left. A lock is held by one thread at a time (each chunk is
+    // taken once): it is the way to hand a `&mut` across, not a point of contention.
+    let take_chunks = |memo: &mut ChunkMemo| loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = slots.get(k) else {
+            return;
+        };
+        let chunk = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(c) = chunk {
+            let r = pay_chunk(c, memo, day_ctx);
+            *results[k].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+        }
+        done.fetch_add(1, Ordering::Release);
+    };
+    rayon::in_place_scope(|scope| {
+        for memo in others.iter_mut() {
+            let take_chunks = &take_chunks;
+            scope.spawn(move |_| take_chunks(memo));
+        }
+        // The chunks are queued: release the workers spinning since yesterday.
+        SETTLEMENT_GENERATION.fetch_add(1, Ordering::Release);
+        take_chunks(mine);
+        // Spin for the chunks still being settled rather than sleep in the scope's latch:
+        // waking this thread again cost ~30 µs a day, as long as settling 4,000 fully-online
+        // nodes. Bounded, like the workers' spin: a pool busy with other work (a sweep in the
+        // same process) may take long to start, and then the latch's sleep is better.
+        for _ in 0..WARM_SPIN_ROUNDS * 64 {
+            if done.load(Ordering::Acquire) >= chunks {
+                break;
+            }
+            std::hint::spin_loop();
+        }
+    });
+    // Every spawned job has run when the scope ends, and every chunk was taken by one.
+    results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every chunk is settled")
+        })
+        .collect()
 }
 
 /// The most threads one day's settlement uses.
 pub const MAX_SETTLEMENT_THREADS: usize = 64;
 
-/// A settlement chunk's memos: the direct-mapped (eff, adoption) memo, the class shares, and
+/// A settlement thread's memos: the direct-mapped (eff, adoption) memo, the class shares, and
 /// the direct-mapped eff → (basic, stability before adoption) memo of nodes with a fresh
 /// random adoption each day.
 #[derive(Debug, Clone)]
@@ -2317,7 +2368,6 @@ struct NodeChunk<'a> {
     /// basic reward is weighted by occupancy).
     adoption_today: &'a [u32],
     window: usize,
-    memo: &'a mut ChunkMemo,
 }
 
 /// Splits `v` into pieces at the chunk boundaries `bounds` (ascending, from 0 to its length).
@@ -2347,7 +2397,6 @@ struct PerNode<'a> {
 fn split_nodes<'a>(
     nodes: &'a mut Nodes,
     per_node: PerNode<'a>,
-    memos: &'a mut [ChunkMemo],
     chunks: usize,
 ) -> Vec<NodeChunk<'a>> {
     let PerNode {
@@ -2388,21 +2437,17 @@ fn split_nodes<'a>(
     } else {
         pieces(adoption_today, &bounds)
     };
-    let mut memos = memos.iter_mut();
     let mut out = Vec::with_capacity(chunks);
     for k in 0..chunks {
-        // Every iterator holds exactly `chunks` pieces and `memos` at least as many.
+        // Every iterator holds exactly `chunks` pieces.
         let (Some(eff_s), Some(paid), Some(basic_total), Some(stability_total)) =
             (eff.next(), paid.next(), basic.next(), stab.next())
         else {
             unreachable!("chunk {k} of {chunks}");
         };
-        let (Some(ring_state), Some(adoption_stream), Some(memo), Some(accrual)) = (
-            ring_state.next(),
-            streams.next(),
-            memos.next(),
-            accrual.next(),
-        ) else {
+        let (Some(ring_state), Some(adoption_stream), Some(accrual)) =
+            (ring_state.next(), streams.next(), accrual.next())
+        else {
             unreachable!("chunk {k} of {chunks}");
         };
         out.push(NodeChunk {
@@ -2422,7 +2467,6 @@ fn split_nodes<'a>(
             accrual,
             adoption_today: adoption_today[k],
             window: w,
-            memo,
         });
     }
     out
@@ -2430,7 +2474,11 @@ fn split_nodes<'a>(
 
 /// Settles one chunk: each node's shares (paid into its totals and ring, recorded in `paid`
 /// for its operator), and the chunk's sums (its classes' part included).
-fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError> {
+fn pay_chunk(
+    c: NodeChunk<'_>,
+    memo: &mut ChunkMemo,
+    d: &PayDay<'_>,
+) -> Result<ChunkSums, EconomyError> {
     let NodeChunk {
         eff_s,
         paid,
@@ -2448,7 +2496,6 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
         accrual,
         adoption_today,
         window: w,
-        memo,
     } = c;
     let n = eff_s.len();
     let (paid, basic_total, stability_total) = (
@@ -2584,12 +2631,13 @@ fn pay_chunk(c: NodeChunk<'_>, d: &PayDay<'_>) -> Result<ChunkSums, EconomyError
     // total, so nothing overflows; checked anyway).
     let of = |x: u128, k: u128| x.checked_mul(k).ok_or(AmountError::Overflow(x, "*", k));
     let over = |what: &str| inv(d.day, format!("{what} sum overflow"));
+    // The memo is the thread's, used for its next piece of the day too: its counts restart.
     for m in class_memo
-        .iter()
+        .iter_mut()
         .filter(|m| m.stamp == stamp && m.count > 0)
     {
         debug_assert!(m.stability <= m.full && m.basic <= ctx.b && m.full <= ctx.s);
-        let k = u128::from(m.count);
+        let k = u128::from(std::mem::take(&mut m.count));
         sums.basic = sums
             .basic
             .checked_add(of(m.basic, k)?)
