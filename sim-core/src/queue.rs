@@ -9,9 +9,6 @@
 //! token in its own state and ignores stale events when they pop. This keeps the hot path free
 //! of allocation and indirection.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use crate::time::SimTime;
 
 /// Default bound on pending events; exceeding it is an error, not a silent slowdown.
@@ -53,33 +50,82 @@ pub struct EventKey {
     pub seq: u64,
 }
 
-struct Entry<E> {
+/// A 4-ary min-heap of unique `u128` keys, each with its event; keys and events in separate
+/// arrays, so a sift compares keys that sit together (a node's four children's keys are 64
+/// bytes) and moves an event only once it is placed. Half the levels of a binary heap: a pop
+/// from the economy's ~10,000 pending failures took ~200 ns, mostly cache misses, with
+/// `std::collections::BinaryHeap`. The keys are unique, so any correct heap pops the same
+/// order.
+struct Heap<E> {
     /// `(time << 64) | seq`: one integer comparison orders by (time, seq).
-    key: u128,
-    event: E,
+    keys: Vec<u128>,
+    events: Vec<E>,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+/// Children per heap node.
+const ARITY: usize = 4;
+
+impl<E> Heap<E> {
+    fn len(&self) -> usize {
+        self.keys.len()
     }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+    fn peek_key(&self) -> Option<u128> {
+        self.keys.first().copied()
     }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // BinaryHeap is a max-heap: reverse so the smallest key pops first.
-        other.key.cmp(&self.key)
+
+    fn push(&mut self, key: u128, event: E) {
+        let mut at = self.keys.len();
+        self.keys.push(key);
+        self.events.push(event);
+        while at > 0 {
+            let parent = (at - 1) / ARITY;
+            if self.keys[parent] <= key {
+                break;
+            }
+            self.keys.swap(at, parent);
+            self.events.swap(at, parent);
+            at = parent;
+        }
+    }
+
+    fn pop(&mut self) -> Option<(u128, E)> {
+        let last = self.keys.len().checked_sub(1)?;
+        self.keys.swap(0, last);
+        self.events.swap(0, last);
+        let (Some(key), Some(event)) = (self.keys.pop(), self.events.pop()) else {
+            unreachable!("keys and events have the same length");
+        };
+        self.sift_down(0);
+        Some((key, event))
+    }
+
+    fn sift_down(&mut self, mut at: usize) {
+        let n = self.keys.len();
+        loop {
+            let first = at * ARITY + 1;
+            if first >= n {
+                return;
+            }
+            let mut least = first;
+            for c in first + 1..(first + ARITY).min(n) {
+                if self.keys[c] < self.keys[least] {
+                    least = c;
+                }
+            }
+            if self.keys[at] <= self.keys[least] {
+                return;
+            }
+            self.keys.swap(at, least);
+            self.events.swap(at, least);
+            at = least;
+        }
     }
 }
 
 /// A bounded event queue with a current time that only moves forward.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<E>,
     next_seq: u64,
     now: SimTime,
     max_pending: usize,
@@ -105,7 +151,10 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero holding at most `max_pending` events.
     pub fn new(max_pending: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            heap: Heap {
+                keys: Vec::new(),
+                events: Vec::new(),
+            },
             next_seq: 0,
             now: SimTime::ZERO,
             max_pending,
@@ -124,7 +173,7 @@ impl<E> EventQueue<E> {
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.len() == 0
     }
 
     /// Schedules `event` at absolute time `at` (≥ now).
@@ -140,7 +189,7 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let key = (u128::from(at.as_ms()) << 64) | u128::from(seq);
-        self.heap.push(Entry { key, event });
+        self.heap.push(key, event);
         Ok(EventKey { time: at, seq })
     }
 
@@ -158,12 +207,12 @@ impl<E> EventQueue<E> {
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| key_time(e.key))
+        self.heap.peek_key().map(key_time)
     }
 
     /// Removes the next event in (time, seq) order and advances `now` to its time.
     pub fn pop(&mut self) -> Option<(EventKey, E)> {
-        let Entry { key, event } = self.heap.pop()?;
+        let (key, event) = self.heap.pop()?;
         let time = key_time(key);
         debug_assert!(time >= self.now, "queue time went backwards");
         self.now = time;
