@@ -52,8 +52,8 @@ pub struct EventKey {
 
 /// A 4-ary min-heap of unique `u128` keys, each with its event; keys and events in separate
 /// arrays, so a sift compares keys that sit together (a node's four children's keys are 64
-/// bytes) and moves an event only once it is placed. Half the levels of a binary heap: a pop
-/// from the economy's ~10,000 pending failures took ~200 ns, mostly cache misses, with
+/// bytes) and touches an event only to move it with its key. Half the levels of a binary heap:
+/// a pop from the economy's ~10,000 pending failures took ~200 ns, mostly cache misses, with
 /// `std::collections::BinaryHeap`. The keys are unique, so any correct heap pops the same
 /// order.
 struct Heap<E> {

@@ -2631,7 +2631,7 @@ fn pay_chunk(
     // total, so nothing overflows; checked anyway).
     let of = |x: u128, k: u128| x.checked_mul(k).ok_or(AmountError::Overflow(x, "*", k));
     let over = |what: &str| inv(d.day, format!("{what} sum overflow"));
-    // The memo is the thread's, used for its next piece of the day too: its counts restart.
+    // The memo is the thread's, used for its next chunk of the day too: its counts restart.
     for m in class_memo
         .iter_mut()
         .filter(|m| m.stamp == stamp && m.count > 0)

@@ -800,11 +800,11 @@ fn literal_paper_alternatives() {
     assert_eq!(rec.days[21].nodes_pledged, 0);
 }
 
-/// Settlement in parallel pieces: the same records, to the wei, whatever the thread count
-/// (1: one piece; 3: twelve pieces of ~1,000 nodes taken by three threads in whatever order
-/// they come free, each with its own memos). The nodes mix every path
-/// of the settlement loop: random daily adoption, constant adoption in shared classes, a
-/// series, random failures, and operators shared across chunk boundaries.
+/// Settlement in parallel chunks: the same records, to the wei, whatever the thread count
+/// (1: one chunk; 3: twelve chunks of ~1,000 nodes taken by three threads in whatever order
+/// they come free, each with its own memos). The nodes mix every path of the settlement loop:
+/// random daily adoption, constant adoption in shared classes, a series, random failures, and
+/// operators shared across chunk boundaries.
 #[test]
 fn chunked_settlement_does_not_depend_on_threads() {
     let n = 3 * super::sim::MIN_NODES_PER_THREAD as u32 + 17;
