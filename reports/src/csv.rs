@@ -45,9 +45,9 @@ pub fn write_csv_header<W: Write>(w: &mut W, table: &Table) -> io::Result<()> {
 const ROWS_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Writes the rows of `table`, one line each (a streamed table: header once, then each batch).
-/// Cells are formatted into one reused buffer, never into a `String` each: the table writer
-/// thread of a chain run shares the second core with the contracts, which the engine waits for
-/// at every epoch block, so its time is theirs to lose.
+/// Cells are formatted into one reused buffer ([`ColumnData::write_cell`]), never into a
+/// `String` each: the table writer thread of a chain run shares the second core with the
+/// contracts thread, so its time is theirs to lose.
 pub fn write_csv_rows<W: Write>(w: &mut W, table: &Table) -> io::Result<()> {
     let dcc: Vec<bool> = table
         .columns
@@ -75,27 +75,11 @@ pub fn write_csv_rows<W: Write>(w: &mut W, table: &Table) -> io::Result<()> {
     w.write_all(&buf)
 }
 
-/// Appends row `row` of `data` as [`ColumnData::cell`] writes it (text quoted by [`csv_cell`]).
+/// Appends row `row` of `data` as [`ColumnData::cell`] gives it, text quoted by [`csv_cell`].
 fn push_cell(buf: &mut Vec<u8>, data: &ColumnData, row: usize) {
     match data {
-        ColumnData::U64(v) => push_u128(buf, u128::from(v[row])),
-        ColumnData::U128(v) => push_u128(buf, v[row]),
-        ColumnData::OptU64(v) => {
-            if let Some(x) = v[row] {
-                push_u128(buf, u128::from(x));
-            }
-        }
-        ColumnData::OptU128(v) => {
-            if let Some(x) = v[row] {
-                push_u128(buf, x);
-            }
-        }
-        ColumnData::Bool(v) => buf.extend_from_slice(if v[row] { b"true" } else { b"false" }),
         ColumnData::Str(v) => buf.extend_from_slice(csv_cell(&v[row]).as_bytes()),
-        // Writing into a `Vec` cannot fail.
-        ColumnData::F64(v) => {
-            let _ = write!(buf, "{}", v[row].0);
-        }
+        _ => data.write_cell(row, buf),
     }
 }
 
@@ -113,58 +97,10 @@ fn push_dcc_cell(buf: &mut Vec<u8>, data: &ColumnData, row: usize) {
     }
 }
 
-/// Appends `v` in decimal, as `Display` writes it.
-fn push_u128(buf: &mut Vec<u8>, v: u128) {
-    const TEN_19: u128 = 10_000_000_000_000_000_000;
-    match u64::try_from(v) {
-        Ok(small) => push_u64(buf, small, 1),
-        // Above u64 (amounts in wei): the high part, then the low 19 digits zero-padded, so
-        // only one 128-bit division is made.
-        Err(_) => {
-            push_u128(buf, v / TEN_19);
-            push_u64(buf, (v % TEN_19) as u64, 19);
-        }
-    }
-}
-
-/// Appends `v` in decimal with at least `width` digits (zero-padded).
-fn push_u64(buf: &mut Vec<u8>, mut v: u64, width: usize) {
-    // u64::MAX has 20 digits.
-    let mut digits = [b'0'; 20];
-    let mut at = digits.len();
-    while v > 0 {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    buf.extend_from_slice(&digits[at.min(digits.len() - width)..]);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use scenarios::ColumnData;
-
-    #[test]
-    fn integers_are_written_as_display_writes_them() {
-        let samples = [
-            0,
-            1,
-            9,
-            10,
-            u128::from(u64::MAX),
-            u128::from(u64::MAX) + 1,
-            10_000_000_000_000_000_000,
-            99_999_999_999_999_999_999,
-            100_000_000_000_000_000_000_000_007,
-            u128::MAX,
-        ];
-        for v in samples {
-            let mut buf = Vec::new();
-            push_u128(&mut buf, v);
-            assert_eq!(String::from_utf8(buf).unwrap(), v.to_string());
-        }
-    }
 
     #[test]
     fn rows_are_the_cells_of_the_table() {

@@ -132,16 +132,62 @@ impl ColumnData {
 
     /// Row `i` as text (exact integers).
     pub fn cell(&self, i: usize) -> String {
+        let mut out = Vec::new();
+        self.write_cell(i, &mut out);
+        String::from_utf8(out).expect("a cell is text or ASCII digits")
+    }
+
+    /// Appends row `i` as [`ColumnData::cell`] gives it, without a `String` of its own (the CSV
+    /// writer formats millions of cells this way).
+    pub fn write_cell(&self, i: usize, out: &mut Vec<u8>) {
         match self {
-            ColumnData::U64(v) => v[i].to_string(),
-            ColumnData::U128(v) => v[i].to_string(),
-            ColumnData::Bool(v) => v[i].to_string(),
-            ColumnData::Str(v) => v[i].clone(),
-            ColumnData::OptU64(v) => v[i].map_or_else(String::new, |x| x.to_string()),
-            ColumnData::OptU128(v) => v[i].map_or_else(String::new, |x| x.to_string()),
-            ColumnData::F64(v) => v[i].0.to_string(),
+            ColumnData::U64(v) => push_u128(out, u128::from(v[i])),
+            ColumnData::U128(v) => push_u128(out, v[i]),
+            ColumnData::Bool(v) => out.extend_from_slice(if v[i] { b"true" } else { b"false" }),
+            ColumnData::Str(v) => out.extend_from_slice(v[i].as_bytes()),
+            ColumnData::OptU64(v) => {
+                if let Some(x) = v[i] {
+                    push_u128(out, u128::from(x));
+                }
+            }
+            ColumnData::OptU128(v) => {
+                if let Some(x) = v[i] {
+                    push_u128(out, x);
+                }
+            }
+            // Writing into a `Vec` cannot fail.
+            ColumnData::F64(v) => {
+                let _ = std::io::Write::write_fmt(out, format_args!("{}", v[i].0));
+            }
         }
     }
+}
+
+/// Appends `v` in decimal, as `Display` writes it.
+fn push_u128(out: &mut Vec<u8>, v: u128) {
+    const TEN_19: u128 = 10_000_000_000_000_000_000;
+    match u64::try_from(v) {
+        Ok(small) => push_u64(out, small, 1),
+        // Above u64 (amounts in wei): the high part, then the low 19 digits zero-padded, so
+        // only one 128-bit division is made.
+        Err(_) => {
+            push_u128(out, v / TEN_19);
+            push_u64(out, (v % TEN_19) as u64, 19);
+        }
+    }
+}
+
+/// Appends `v` in decimal with at least `width` digits (zero-padded).
+fn push_u64(out: &mut Vec<u8>, mut v: u64, width: usize) {
+    // u64::MAX has 20 digits.
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    while v > 0 {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend_from_slice(&digits[at.min(digits.len() - width)..]);
 }
 
 /// A named column.
@@ -353,5 +399,34 @@ impl TableDigest {
     pub fn finish(mut self) -> (u64, Digest) {
         self.digest.u64(self.rows);
         (self.rows, self.digest.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_written_as_display_writes_them() {
+        let samples = vec![
+            0,
+            1,
+            9,
+            10,
+            u128::from(u64::MAX),
+            u128::from(u64::MAX) + 1,
+            10_000_000_000_000_000_000,
+            99_999_999_999_999_999_999,
+            100_000_000_000_000_000_000_000_007,
+            u128::MAX,
+        ];
+        let column = ColumnData::U128(samples.clone());
+        let small = ColumnData::U64(vec![0, 7, u64::MAX]);
+        for (i, v) in samples.iter().enumerate() {
+            assert_eq!(column.cell(i), v.to_string());
+        }
+        for (i, v) in [0u64, 7, u64::MAX].iter().enumerate() {
+            assert_eq!(small.cell(i), v.to_string());
+        }
     }
 }
