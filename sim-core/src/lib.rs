@@ -17,6 +17,7 @@
 
 pub mod amount;
 pub mod digest;
+pub mod hint;
 pub mod queue;
 pub mod rng;
 pub mod split;
