@@ -15,8 +15,8 @@ pub fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
-/// Starts loading the lines of `items` from the first to the one holding byte `bytes_max - 1`
-/// of the slice (fewer if the slice is shorter).
+/// [`prefetch_once`] of the lines of `items` from the first to the one holding byte
+/// `bytes_max - 1` of the slice (fewer if the slice is shorter).
 #[inline(always)]
 pub fn prefetch_prefix<T>(items: &[T], bytes_max: usize) {
     const LINE_BYTES: usize = 64;
@@ -24,6 +24,16 @@ pub fn prefetch_prefix<T>(items: &[T], bytes_max: usize) {
     let step = (LINE_BYTES / size).max(1);
     let last = items.len().min(bytes_max.div_ceil(size));
     for x in items[..last].iter().step_by(step) {
-        prefetch(x);
+        prefetch_once(x);
     }
+}
+
+/// Starts loading the cache line holding `x` for one use soon (non-temporal: on x86 it does not
+/// displace what the outer caches hold).
+#[inline(always)]
+pub fn prefetch_once<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_nta(x);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
