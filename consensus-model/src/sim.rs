@@ -242,8 +242,8 @@ impl ActiveSet {
     }
 }
 
-/// A node's state. `repr(C)` keeps what a delivery reads in the first 96 bytes, in this order,
-/// so that `World::warm` can prefetch it with three hints (bytes 0, 48 and 88).
+/// A node's state. `repr(C)` keeps what a delivery reads in its first 97 bytes, in this order,
+/// so that `World::warm` can prefetch it with three hints (bytes 0, 48 and 96).
 #[derive(Debug, Clone)]
 #[repr(C)]
 struct Node {
@@ -271,6 +271,15 @@ struct Node {
     slow_ms: u64,
     region: u16,
 }
+
+// The offsets `World::warm`'s three hints rely on: 48 bytes apart, bytes 0, 48 and 96 reach
+// every cache line that holds any of bytes 0..=96.
+const _: () = {
+    assert!(std::mem::offset_of!(Node, head) == 0);
+    assert!(std::mem::offset_of!(Node, seen) + 4 * (SEEN_RING / 2) == 48);
+    assert!(std::mem::offset_of!(Node, best_received) + 16 == 96);
+    assert!(std::mem::offset_of!(Node, validator) == 96);
+};
 
 /// A node's random streams, kept apart from [`Node`]: five ChaCha buffers are ~1.6 KB, and a
 /// delivery reads the receiver's state but none of its streams, so with them inline every
@@ -731,7 +740,7 @@ impl<S: EndBlockExecutor, R: Recorder> World<S, R> {
                 if let Some(n) = self.nodes.get(node) {
                     prefetch_once(&n.head);
                     prefetch_once(&n.seen[SEEN_RING / 2]);
-                    prefetch_once(&n.best_received.1);
+                    prefetch_once(&n.validator);
                 }
                 if let Some(offset) = self.adjacency.as_ref().and_then(|a| a.offset_of(node)) {
                     prefetch(offset);
@@ -2024,9 +2033,11 @@ impl<S: EndBlockExecutor, R: Recorder> ConsensusSim<S, R> {
                 self.queue.advance_to(SimTime::from_ms(attempt_ms));
                 self.world.fire_attempt(node as usize, &mut self.queue)?;
             } else if let Some((_, event)) = self.queue.pop() {
-                for (ahead, stage) in WARM_STAGES.into_iter().filter(|_| self.world.warm) {
-                    if let Some(Event::Deliver { node, .. }) = self.queue.ring_ahead(ahead) {
-                        self.world.warm(node as usize, stage);
+                if self.world.warm {
+                    for (ahead, stage) in WARM_STAGES {
+                        if let Some(Event::Deliver { node, .. }) = self.queue.ring_ahead(ahead) {
+                            self.world.warm(node as usize, stage);
+                        }
                     }
                 }
                 self.world.handle(event, &mut self.queue)?;
